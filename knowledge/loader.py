@@ -1,0 +1,145 @@
+"""Parse and validate the bulletin files; every error names the file and the entry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import KnowledgeError
+
+REPORT_CATEGORIES = ("threatening", "harassing", "racist_biased", "derogatory", "bullying",
+                     "student_identified", "confidential_info", "other")
+MIN_QUESTIONS = 8
+_BULLETIN_FIELDS = {"bulletin": str, "title": str, "url": str, "entries": list}
+_ENTRY_FIELDS = {"id": str, "title": str, "text": str, "answer": str, "questions": list}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    bulletin: str
+    bulletin_title: str
+    title: str
+    text: str
+    url: str
+    answer: str
+    questions: tuple[str, ...]
+    answer_es: str | None = None
+    questions_es: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    verbatim: bool = True
+    truncated: bool = False
+    source_note: str | None = None
+    report_category: str | None = None
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    bulletins: dict[str, dict[str, Any]]  # bulletin id -> header fields (title, url, coverage_note…)
+
+    def get(self, entry_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.id.lower() == entry_id.lower()), None)
+
+    def content_hash(self) -> str:
+        """Changes whenever any indexed text changes (used to key the embedding cache)."""
+        payload = [[e.id, e.title, e.text, list(e.questions), list(e.questions_es)]
+                   for e in self.entries]
+        return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+def load_knowledge(folder: str | Path) -> KnowledgeBase:
+    """Load every *.yaml in `folder`; raise KnowledgeError listing every problem found."""
+    folder = Path(folder)
+    problems: list[str] = []
+    entries: list[Entry] = []
+    bulletins: dict[str, dict[str, Any]] = {}
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        raise KnowledgeError(f"Invalid knowledge base:\n  - {folder}: no bulletin files (*.yaml)")
+    for path in files:
+        entries.extend(_load_file(path, bulletins, problems))
+    seen: dict[str, str] = {}
+    for e in entries:
+        if e.id in seen:
+            problems.append(f"{e.file}: entry {e.id}: duplicate id (also in {seen[e.id]})")
+        seen.setdefault(e.id, e.file)
+    for e in entries:
+        for ref in e.related:
+            if ref not in seen:
+                problems.append(f"{e.file}: entry {e.id}: related entry {ref!r} does not exist")
+    if problems:
+        raise KnowledgeError("Invalid knowledge base:\n  - " + "\n  - ".join(problems))
+    return KnowledgeBase(tuple(entries), bulletins)
+
+
+def _load_file(path: Path, bulletins: dict, problems: list[str]) -> list[Entry]:
+    name = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        problems.append(f"{name}: not valid YAML: {str(e).splitlines()[0]}")
+        return []
+    if not isinstance(data, dict):
+        problems.append(f"{name}: must be a mapping with bulletin, title, url, entries")
+        return []
+    ok = True
+    for key, typ in _BULLETIN_FIELDS.items():
+        if not isinstance(data.get(key), typ) or not data.get(key):
+            problems.append(f"{name}: missing or empty '{key}' ({typ.__name__})")
+            ok = False
+    if not ok:
+        return []
+    bulletin = data["bulletin"]
+    bulletins[bulletin] = {k: v for k, v in data.items() if k != "entries"}
+    out = []
+    for i, raw in enumerate(data["entries"], 1):
+        entry = _parse_entry(raw, data, name, i, problems)
+        if entry is not None:
+            out.append(entry)
+    return out
+
+
+def _parse_entry(raw: Any, data: dict, name: str, i: int, problems: list[str]) -> Entry | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{name}: entry #{i}: must be a mapping")
+        return None
+    where = f"{name}: entry {raw.get('id') or '#' + str(i)}"
+    bad = False
+    for key, typ in _ENTRY_FIELDS.items():
+        if not isinstance(raw.get(key), typ) or not raw.get(key):
+            problems.append(f"{where}: missing or empty '{key}' ({typ.__name__})")
+            bad = True
+    if bad:
+        return None
+    bulletin = data["bulletin"]
+    if not (raw["id"] == bulletin or raw["id"].startswith(bulletin + "#")):
+        problems.append(f"{where}: id must be '{bulletin}' or start with '{bulletin}#'")
+    questions = [q for q in raw["questions"] if isinstance(q, str) and q.strip()]
+    if len(questions) < MIN_QUESTIONS:
+        problems.append(f"{where}: needs at least {MIN_QUESTIONS} alternate questions, "
+                        f"has {len(questions)}")
+    for key in ("questions_es", "related"):
+        if raw.get(key) is not None and not isinstance(raw.get(key), list):
+            problems.append(f"{where}: '{key}' must be a list")
+            return None
+    category = raw.get("report_category")
+    if category is not None and category not in REPORT_CATEGORIES:
+        problems.append(f"{where}: report_category {category!r} is not one of "
+                        + ", ".join(REPORT_CATEGORIES))
+    return Entry(
+        id=raw["id"], bulletin=bulletin, bulletin_title=data["title"], title=raw["title"],
+        text=raw["text"].strip(), url=raw.get("url") or data["url"],
+        answer=" ".join(raw["answer"].split()), questions=tuple(questions),
+        answer_es=" ".join(raw["answer_es"].split()) if raw.get("answer_es") else None,
+        questions_es=tuple(q for q in raw.get("questions_es") or [] if isinstance(q, str)),
+        related=tuple(raw.get("related") or []), verbatim=bool(raw.get("verbatim", True)),
+        truncated=bool(raw.get("truncated", False)), source_note=raw.get("source_note"),
+        report_category=category, file=name,
+    )
