@@ -1,0 +1,135 @@
+"""Schema changes, numbered, applied at start (sqlite-utils Migrations).
+
+Append new migrations at the end with the next number; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("policybot")
+
+
+@migrations(name="0001_core")
+def m0001_core(db: Database) -> None:
+    # Per-conversation state: a report in progress, the last question (for follow-ups).
+    db["conversations"].create(
+        {"id": str, "state": str, "updated_at": str}, pk="id")
+    # Questions asked, for the knowledge-gaps review. No user ids, ever.
+    db["questions"].create(
+        {"id": int, "asked_at": str, "platform": str, "text": str, "status": str,
+         "confidence": float, "top_entry": str}, pk="id")
+    db["questions"].create_index(["asked_at"])
+    db["feedback"].create(
+        {"id": int, "question_id": int, "helpful": int, "created_at": str}, pk="id",
+        foreign_keys=[("question_id", "questions", "id")])
+    # Cached embeddings keyed by model and content hash.
+    db["embedding_cache"].create(
+        {"key": str, "model": str, "content_hash": str, "dim": int, "count": int,
+         "vectors": bytes, "created_at": str}, pk="key")
+    # Platform events already handled (Slack event ids, Teams activity ids, view ids).
+    db["processed_events"].create({"key": str, "created_at": str}, pk="key")
+    # Small key/value settings the app generates for itself (e.g. a cookie-signing key).
+    db["app_settings"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations(name="0002_cases")
+def m0002_cases(db: Database) -> None:
+    # The case log. `number` is "YYYY-NNNN", gapless per year (allocated under the write lock).
+    # reporter is NULL for anonymous reports; key_hash is a SHA-256 of their secret case key.
+    db.execute("""
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            number TEXT NOT NULL UNIQUE,
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            category TEXT NOT NULL,
+            urgency TEXT NOT NULL CHECK (urgency IN ('urgent', 'normal')),
+            platform TEXT NOT NULL,
+            link TEXT,
+            seen_on TEXT,
+            target TEXT NOT NULL,
+            description TEXT NOT NULL,
+            matched_policy_ids TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'new' CHECK (status IN
+                ('new', 'triaged', 'investigating', 'resolved', 'dismissed')),
+            dismiss_reason TEXT CHECK (dismiss_reason IS NULL OR dismiss_reason IN
+                ('duplicate', 'unfounded', 'out_of_scope', 'referred')),
+            assignee TEXT,
+            reporter TEXT,
+            key_hash TEXT UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (year, seq),
+            CHECK (reporter IS NULL OR key_hash IS NULL)
+        )""")
+    db.execute("CREATE INDEX idx_cases_status ON cases (status)")
+    db.execute("CREATE INDEX idx_cases_reporter ON cases (reporter)")
+    # Append-only audit trail. case_number has no foreign key: a denied attempt may name a
+    # case that does not exist, and that attempt is still recorded.
+    db.execute("""
+        CREATE TABLE case_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_number TEXT,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_case_events_case ON case_events (case_number)")
+    db.execute("""
+        CREATE TRIGGER case_events_no_update BEFORE UPDATE ON case_events
+        BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END""")
+    db.execute("""
+        CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+        BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END""")
+    # Questions from administrators to the reporter, and the reporter's answers.
+    db.execute("""
+        CREATE TABLE case_messages (
+            id INTEGER PRIMARY KEY,
+            case_number TEXT NOT NULL REFERENCES cases (number),
+            direction TEXT NOT NULL CHECK (direction IN ('question', 'answer')),
+            author TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_case_messages_case ON case_messages (case_number)")
+
+
+@migrations(name="0005_admin_accounts")
+def m0005_admin_accounts(db: Database) -> None:
+    # Admin console accounts (managed with `policybot admins`). password_hash is argon2id;
+    # locked_until is set after repeated failed sign-ins.
+    db.execute("""
+        CREATE TABLE admin_accounts (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            failed_count INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_signin_at TEXT
+        )""")
+    # Every sign-in attempt to the admin console: ok | failed | locked | unknown.
+    db.execute("""
+        CREATE TABLE admin_signins (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_admin_signins_name ON admin_signins (name)")
+
+
+@migrations(name="0004_teams")
+def m0004_teams(db: Database) -> None:
+    # Where the Teams front end may post proactively (Bot Framework conversation references,
+    # JSON). The admin channel for new cases is chosen by an administrator in Teams
+    # ("@policybot use this channel for cases"); only one is active (id = 1).
+    db["teams_admin_channels"].create(
+        {"id": int, "reference": str, "set_by": str, "set_at": str}, pk="id")
+    # A Teams user's personal (1:1) chat with the bot, for private replies to channel
+    # requests and for proactive questions to named reporters. Keyed by "teams:<id>".
+    db["teams_user_conversations"].create(
+        {"user_id": str, "reference": str, "updated_at": str}, pk="user_id")

@@ -1,0 +1,376 @@
+"""The report conversation as a pure state machine: steps as data, `advance` as a function.
+
+Nothing here touches storage or a platform. A chat front end keeps a `FlowState`
+(JSON-serialisable) between messages and calls `advance(state, answer, today)`;
+a form front end (Slack modal, Teams card, web form) renders `STEPS` as fields and
+calls `validate_form(values)`. Invalid answers are values (an error string and a
+re-ask), never exceptions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.models import Button, Reply
+
+Options = tuple[tuple[str, str], ...]
+
+CATEGORIES: Options = (
+    ("threatening", "Threatening"),
+    ("harassing", "Harassing"),
+    ("racist_biased", "Racist or biased"),
+    ("derogatory", "Derogatory or disparaging"),
+    ("bullying", "Bullying"),
+    ("student_identified", "Identifies a student without consent"),
+    ("confidential_info", "Shares confidential student or personnel information"),
+    ("other", "Other"),
+)
+PLATFORMS: Options = (
+    ("facebook", "Facebook"),
+    ("instagram", "Instagram"),
+    ("x", "X/Twitter"),
+    ("tiktok", "TikTok"),
+    ("youtube", "YouTube"),
+    ("snapchat", "Snapchat"),
+    ("district", "A district system"),
+    ("other", "Other"),
+)
+TARGETS: Options = (
+    ("student", "A student"),
+    ("employee", "An employee"),
+    ("associated", "Another person associated with the district"),
+    ("unknown", "Unknown"),
+)
+DANGER: Options = (("yes", "Yes"), ("no", "No"))
+IDENTITY: Options = (
+    ("named", "Named: administrators see who you are and can follow up with you"),
+    ("anonymous", ("Anonymous: no identity is stored; you get a one-time case key and "
+                  "check the status with `status KEY`")),
+)
+CONFIRM: Options = (("submit", "Submit the report"),)
+
+DESCRIPTION_LIMIT = 5000
+LINK_LIMIT = 2000
+SKIP_WORDS = frozenset({"skip", "none", "n/a", "-"})
+YES_WORDS = frozenset({"yes", "y", "yeah", "yep"})
+NO_WORDS = frozenset({"no", "n", "nope"})
+SUBMIT_WORDS = frozenset({"yes", "y", "submit", "confirm", "send", "ok"})
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    prompt: str
+    kind: str  # choice | url | date | text | confirm
+    options: Options = ()
+    optional: bool = False
+    max_length: int | None = None
+    help: str | None = None
+    title: str = ""  # short label used in the review ("Category", "Platform", ...)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "prompt": self.prompt, "kind": self.kind,
+                "options": [{"value": v, "label": label} for v, label in self.options],
+                "optional": self.optional, "max_length": self.max_length, "help": self.help}
+
+
+STEPS: tuple[Step, ...] = (
+    Step("category", "What kind of post are you reporting?", "choice", CATEGORIES,
+         title="Kind of post"),
+    Step("danger", "Is anyone in immediate danger (a threat of violence or self-harm)?",
+         "choice", DANGER, title="Immediate danger",
+         help="If you answer yes you will get emergency guidance at once."),
+    Step("platform", "Where was it posted?", "choice", PLATFORMS, title="Platform"),
+    Step("link", "Send a link to the post (optional: reply *skip* if you have none).", "url",
+         optional=True, max_length=LINK_LIMIT, title="Link",
+         help="A full web address starting with http:// or https://"),
+    Step("when", "When was it posted or seen? A date like 2026-03-05 or 03/05/2026, "
+         "*today* or *yesterday* (optional: reply *skip*).", "date", optional=True,
+         title="Posted or seen"),
+    Step("target", "Who is targeted?", "choice", TARGETS, title="Targeted"),
+    Step("description", "What happened? Describe the post and what it says "
+         f"(up to {DESCRIPTION_LIMIT:,} characters).", "text", max_length=DESCRIPTION_LIMIT,
+         title="What happened"),
+    Step("identity", "Do you want to report named or anonymously?", "choice", IDENTITY,
+         title="Reporting as",
+         help="Named: administrators see who you are and can follow up with you. "
+              "Anonymous: no identity is stored; you get a one-time case key."),
+    Step("confirm", "Please review your report.", "confirm", CONFIRM, title="Confirm"),
+)
+STEP_IDS: tuple[str, ...] = tuple(s.id for s in STEPS)
+_BY_ID = {s.id: s for s in STEPS}
+FORM_FIELDS: tuple[str, ...] = STEP_IDS[:-1]
+
+
+def get_step(step_id: str) -> Step:
+    return _BY_ID[step_id]
+
+
+def label_for(step_id: str, value: str | None) -> str:
+    """The human label of a stored choice value ("racist_biased" -> "Racist or biased")."""
+    if value is None:
+        return "(skipped)"
+    for v, label in _BY_ID[step_id].options:
+        if v == value:
+            return label.split(":")[0]
+    return value
+
+
+# ---------------------------------------------------------------- validation
+
+def _match_choice(step: Step, raw: str) -> str | None:
+    text = raw.strip().strip(".").lower()
+    if step.id == "danger":
+        if text in YES_WORDS:
+            return "yes"
+        if text in NO_WORDS:
+            return "no"
+    if text.isdigit() and 1 <= int(text) <= len(step.options):
+        return step.options[int(text) - 1][0]
+    for value, label in step.options:
+        short = label.split(":")[0].lower()
+        names = {value, label.lower(), short, *(p.strip() for p in short.split("/"))}
+        if text in names:
+            return value
+    return None
+
+
+def _parse_date(text: str, today: date) -> date | None:
+    low = text.strip().lower()
+    if low == "today":
+        return today
+    if low == "yesterday":
+        return today - timedelta(days=1)
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%B %d, %Y", "%b %d, %Y",
+                "%B %d %Y", "%b %d %Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _valid_url(text: str) -> bool:
+    if re.search(r"\s", text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and ("." in host or host == "localhost")
+
+
+def validate(step_id: str, raw: str | None, today: date) -> tuple[Any, str | None]:
+    """Check one answer. Returns (value, None) or (None, reason). Skipped optional -> (None, None)."""
+    step = _BY_ID[step_id]
+    text = (raw or "").strip()
+    if step.optional and (not text or text.lower() in SKIP_WORDS):
+        return None, None
+    if step.kind == "choice":
+        value = _match_choice(step, text)
+        if value is None:
+            choices = ", ".join(f"{i} {label.split(':')[0]}"
+                                for i, (_, label) in enumerate(step.options, 1))
+            return None, f"Please choose one of the options by number or name ({choices})."
+        return value, None
+    if step.kind == "url":
+        if len(text) > LINK_LIMIT:
+            return None, f"That link is too long (the limit is {LINK_LIMIT:,} characters)."
+        if not _valid_url(text):
+            return None, ("That does not look like a web link. Send a full address starting "
+                          "with http:// or https://, or reply *skip*.")
+        return text, None
+    if step.kind == "date":
+        day = _parse_date(text, today)
+        if day is None:
+            return None, ("I could not read that date. Use 2026-03-05, 03/05/2026, *today* or "
+                          "*yesterday*, or reply *skip*.")
+        if day > today:
+            return None, "That date is in the future. When was the post made or seen?"
+        return day.isoformat(), None
+    if step.kind == "text":
+        if not text:
+            return None, "Please describe what happened; this part is required."
+        if len(text) > DESCRIPTION_LIMIT:
+            return None, (f"That description is {len(text):,} characters; the limit is "
+                          f"{DESCRIPTION_LIMIT:,}. Nothing was saved from that message and your "
+                          "earlier answers are kept: please send a shorter description.")
+        return text, None
+    raise ValueError(f"step {step_id!r} is not validated on its own")
+
+
+def validate_form(values: dict[str, Any], today: date | None = None
+                  ) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate every field of a submitted form at once. Returns (draft, {step_id: error})."""
+    today = today or date.today()
+    draft: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for step_id in FORM_FIELDS:
+        raw = values.get(step_id)
+        value, error = validate(step_id, None if raw is None else str(raw), today)
+        if error:
+            errors[step_id] = error
+        else:
+            draft[step_id] = value
+    return draft, errors
+
+
+# ---------------------------------------------------------------- the machine
+
+@dataclass
+class FlowState:
+    step: str = "category"
+    answers: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    editing: bool = False  # answering an "edit STEP" from the review: go back to confirm
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"step": self.step, "answers": dict(self.answers),
+                "history": list(self.history), "editing": self.editing}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FlowState:
+        step = data.get("step", "category")
+        if step not in _BY_ID:
+            step = "category"
+        return cls(step=step, answers=dict(data.get("answers") or {}),
+                   history=[h for h in data.get("history") or [] if h in _BY_ID],
+                   editing=bool(data.get("editing")))
+
+
+@dataclass
+class Transition:
+    state: FlowState | None  # None when finished or cancelled
+    replies: list[Reply]
+    finished: dict[str, Any] | None = None  # the validated draft, once confirmed
+    cancelled: bool = False
+    error: str | None = None  # set when the answer was refused and the step re-asked
+
+
+EMERGENCY_TEXT = (
+    "*If anyone is in immediate danger, call 911 or school police now.*\n"
+    "If someone may harm themselves, call or text *988* (Suicide & Crisis Lifeline), "
+    "any time.\n"
+    "Your report will be marked *urgent*. Let's continue so administrators get the details."
+)
+
+
+def emergency_reply() -> Reply:
+    return Reply(kind="emergency", text=EMERGENCY_TEXT, data={"urgent": True})
+
+
+def review_text(answers: dict[str, Any]) -> str:
+    lines = []
+    for step in STEPS[:-1]:
+        value = answers.get(step.id)
+        shown = label_for(step.id, value) if step.kind == "choice" else (value or "(skipped)")
+        if step.id == "description" and value:
+            shown = "\n" + "\n".join(f"> {line}" for line in str(value).splitlines())
+        lines.append(f"*{step.title}:* {shown}")
+    return "\n".join(lines)
+
+
+def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
+    """The prompt for the state's current step (with the reason first when re-asking)."""
+    step = _BY_ID[state.step]
+    parts = [error] if error else []
+    buttons: list[Button] = []
+    if step.id == "confirm":
+        parts += [step.prompt, "", review_text(state.answers), "",
+                  ("Reply *submit* to send it, *edit STEP* to change an answer "
+                  f"(steps: {', '.join(FORM_FIELDS)}), *back* or *cancel*.")]
+        buttons.append(Button("Submit", "submit", "primary"))
+        buttons += [Button(f"Edit {s.title.lower()}", f"edit {s.id}") for s in STEPS[:-1]]
+    else:
+        parts.append(step.prompt)
+        if step.options:
+            parts += [f"{i}. {label}" for i, (_, label) in enumerate(step.options, 1)]
+        if step.help and step.kind != "choice":
+            parts.append(step.help)
+        buttons += [Button(label.split(":")[0], value) for value, label in step.options]
+        if step.optional:
+            buttons.append(Button("Skip", "skip"))
+    if state.history:
+        buttons.append(Button("Back", "back"))
+    buttons.append(Button("Cancel", "cancel", "danger"))
+    data = {"error": error} if error else {}
+    return Reply(kind="flow", text="\n".join(parts), step=step.to_dict(),
+                 buttons=tuple(buttons), data=data)
+
+
+def begin(category: str | None = None) -> Transition:
+    """A new flow; a valid `category` (id or label) is pre-filled and its step skipped."""
+    state = FlowState()
+    if category is not None:
+        value = _match_choice(_BY_ID["category"], category)
+        if value is not None:
+            state = FlowState(step="danger", answers={"category": value}, history=["category"])
+    return Transition(state, [prompt_reply(state)])
+
+
+def _next_step(step_id: str) -> str:
+    return STEP_IDS[STEP_IDS.index(step_id) + 1]
+
+
+def _reask(state: FlowState, error: str) -> Transition:
+    return Transition(state, [prompt_reply(state, error)], error=error)
+
+
+def advance(state: FlowState, answer: str, today: date) -> Transition:
+    """Apply one chat answer to the flow. Never raises for bad input: it re-asks."""
+    text = (answer or "").strip()
+    low = text.lower()
+    if low in ("cancel", "stop", "quit"):
+        return Transition(None, [Reply(kind="info", text="Report cancelled. Nothing was stored.")],
+                          cancelled=True)
+    if low == "back":
+        if not state.history:
+            return _reask(state, "This is the first step; there is nothing to go back to.")
+        history = list(state.history)
+        previous = history.pop()
+        new = FlowState(step=previous, answers=dict(state.answers), history=history)
+        return Transition(new, [prompt_reply(new)])
+    if state.step == "confirm":
+        return _confirm(state, low)
+    value, error = validate(state.step, text, today)
+    if error:
+        return _reask(state, error)
+    answers = dict(state.answers)
+    answers[state.step] = value
+    replies: list[Reply] = []
+    if state.step == "danger" and value == "yes" and state.answers.get("danger") != "yes":
+        replies.append(emergency_reply())
+    next_id = "confirm" if state.editing else _next_step(state.step)
+    history = list(state.history)
+    if not state.editing:
+        history.append(state.step)
+    new = FlowState(step=next_id, answers=answers, history=history)
+    replies.append(prompt_reply(new))
+    return Transition(new, replies)
+
+
+def _confirm(state: FlowState, low: str) -> Transition:
+    if low in SUBMIT_WORDS:
+        draft, errors = validate_form(state.answers, today=date.max)
+        if errors:  # only reachable with a hand-edited state: send them to the first problem
+            first = next(s for s in FORM_FIELDS if s in errors)
+            new = FlowState(step=first, answers=dict(state.answers), history=state.history)
+            return _reask(new, errors[first])
+        draft = {k: state.answers.get(k) for k in FORM_FIELDS}
+        return Transition(None, [], finished=draft)
+    match = re.fullmatch(r"(?:edit|change)\s+(\w+)", low)
+    if match:
+        target = match.group(1)
+        if target in FORM_FIELDS:
+            new = FlowState(step=target, answers=dict(state.answers),
+                            history=list(state.history), editing=True)
+            return Transition(new, [prompt_reply(new)])
+        return _reask(state, f"There is no step called {target!r}. "
+                             f"Steps: {', '.join(FORM_FIELDS)}.")
+    return _reask(state, "Reply *submit* to send the report, *edit STEP* to change an answer, "
+                         "*back* or *cancel*.")

@@ -1,0 +1,269 @@
+"""The report desk: runs the report flow in a conversation and the reporter's commands.
+
+`handle(incoming)` returns None when a message is not for it. It owns the flow
+state under the "report" key of the conversation's JSON `state` (other keys
+belong to others and are left untouched), and the commands `report`,
+`report CATEGORY`, `status KEY`, `reply KEY TEXT` and `my reports`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from bot.cases import CaseStore
+from bot.clock import now_iso
+from bot.config import Settings
+from bot.db import Storage
+from bot.errors import CaseNotFoundError, InputTooLargeError, NotPermittedError
+from bot.events import EventBus
+from bot.models import Incoming, Reply
+from bot.report_flow import (
+    FlowState,
+    Transition,
+    advance,
+    begin,
+    emergency_reply,
+    label_for,
+    prompt_reply,
+    validate_form,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "report"
+DISTRICT_TZ = "America/Los_Angeles"
+QUESTION_START = re.compile(
+    r"^(can|could|may|might|is|are|am|should|shall|what|how|do|does|did|why|when|where|who|"
+    r"which|will|would|am i|must|have|has)\b", re.IGNORECASE)
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+NUMBER_SHAPE = re.compile(r"(\d{4})-(\d{1,6})")
+
+
+def district_today() -> date:
+    try:
+        return datetime.now(ZoneInfo(DISTRICT_TZ)).date()
+    except Exception:  # noqa: BLE001 - no tz database: the machine's date is close enough
+        return date.today()
+
+
+def looks_like_question(text: str) -> bool:
+    text = text.strip()
+    return text.endswith("?") or bool(QUESTION_START.match(text))
+
+
+@dataclass
+class FormResult:
+    errors: dict[str, str] = field(default_factory=dict)
+    replies: list[Reply] = field(default_factory=list)
+    case_number: str | None = None
+
+
+class ReportDesk:
+    def __init__(self, storage: Storage, cases: CaseStore, settings: Settings, events: EventBus,
+                 answer_question: Callable[[Incoming], list[Reply]],
+                 match_policies: Callable[[str], list[str]],
+                 today: Callable[[], date] = district_today):
+        self.storage = storage
+        self.cases = cases
+        self.settings = settings
+        self.events = events
+        self.answer_question = answer_question
+        self.match_policies = match_policies
+        self.today = today
+
+    # ------------------------------------------------------------ conversation state
+
+    def _load(self, conversation_id: str) -> FlowState | None:
+        rows = list(self.storage.db.query("SELECT state FROM conversations WHERE id = ?",
+                                          [conversation_id]))
+        if not rows or not rows[0]["state"]:
+            return None
+        data = json.loads(rows[0]["state"]).get(STATE_KEY)
+        return FlowState.from_dict(data) if data else None
+
+    @staticmethod
+    def _write_state(db: Database, conversation_id: str, flow: FlowState | None) -> None:
+        """Read-modify-write only our key; a row left empty is deleted."""
+        rows = list(db.query("SELECT state FROM conversations WHERE id = ?", [conversation_id]))
+        state: dict[str, Any] = json.loads(rows[0]["state"] or "{}") if rows else {}
+        if flow is None:
+            state.pop(STATE_KEY, None)
+        else:
+            state[STATE_KEY] = flow.to_dict()
+        if not state:
+            db.execute("DELETE FROM conversations WHERE id = ?", [conversation_id])
+        else:
+            db.execute("INSERT INTO conversations (id, state, updated_at) VALUES (?, ?, ?) "
+                       "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
+                       "updated_at = excluded.updated_at",
+                       [conversation_id, json.dumps(state, ensure_ascii=False), now_iso()])
+
+    def _save(self, conversation_id: str, flow: FlowState | None) -> None:
+        with self.storage.write() as db:
+            self._write_state(db, conversation_id, flow)
+
+    # ------------------------------------------------------------ entry points
+
+    def handle(self, incoming: Incoming) -> list[Reply] | None:
+        text = (incoming.text or "").strip()
+        flow = self._load(incoming.conversation_id)
+        if flow is not None:
+            return self._continue(incoming, flow, text)
+        low = text.lower()
+        if low == "report" or low.startswith("report "):
+            return self.start(incoming, text[len("report"):].strip() or None)
+        return self._reporter_command(incoming, text)
+
+    def start(self, incoming: Incoming, category: str | None = None) -> list[Reply]:
+        """Start (or restart) a report in this conversation; a known category is pre-filled."""
+        transition = begin(category)
+        self._save(incoming.conversation_id, transition.state)
+        return transition.replies
+
+    def submit_form(self, incoming: Incoming, values: dict[str, Any]) -> FormResult:
+        """A whole report from a form (Slack modal, Teams card, web form)."""
+        draft, errors = validate_form(values, today=self.today())
+        if errors:
+            return FormResult(errors=errors)
+        receipt, number = self._store(incoming, draft, clear_state=False)
+        replies = [emergency_reply()] if draft.get("danger") == "yes" else []
+        return FormResult(replies=replies + [receipt], case_number=number)
+
+    # ------------------------------------------------------------ internals
+
+    def _continue(self, incoming: Incoming, flow: FlowState, text: str) -> list[Reply]:
+        transition: Transition = advance(flow, text, self.today())
+        if transition.cancelled:
+            self._save(incoming.conversation_id, None)
+            return transition.replies
+        if transition.finished is not None:
+            receipt, _ = self._store(incoming, transition.finished, clear_state=True)
+            return [receipt]
+        if transition.error:
+            if text.lower() == "report" or text.lower().startswith("report "):
+                note = Reply(kind="info", text="You already have a report in progress: "
+                                               "reply *cancel* to start over.")
+                return [note, prompt_reply(flow)]
+            command = self._reporter_command(incoming, text)
+            if command is not None:
+                return command + [prompt_reply(flow)]
+            if looks_like_question(text):
+                prompt = prompt_reply(flow)
+                resume = replace(prompt, text="Back to your report.\n" + prompt.text)
+                return list(self.answer_question(incoming)) + [resume]
+            return transition.replies
+        self._save(incoming.conversation_id, transition.state)
+        return transition.replies
+
+    def _store(self, incoming: Incoming, draft: dict[str, Any],
+               clear_state: bool) -> tuple[Reply, str]:
+        anonymous = draft.get("identity") == "anonymous" or not incoming.user_id
+        matched = list(self.match_policies(
+            f"{label_for('category', draft['category'])} {draft['description']}"))
+
+        def clear(db: Database) -> None:
+            if clear_state:
+                self._write_state(db, incoming.conversation_id, None)
+
+        case, key = self.cases.open_case(
+            draft, None if anonymous else incoming.user_id, anonymous, matched,
+            in_transaction=clear)
+        return self._receipt(case, key, switched=anonymous and draft.get("identity") != "anonymous"
+                             ), case["number"]
+
+    @staticmethod
+    def _receipt(case: dict[str, Any], key: str | None, switched: bool = False) -> Reply:
+        number = case["number"]
+        lines = [f"Thank you. Your report is case *{number}*."]
+        if case["urgency"] == "urgent":
+            lines.append("It is marked *urgent*. If anyone is in immediate danger, call 911 or "
+                         "school police; for self-harm, call or text 988.")
+        data: dict[str, Any] = {"case_number": number}
+        if key:
+            if switched:
+                lines.append("This platform did not tell me who you are, so the report was "
+                             "filed anonymously.")
+            lines += ["", f"*Your case key:* {key}",
+                      ("*Save this key now: it cannot be shown again.* No identity was stored "
+                      "with your report, so this key is the only way to reach it."),
+                      (f"Check the status with `status {key}` and answer an administrator's "
+                      f"questions with `reply {key} your answer`.")]
+            data["case_key"] = key
+        else:
+            lines.append("Administrators can see who you are and may follow up with you. "
+                         "Type `my reports` to see its status.")
+        return Reply(kind="receipt", text="\n".join(lines), private=True, data=data)
+
+    def _reporter_command(self, incoming: Incoming, text: str) -> list[Reply] | None:
+        parts = text.split(None, 2)
+        low = [p.lower() for p in parts]
+        if low[:2] == ["my", "reports"] and len(parts) == 2:
+            return [self._my_reports(incoming)]
+        if len(parts) == 2 and low[0] == "status" and KEY_SHAPE.fullmatch(parts[1]):
+            return [self._status(parts[1])]
+        if len(parts) == 3 and low[0] == "reply":
+            target = parts[1]
+            number = NUMBER_SHAPE.fullmatch(target)
+            if number:
+                who = incoming.user_id or ""
+                num = f"{number.group(1)}-{int(number.group(2)):04d}"
+                return [self._answer(who, num, parts[2])]
+            if KEY_SHAPE.fullmatch(target):
+                return [self._answer(target, None, parts[2])]
+        return None
+
+    def _status(self, key: str) -> Reply:
+        try:
+            view = self.cases.status_for_key(key)
+        except CaseNotFoundError:
+            return Reply(kind="error", text="No report matches that key. Check it and try "
+                                            "again.", private=True)
+        return Reply(kind="status", text=_status_text(view, key), private=True,
+                     data={"case_number": view["number"], "status": view["status"]})
+
+    def _answer(self, who: str, number: str | None, text: str) -> Reply:
+        try:
+            view = self.cases.answer_as_reporter(who, number, text)
+        except NotPermittedError:
+            return Reply(kind="error", text="That key or case number does not match a report "
+                                            "of yours.", private=True)
+        except InputTooLargeError as e:
+            return Reply(kind="error", text=str(e), private=True)
+        return Reply(kind="status", text=f"Thank you: your answer was added to case "
+                                         f"*{view['number']}*.", private=True,
+                     data={"case_number": view["number"]})
+
+    def _my_reports(self, incoming: Incoming) -> Reply:
+        views = self.cases.reports_by(incoming.user_id or "")
+        if not views:
+            return Reply(kind="status", private=True,
+                         text="You have no named reports. (Anonymous reports are checked with "
+                              "`status KEY`.)")
+        text = "\n\n".join(_status_text(v) for v in views)
+        return Reply(kind="status", text=text, private=True,
+                     data={"case_numbers": [v["number"] for v in views]})
+
+
+def _status_text(view: dict[str, Any], key: str | None = None) -> str:
+    status = view["status"]
+    if view.get("dismiss_reason"):
+        status += f" ({view['dismiss_reason'].replace('_', ' ')})"
+    lines = [(f"Case *{view['number']}* ({view['category_label']}), filed "
+             f"{view['created_at'][:10]}: *{status}*.")]
+    for m in view["messages"]:
+        who = "Administrator asked" if m["direction"] == "question" else "You answered"
+        lines.append(f"{who} ({m['created_at'][:10]}):")
+        lines += [f"> {line}" for line in m["text"].splitlines()]
+    if any(m["direction"] == "question" for m in view["messages"]):
+        target = key or view["number"]
+        lines.append(f"Answer with `reply {target} your answer`.")
+    return "\n".join(lines)

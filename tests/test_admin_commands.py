@@ -1,0 +1,86 @@
+import pytest
+
+from bot.admin_commands import AdminDesk
+from bot.cases import CaseStore
+from bot.config import Settings
+from bot.db import Storage
+from bot.events import EventBus
+from bot.models import Incoming
+
+ADMIN = "teams:admin-1"
+DRAFT = {"category": "bullying", "danger": "no", "platform": "tiktok", "link": None,
+         "when": None, "target": "student", "description": "<b>mean</b> 'video' 😢",
+         "identity": "named"}
+
+
+@pytest.fixture
+def desk(tmp_path):
+    settings = Settings(db_path=str(tmp_path / "a.db"), admins=frozenset({ADMIN}))
+    storage = Storage(settings.db_path)
+    storage.migrate()
+    return AdminDesk(CaseStore(storage, settings, EventBus()), settings)
+
+
+@pytest.fixture
+def number(desk):
+    return desk.cases.open_case(DRAFT, "teams:reporter", False, ["BUL-1#1"])[0]["number"]
+
+
+def run(desk, text, user=ADMIN):
+    return desk.handle(Incoming(text=text, conversation_id="teams:c", user_id=user,
+                                platform="teams"))
+
+
+def test_ordinary_sentences_are_not_commands(desk):
+    for text in ("cases of bullying online?", "case law on free speech", "note to self",
+                 "ask about policy", "hello"):
+        assert run(desk, text) is None
+
+
+def test_cases_lists_with_filters_and_counts(desk, number):
+    reply = run(desk, "cases")[0]
+    assert reply.kind == "admin" and reply.private and number in reply.text
+    assert "new 1" in reply.text
+    assert reply.buttons[0].value == f"case {number}"
+    assert "No cases match" in run(desk, "cases status=resolved")[0].text
+    assert number in run(desk, "cases category=bullying")[0].text
+
+
+def test_case_detail_shows_description_verbatim_and_workflow_buttons(desk, number):
+    reply = run(desk, f"case {number}")[0]
+    assert "> <b>mean</b> 'video' 😢" in reply.text and "teams:reporter" in reply.text
+    values = [b.value for b in reply.buttons]
+    assert f"claim {number}" in values and f"set-status {number} triaged" in values
+    assert f"set-status {number} dismissed duplicate" in values
+    assert f"set-status {number} resolved" not in values
+
+
+def test_claim_assign_status_note_ask(desk, number):
+    assert "You now have" in run(desk, f"claim {number}")[0].text
+    assert desk.cases.get(number, ADMIN)["assignee"] == ADMIN
+    run(desk, f"assign {number} slack:U2")
+    assert desk.cases.get(number, ADMIN)["assignee"] == "slack:U2"
+    assert "now triaged" in run(desk, f"set-status {number} triaged")[0].text
+    reply = run(desk, f"set-status {number} dismissed out of scope")[0]
+    assert "dismissed (out_of_scope)" in reply.text
+    run(desk, f"note {number} spoke with principal")
+    run(desk, f"ask {number} any screenshot?")
+    actions = [e["action"] for e in desk.cases.events(number, ADMIN)]
+    assert {"assigned", "status_changed", "note_added", "question_asked"} <= set(actions)
+
+
+def test_illegal_transition_and_unknown_case_are_error_replies(desk, number):
+    reply = run(desk, f"set-status {number} resolved")[0]
+    assert reply.kind == "error" and "cannot become resolved" in reply.text
+    assert "needs a reason" in run(desk, f"set-status {number} dismissed")[0].text
+    assert run(desk, "case 2026-9999")[0].kind == "error"
+
+
+def test_non_admin_gets_not_permitted_and_attempt_recorded(desk, number):
+    reply = run(desk, f"claim {number}", user="slack:UINTRUDER")[0]
+    assert reply.kind == "error" and "not permitted" in reply.text.lower() and reply.private
+    run(desk, "cases", user="slack:UINTRUDER")
+    denied = desk.cases.storage.db.execute(
+        "SELECT actor, case_number FROM case_events WHERE action = 'denied'").fetchall()
+    assert denied == [("slack:UINTRUDER", number), ("slack:UINTRUDER", None)]
+    assert desk.cases.get(number, ADMIN)["assignee"] is None

@@ -1,0 +1,103 @@
+import csv
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cases import CaseStore
+from bot.cli_cases import cases
+from bot.config import LOCAL_OPERATOR, Settings
+from bot.db import Storage
+from bot.events import EventBus
+
+DRAFT = {"category": "threatening", "danger": "yes", "platform": "instagram",
+         "link": "https://instagram.com/p/1", "when": "2026-02-02", "target": "employee",
+         "description": "'; DROP TABLE cases; -- <script>x</script> 🚨 שלום",
+         "identity": "anonymous"}
+
+
+@pytest.fixture
+def db_path(tmp_path, monkeypatch):
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("POLICYBOT_DB", str(path))
+    monkeypatch.delenv("POLICYBOT_ADMINS", raising=False)
+    return path
+
+
+@pytest.fixture
+def number(db_path):
+    storage = Storage(db_path)
+    storage.migrate()
+    store = CaseStore(storage, Settings(db_path=str(db_path)), EventBus())
+    case, _ = store.open_case(DRAFT, None, True, ["BUL-5688.0#3"])
+    storage.close()
+    return case["number"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(cases, list(args), catch_exceptions=False)
+
+
+def test_list_json_prints_every_field(number):
+    result = invoke("list", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert rows[0]["number"] == number and rows[0]["description"] == DRAFT["description"]
+    assert rows[0]["urgency"] == "urgent" and rows[0]["reporter"] is None
+    assert rows[0]["matched_policy_ids"] == ["BUL-5688.0#3"]
+
+
+def test_list_filters(number):
+    assert number in invoke("list", "--status", "new").output
+    assert "No cases match" in invoke("list", "--status", "resolved").output
+    assert number in invoke("list", "--urgency", "urgent", "--category", "threatening").output
+
+
+def test_show_prints_case_verbatim_and_records_viewed(number):
+    result = invoke("show", number)
+    assert result.exit_code == 0
+    assert DRAFT["description"] in result.output and "anonymous" in result.output
+    assert f"viewed by {LOCAL_OPERATOR}" in invoke("show", number).output
+
+
+def test_assign_status_note_ask_workflow(number):
+    assert "assigned to slack:U9" in invoke("assign", number, "slack:U9").output
+    assert "now triaged" in invoke("status", number, "triaged").output
+    assert invoke("note", number, "Called school police").exit_code == 0
+    assert invoke("ask", number, "Do you have a screenshot?").exit_code == 0
+    out = invoke("show", number).output
+    assert "Do you have a screenshot?" in out
+    for action in ("assigned", "status_changed", "note_added", "question_asked"):
+        assert f"{action} by {LOCAL_OPERATOR}" in out
+
+
+def test_errors_are_one_line_without_traceback(number):
+    result = invoke("status", number, "resolved")
+    assert result.exit_code == 1 and "cannot become resolved" in result.output
+    assert "Traceback" not in result.output
+    result = invoke("status", number, "dismissed")
+    assert result.exit_code == 1 and "needs a reason" in result.output
+    assert "now dismissed (duplicate)" in invoke("status", number, "dismissed", "--reason",
+                                                 "duplicate").output
+    result = invoke("show", "2026-9999")
+    assert result.exit_code == 1 and "No case 2026-9999" in result.output
+    result = invoke("show", "banana")
+    assert result.exit_code == 1 and "not a case number" in result.output
+
+
+def test_export_csv_writes_file_and_records_exported(number, tmp_path, db_path):
+    out = tmp_path / "cases.csv"
+    result = invoke("export", "--csv", str(out))
+    assert result.exit_code == 0 and "Exported 1 cases" in result.output
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows[0]["number"] == number and rows[0]["description"] == DRAFT["description"]
+    storage = Storage(db_path)
+    assert storage.db.execute("SELECT actor FROM case_events WHERE action = 'exported'"
+                              ).fetchall() == [(LOCAL_OPERATOR,)]
+
+
+def test_export_to_unwritable_path_is_a_clear_error(number, tmp_path):
+    result = invoke("export", "--csv", str(tmp_path / "missing" / "x.csv"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "No such file" in result.output
