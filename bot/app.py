@@ -25,6 +25,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
               progress=None) -> Bot:
     """Everything the front ends share. Raises KnowledgeError on an invalid knowledge base
     (before any model is loaded) and StorageError when the database cannot be opened."""
+    from bot.admin_accounts import AdminAccounts
     from bot.admin_commands import AdminDesk
     from bot.cases import CaseStore
     from bot.reporting import ReportDesk
@@ -36,7 +37,9 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
                           progress=progress)
     events = EventBus()
     bot = Bot(settings, storage, kb, retriever, events)
-    bot.cases = CaseStore(storage, settings, events)
+    accounts = AdminAccounts(storage)
+    bot.cases = CaseStore(storage, settings, events,
+                          is_admin=lambda a: settings.is_admin(a) or accounts.is_admin_actor(a))
     bot.reports = ReportDesk(
         storage, bot.cases, settings, events,
         answer_question=lambda inc: bot.answer_question(inc, start_report=False, remember=False),

@@ -161,13 +161,16 @@ def serve(host: str | None, port: int | None) -> None:
     run(settings, host or settings.host, port or settings.port)
 
 
-def _register_optional_commands() -> None:
+def _register_commands() -> None:
+    from bot.cli_admins import admins
     from bot.cli_cases import cases
+    from handlers.teams_package import teams_package
 
-    main.add_command(cases)
+    for command in (cases, admins, teams_package):
+        main.add_command(command)
 
 
-_register_optional_commands()
+_register_commands()
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,87 @@
+"""The composition root: one aiohttp app serving /healthz, the web chat and admin console,
+/slack/events and /api/messages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from bot.config import Settings
+from handlers.runtime import FRONTENDS, REF, SETTINGS, BotRef
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024  # 1 MiB: far above any real Slack or Teams payload
+STARTING_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="refresh" content="3"><title>policybot is starting</title></head>
+<body style="font-family: sans-serif; margin: 3em">
+<h1>policybot is starting…</h1><p>Loading the policy knowledge base and the language model.
+This page refreshes by itself in a few seconds.</p></body></html>"""
+
+
+@web.middleware
+async def not_ready_middleware(request: web.Request, handler):
+    ref = request.app[REF]
+    if not ref.ready and request.path != "/healthz":
+        if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+            return web.Response(text=STARTING_PAGE, content_type="text/html", status=503,
+                                headers={"Retry-After": "5"})
+        return web.json_response({"error": "policybot is starting, try again in a moment"},
+                                 status=503, headers={"Retry-After": "5"})
+    return await handler(request)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    ref = request.app[REF]
+    if ref.error:
+        return web.json_response({"status": "failed", "error": ref.error}, status=500)
+    if not ref.ready:
+        return web.json_response({"status": "starting"}, status=503)
+    return web.json_response({"status": "ok", **request.app[FRONTENDS]})
+
+
+def create_app(settings: Settings, ref: BotRef | None = None) -> web.Application:
+    """The aiohttp application with every front end mounted. `ref` is filled in by
+    `load_bot_in_background` (or directly by tests)."""
+    from handlers import slack, teams, web as web_ui
+
+    ref = ref or BotRef()
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[not_ready_middleware])
+    app[REF] = ref
+    app[SETTINGS] = settings
+    app[FRONTENDS] = {}
+    app.router.add_get("/healthz", healthz)
+    app[FRONTENDS]["web"] = web_ui.mount(app, ref, settings)
+    app[FRONTENDS]["slack"] = slack.mount(app, ref, settings)
+    app[FRONTENDS]["teams"] = teams.mount(app, ref, settings)
+    return app
+
+
+def load_bot_in_background(app: web.Application, build) -> None:
+    """Build the core in a thread after the server is listening; /healthz turns 200 then."""
+
+    async def start(app: web.Application) -> None:
+        async def load() -> None:
+            try:
+                bot = await asyncio.to_thread(build)
+            except Exception as e:  # noqa: BLE001 - reported on /healthz and in the log
+                log.error("policybot could not start: %s", e)
+                app[REF].error = str(e)
+                return
+            app[REF].set(bot)
+            log.info("policybot is ready")
+
+        app["loader"] = asyncio.create_task(load())
+
+    app.on_startup.append(start)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    from bot.app import build_bot
+
+    app = create_app(settings)
+    load_bot_in_background(app, lambda: build_bot(settings))
+    fronts = ", ".join(f"{k}: {v}" for k, v in app[FRONTENDS].items())
+    log.info("policybot listening on http://%s:%s (%s)", host, port, fronts)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)

@@ -1,0 +1,650 @@
+"""The Slack front end: a slack-bolt AsyncApp on the shared aiohttp application.
+
+Translate in (Slack payload -> `Incoming`), call the synchronous core in a thread, render
+out (`Reply` -> Block Kit, see `handlers.slack_views`). Bolt verifies signatures; we
+acknowledge first and work after the ack, deduplicate Slack's retries persistently
+(`bot.dedup.claim_event`), keep `Reply.private` out of channels (ephemeral or DM) and take
+reports only in the private modal. Socket Mode is used when SLACK_APP_TOKEN is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError, web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.admin_commands import NOT_PERMITTED, normalize_number
+from bot.config import Settings
+from bot.core import Bot
+from bot.dedup import claim_event
+from bot.errors import (
+    CaseNotFoundError,
+    InputTooLargeError,
+    InvalidTransitionError,
+    NotPermittedError,
+)
+from bot.events import CaseOpened, ReporterAsked
+from bot.models import Incoming, Reply
+from bot.report_flow import CATEGORIES, STEPS, validate_form
+from handlers import slack_views as views
+from handlers.runtime import BotRef
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+API_TIMEOUT = 10  # seconds per Web API attempt
+SUBMIT_BUDGET = 2.0  # seconds a modal submission may take before we ack and finish by DM
+PERMALINK_BUDGET = 1.0  # chat.getPermalink must not eat the 3-second trigger window
+CATEGORY_IDS = frozenset(v for v, _ in CATEGORIES)
+OPEN_STATUSES = ("new", "triaged", "investigating")
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+
+
+# ------------------------------------------------------------------ Web API client
+
+class _LoggedRetry:
+    """Mixin: log every retry of a Web API call (method, cause, attempt)."""
+
+    async def prepare_for_next_attempt_async(self, *, state, request, response=None,
+                                             error=None) -> None:
+        cause = f"HTTP {response.status_code}" if response is not None else type(error).__name__
+        log.warning("Slack Web API %s failed (%s); retrying (attempt %d)",
+                    request.url.rsplit("/", 1)[-1], cause, state.current_attempt + 2)
+        await super().prepare_for_next_attempt_async(state=state, request=request,
+                                                     response=response, error=error)
+
+
+class RateLimitRetry(_LoggedRetry, AsyncRateLimitErrorRetryHandler):
+    pass
+
+
+class ServerErrorRetry(_LoggedRetry, AsyncServerErrorRetryHandler):
+    async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:
+        return response is not None and response.status_code >= 500
+
+
+class ConnectionRetry(_LoggedRetry, AsyncConnectionErrorRetryHandler):
+    pass
+
+
+def retry_handlers() -> list:
+    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    return [RateLimitRetry(max_retry_count=2),
+            ServerErrorRetry(max_retry_count=2, interval_calculator=backoff),
+            ConnectionRetry(max_retry_count=2, interval_calculator=backoff,
+                            error_types=[ServerConnectionError, ServerDisconnectedError,
+                                         ClientOSError, asyncio.TimeoutError])]
+
+
+def build_client(settings: Settings, timeout: float = API_TIMEOUT) -> AsyncWebClient:
+    base_url = settings.slack_api_url or DEFAULT_API_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return AsyncWebClient(token=settings.slack_bot_token, base_url=base_url,
+                          timeout=int(max(1, timeout)), retry_handlers=retry_handlers())
+
+
+# ------------------------------------------------------------------ translation
+
+def unescape(text: str) -> str:
+    for entity, char in _ENTITIES:
+        text = text.replace(entity, char)
+    return text
+
+
+def conversation_id(channel: str, thread_ts: str | None = None) -> str:
+    return f"slack:{channel}:{thread_ts or ''}"
+
+
+def slash_conversation_id(channel: str, user: str) -> str:
+    """A slash command in a DM is that DM's conversation; in a channel it gets a slot of its
+    own per user, so one person's context never leaks into another's."""
+    return conversation_id(channel) if channel.startswith("D") else f"slack:{channel}:cmd-{user}"
+
+
+def to_incoming(text: str, conversation: str, user: str, is_button: bool = False) -> Incoming:
+    return Incoming(text=unescape(text or ""), conversation_id=conversation,
+                    user_id=f"slack:{user}", platform="slack", is_button=is_button)
+
+
+def report_command(text: str) -> str | None:
+    """`report` / `report CATEGORY` (the "Report a post" button): the category, "" for none,
+    None when the text is something else."""
+    words = (text or "").strip().split()
+    if not words or words[0].lower() != "report":
+        return None
+    return words[1] if len(words) == 2 and words[1] in CATEGORY_IDS else ""
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where replies go. In a DM everything is posted; in a channel public replies go to the
+    thread and private ones are ephemeral; with a response_url (slash commands, ephemeral
+    messages) everything is ephemeral; with no channel (App Home) replies go by DM."""
+    user: str
+    conversation: str
+    channel: str | None = None
+    thread_ts: str | None = None
+    is_dm: bool = False
+    response_url: str | None = None
+    private_only: bool = False
+
+
+class SlackFrontEnd:
+    def __init__(self, ref: BotRef, settings: Settings, api_timeout: float = API_TIMEOUT):
+        self.ref = ref
+        self.settings = settings
+        self.api_timeout = api_timeout
+        self.client = build_client(settings, api_timeout)
+        socket_only = bool(settings.slack_app_token and not settings.slack_signing_secret)
+        self.bolt = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret or "",
+                             request_verification_enabled=not socket_only,
+                             logger=logging.getLogger("policybot.slack.bolt"))
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.tasks: set[asyncio.Task] = set()
+        self.socket_handler = None
+        self._register()
+
+    # ------------------------------------------------------------ plumbing
+
+    @property
+    def bot(self) -> Bot:
+        if self.ref.bot is None:
+            raise RuntimeError("policybot is still starting")
+        return self.ref.bot
+
+    async def call_core(self, fn, *args, **kwargs):
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        return await self.call_core(self.bot.handle, incoming)
+
+    async def claim(self, key: str) -> bool:
+        return await self.call_core(claim_event, self.bot.storage, key)
+
+    def spawn(self, coro) -> None:
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("Slack background work failed", exc_info=task.exception())
+
+    async def api(self, method: str, **kwargs) -> dict[str, Any] | None:
+        """One Web API call (retried by the client's handlers); failures are logged, never
+        raised into a listener."""
+        try:
+            args = {k: v for k, v in kwargs.items() if v is not None}
+            response = await self.client.api_call(method, json=args)
+            return response.data if isinstance(response.data, dict) else {}
+        except SlackApiError as e:
+            log.error("Slack Web API %s failed: %s", method, e.response.get("error"))
+        except Exception as e:  # noqa: BLE001 - network trouble after all retries
+            log.error("Slack Web API %s failed after retries: %s", method, type(e).__name__)
+        return None
+
+    async def respond(self, response_url: str, message: dict[str, Any],
+                      response_type: str = "ephemeral") -> None:
+        client = AsyncWebhookClient(response_url, timeout=int(self.api_timeout),
+                                    retry_handlers=retry_handlers())
+        try:
+            await client.send_dict({"response_type": response_type, "replace_original": False,
+                                    **message})
+        except Exception as e:  # noqa: BLE001
+            log.error("Slack response_url failed after retries: %s", type(e).__name__)
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        bolt_request = await to_bolt_request(request)
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self, app: web.Application) -> None:
+        self.loop = asyncio.get_running_loop()
+        if self.settings.slack_app_token:
+            if self.ref.ready:
+                self.spawn(self.connect_socket_mode())
+            else:
+                self.ref.on_ready(lambda _bot: self.loop.call_soon_threadsafe(
+                    self.spawn, self.connect_socket_mode()))
+
+    async def connect_socket_mode(self) -> None:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        try:
+            self.socket_handler = AsyncSocketModeHandler(self.bolt, self.settings.slack_app_token)
+            await self.socket_handler.connect_async()
+            log.info("Slack Socket Mode connected")
+        except Exception as e:  # noqa: BLE001 - the rest of the server keeps running
+            log.error("Slack Socket Mode could not connect: %s", e)
+
+    async def stop(self, app: web.Application) -> None:
+        if self.socket_handler is not None:
+            await self.socket_handler.close_async()
+        for task in list(self.tasks):
+            task.cancel()
+
+    def subscribe(self, bot: Bot) -> None:
+        bot.events.subscribe(self.on_core_event)
+
+    def on_core_event(self, event) -> None:
+        """Called in the core's thread: hand the work to the event loop and return."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            log.warning("Slack is not running; %s not announced", type(event).__name__)
+            return
+        loop.call_soon_threadsafe(lambda: self.spawn(self.announce(event)))
+
+    async def announce(self, event) -> None:
+        if isinstance(event, CaseOpened) and self.settings.slack_admin_channel:
+            channel = self.settings.slack_admin_channel
+            summary = await self.call_core(self.bot.cases.masked_summary, event.number)
+            admins = [a.split(":", 1)[1] for a in sorted(self.bot.settings.admins)
+                      if a.startswith("slack:")]
+            message = views.admin_case_message(summary, admins, conversation_id(channel))
+            await self.api("chat.postMessage", channel=channel, **message)
+        elif isinstance(event, ReporterAsked) and (event.reporter_id or "").startswith("slack:"):
+            user = event.reporter_id.split(":", 1)[1]
+            await self.api("chat.postMessage", channel=user,
+                           **views.reporter_question_message(event.number, event.text))
+
+    # ------------------------------------------------------------ delivery
+
+    async def deliver(self, replies: list[Reply], where: Where, share: bool = False) -> None:
+        for reply in replies:
+            message = views.reply_message(reply, where.conversation, share=share)
+            if where.response_url:
+                await self.respond(where.response_url, message)
+            elif where.channel is None:
+                await self.api("chat.postMessage", channel=where.user, **message)
+            elif where.is_dm:
+                await self.api("chat.postMessage", channel=where.channel,
+                               thread_ts=where.thread_ts, **message)
+            elif reply.private or where.private_only:
+                await self.api("chat.postEphemeral", channel=where.channel, user=where.user,
+                               thread_ts=where.thread_ts, **message)
+            else:
+                await self.api("chat.postMessage", channel=where.channel,
+                               thread_ts=where.thread_ts, **message)
+
+    async def answer(self, incoming: Incoming, where: Where, trigger_id: str | None = None,
+                     share: bool = False) -> None:
+        """Run the core and deliver. Outside a DM a report is never taken in the
+        conversation: the chat flow the core started is cancelled and the private form is
+        opened (or offered with a button)."""
+        replies = await self.handle(incoming)
+        if not where.is_dm and any(r.kind == "flow" for r in replies):
+            await self.handle(replace(incoming, text="cancel", is_button=True))
+            category = report_command(incoming.text)
+            if trigger_id:
+                await self.open_report(trigger_id, {"category": category or None})
+                return
+            value = f"report {category}".strip() if category else "report"
+            message = views.report_button_message(value, where.conversation)
+            if where.response_url:
+                await self.respond(where.response_url, message)
+            elif where.channel:
+                await self.api("chat.postEphemeral", channel=where.channel, user=where.user,
+                               thread_ts=where.thread_ts, **message)
+            return
+        await self.deliver(replies, where, share=share)
+
+    async def open_report(self, trigger_id: str, prefill: dict[str, Any],
+                          metadata: dict[str, Any] | None = None) -> None:
+        view = views.report_modal(STEPS, prefill, json.dumps(metadata or {}))
+        await self.api("views.open", trigger_id=trigger_id, view=view)
+
+    async def tell(self, user: str, text: str, channel: str | None = None,
+                   response_url: str | None = None, thread_ts: str | None = None) -> None:
+        """A short private notice to one person."""
+        message = views.text_message(text)
+        if response_url:
+            await self.respond(response_url, message)
+        elif channel and not channel.startswith("D"):
+            await self.api("chat.postEphemeral", channel=channel, user=user,
+                           thread_ts=thread_ts, **message)
+        else:
+            await self.api("chat.postMessage", channel=channel or user, **message)
+
+    # ------------------------------------------------------------ listeners
+
+    def _register(self) -> None:
+        b = self.bolt
+        b.event("app_mention")(self.on_mention)
+        b.event("message")(self.on_message)
+        b.event("app_home_opened")(self.on_home_opened)
+        b.event(re.compile(".*"))(self.on_other_event)
+        b.command("/policy")(self.on_policy)
+        b.command("/report")(self.on_report_command)
+        b.command("/cases")(self.on_cases)
+        b.shortcut("report_message")(self.on_report_shortcut)
+        b.action(re.compile(f"^{views.BUTTON_ACTION}"))(self.on_button)
+        b.action(views.SHARE_ACTION)(self.on_share)
+        b.action(re.compile("^pb_case_"))(self.on_case_action)
+        b.action(re.compile(".*"))(self.on_other_action)
+        b.view(views.REPORT_CALLBACK)(self.on_report_submit)
+        b.view(views.CASE_STATUS_CALLBACK)(self.on_status_submit)
+        b.view(views.CASE_TEXT_CALLBACK)(self.on_text_submit)
+        b.error(self.on_error)
+
+    async def on_error(self, error: Exception, body: dict) -> None:
+        log.error("Slack listener failed (%s): %s", (body or {}).get("type"), error,
+                  exc_info=error)
+
+    async def _first_delivery(self, body: dict) -> bool:
+        """Slack retries (X-Slack-Retry-Num) carry the same event_id: handle it once."""
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        if await self.claim(f"slack:event:{event_id}"):
+            return True
+        log.info("Slack event %s already handled (retry %s)", event_id,
+                 body.get("retry_attempt", "?"))
+        return False
+
+    async def on_mention(self, body: dict, event: dict, context) -> None:
+        if not await self._first_delivery(body):
+            return
+        bot_user = context.get("bot_user_id") or ""
+        text = re.sub(rf"<@{re.escape(bot_user)}(\|[^>]*)?>", " ", event.get("text") or "")
+        thread = event.get("thread_ts") or event["ts"]
+        channel = event["channel"]
+        is_dm = event.get("channel_type") == "im" or channel.startswith("D")
+        where = Where(user=event["user"], conversation=conversation_id(channel, thread),
+                      channel=channel, thread_ts=thread, is_dm=is_dm)
+        await self.answer(to_incoming(text.strip() or "help", where.conversation, event["user"]),
+                          where)
+
+    async def on_message(self, body: dict, event: dict) -> None:
+        if (event.get("channel_type") != "im" or event.get("bot_id")
+                or event.get("subtype") not in (None, "file_share", "thread_broadcast")
+                or not event.get("user")):
+            return  # channel messages (mentions come as app_mention), edits, bots, joins
+        if not await self._first_delivery(body):
+            return
+        channel, thread = event["channel"], event.get("thread_ts")
+        where = Where(user=event["user"], conversation=conversation_id(channel, thread),
+                      channel=channel, thread_ts=thread, is_dm=True)
+        await self.answer(to_incoming(event.get("text") or "", where.conversation,
+                                      event["user"]), where)
+
+    async def on_home_opened(self, body: dict, event: dict) -> None:
+        if event.get("tab") not in (None, "home") or not await self._first_delivery(body):
+            return
+        user = event["user"]
+        actor = f"slack:{user}"
+        bot = self.bot
+
+        def gather() -> tuple[list, list | None]:
+            reports = bot.cases.reports_by(actor)
+            if not bot.cases.is_admin(actor):
+                return reports, None
+            cases = [c for c in bot.cases.list_cases(actor, limit=200)
+                     if c["status"] in OPEN_STATUSES]
+            return reports, cases
+
+        reports, cases = await self.call_core(gather)
+        dm = event.get("channel") or user
+        view = views.home_view(user, conversation_id(dm), reports, cases)
+        await self.api("views.publish", user_id=user, view=view)
+
+    async def on_other_event(self, body: dict) -> None:
+        log.debug("Slack event %s ignored", (body.get("event") or {}).get("type"))
+
+    async def on_other_action(self, ack) -> None:
+        await ack()
+
+    # slash commands --------------------------------------------------------
+
+    def _command_where(self, command: dict) -> Where:
+        channel, user = command["channel_id"], command["user_id"]
+        return Where(user=user, conversation=slash_conversation_id(channel, user),
+                     channel=channel, is_dm=False, response_url=command.get("response_url"))
+
+    async def on_policy(self, ack, command: dict) -> None:
+        await ack()
+        where = self._command_where(command)
+        text = (command.get("text") or "").strip() or "help"
+        await self.answer(to_incoming(text, where.conversation, where.user), where,
+                          trigger_id=command.get("trigger_id"), share=True)
+
+    async def on_report_command(self, ack, command: dict) -> None:
+        await ack()
+        words = (command.get("text") or "").strip().lower().split()
+        category = words[0] if words and words[0] in CATEGORY_IDS else None
+        await self.open_report(command["trigger_id"], {"category": category},
+                               {"source": "command"})
+
+    async def on_cases(self, ack, command: dict) -> None:
+        await ack()
+        where = self._command_where(command)
+        args = (command.get("text") or "").strip()
+        text = f"case {args}" if normalize_number(args or "-") else f"cases {args}".strip()
+        await self.answer(to_incoming(text, where.conversation, where.user), where)
+
+    # the message shortcut ------------------------------------------------
+
+    async def permalink(self, body: dict, channel: str, ts: str) -> str | None:
+        try:
+            result = await asyncio.wait_for(
+                self.client.chat_getPermalink(channel=channel, message_ts=ts), PERMALINK_BUDGET)
+            return result.get("permalink")
+        except Exception as e:  # noqa: BLE001 - fall back to the documented URL shape
+            log.warning("chat.getPermalink failed (%s); building the link", type(e).__name__)
+        domain = (body.get("team") or {}).get("domain")
+        return f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}" \
+            if domain else None
+
+    async def on_report_shortcut(self, ack, shortcut: dict) -> None:
+        await ack()
+        message = shortcut.get("message") or {}
+        channel = shortcut.get("channel") or {}
+        link = await self.permalink(shortcut, channel.get("id", ""), message.get("ts", ""))
+        prefill = views.prefill_from_message(message, link, channel.get("name"))
+        await self.open_report(shortcut["trigger_id"], prefill, {"source": "shortcut"})
+
+    # buttons ---------------------------------------------------------------
+
+    @staticmethod
+    def _action_where(body: dict, action: dict) -> Where:
+        user = body["user"]["id"]
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        thread = container.get("thread_ts") or (body.get("message") or {}).get("thread_ts")
+        conversation = (views.conversation_from_block_id(action.get("block_id"))
+                        or conversation_id(channel or user, thread))
+        if container.get("type") == "view" or not channel:
+            return Where(user=user, conversation=conversation)
+        is_dm = channel.startswith("D")
+        return Where(user=user, conversation=conversation, channel=channel, thread_ts=thread,
+                     is_dm=is_dm,
+                     response_url=body.get("response_url") if container.get("is_ephemeral")
+                     else None,
+                     private_only=not is_dm)  # a press in a channel answers only the presser
+
+    async def on_button(self, ack, body: dict, action: dict) -> None:
+        await ack()
+        value = action.get("value") or ""
+        category = report_command(value)
+        if category is not None and body.get("trigger_id"):
+            await self.open_report(body["trigger_id"], {"category": category or None},
+                                   {"source": "button"})
+            return
+        where = self._action_where(body, action)
+        await self.answer(to_incoming(value, where.conversation, where.user, is_button=True),
+                          where, trigger_id=body.get("trigger_id"))
+
+    async def on_share(self, ack, body: dict, action: dict) -> None:
+        await ack()
+        where = self._action_where(body, action)
+        replies = await self.handle(to_incoming(action.get("value") or "", where.conversation,
+                                                where.user, is_button=True))
+        shareable = [r for r in replies if r.kind == "answered" and not r.private]
+        if not shareable or not body.get("response_url"):
+            await self.tell(where.user, "That answer cannot be shared.", where.channel,
+                            body.get("response_url"))
+            return
+        message = views.shared_message(shareable[0], where.user, where.conversation)
+        await self.respond(body["response_url"], message, response_type="in_channel")
+
+    async def on_case_action(self, ack, body: dict, action: dict) -> None:
+        await ack()
+        number = action.get("value") or ""
+        kind = action["action_id"].removeprefix("pb_case_")
+        user = body["user"]["id"]
+        actor = f"slack:{user}"
+        where = self._action_where(body, action)
+        url = where.response_url
+        bot = self.bot
+        if kind == "open":
+            def details():
+                return (bot.cases.get(number, actor), bot.cases.events(number, actor),
+                        bot.cases.messages(number, actor))
+            try:
+                case, events, messages = await self.call_core(details)
+            except NotPermittedError:
+                await self.tell(user, NOT_PERMITTED, where.channel, url, where.thread_ts)
+                return
+            except CaseNotFoundError as e:
+                await self.tell(user, str(e), where.channel, url, where.thread_ts)
+                return
+            await self.api("views.open", trigger_id=body["trigger_id"],
+                           view=views.case_details_modal(case, events, messages))
+            return
+        if not bot.cases.is_admin(actor):  # refuse at once; the core records the attempt
+            action_name = {"status": "set_status", "note": "add_note",
+                           "ask": "ask_reporter"}.get(kind, kind)
+            await self.call_core(bot.cases.record_denied, actor, action_name, number)
+            await self.tell(user, NOT_PERMITTED, where.channel, url, where.thread_ts)
+            return
+        view = (views.case_status_modal(number) if kind == "status"
+                else views.case_text_modal(number, kind))
+        meta = json.loads(view["private_metadata"])
+        meta["channel"] = where.channel
+        view["private_metadata"] = json.dumps(meta)
+        await self.api("views.open", trigger_id=body["trigger_id"], view=view)
+
+    # modal submissions -------------------------------------------------------
+
+    async def on_report_submit(self, ack, body: dict, view: dict) -> None:
+        user = body["user"]["id"]
+        bot = self.bot
+        values = views.form_values(view["state"]["values"])
+        _, errors = validate_form(values, today=bot.reports.today())
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
+        if not await self.claim(f"slack:view:{view['id']}:{digest}"):
+            await ack(response_action="update", view=views.notice_view(
+                "Report received", "This report was already received. Your receipt is in "
+                                   "your direct messages with policybot."))
+            return
+        incoming = Incoming(text="report form", conversation_id=f"slack:view:{view['id']}",
+                            user_id=f"slack:{user}", platform="slack")
+        task = asyncio.ensure_future(self.call_core(bot.reports.submit_form, incoming, values))
+        acked = False
+        try:
+            result = await asyncio.wait_for(asyncio.shield(task), SUBMIT_BUDGET)
+        except TimeoutError:
+            await ack(response_action="update", view=views.notice_view(
+                "Report received", "Saving your report. Your receipt will arrive in your "
+                                   "direct messages with policybot in a moment."))
+            acked = True
+            result = await task
+        except Exception:
+            log.exception("storing a Slack report failed")
+            await ack(response_action="errors", errors={
+                "description": "Something went wrong on our side and the report was not "
+                               "stored. Please try again in a moment."})
+            return
+        if result.errors:
+            if not acked:
+                await ack(response_action="errors", errors=result.errors)
+            return
+        if not acked:
+            await ack(response_action="update", view=views.result_view(result.replies))
+        for reply in result.replies:  # emergency guidance first, then the receipt
+            await self.api("chat.postMessage", channel=user,
+                           **views.reply_message(reply, conversation_id(user)))
+
+    async def _admin_submit(self, ack, body: dict, view: dict, block: str, work) -> None:
+        user = body["user"]["id"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        try:
+            text = await self.call_core(work, meta, f"slack:{user}")
+        except NotPermittedError:
+            await ack(response_action="errors", errors={block: NOT_PERMITTED})
+            return
+        except (InvalidTransitionError, CaseNotFoundError, InputTooLargeError, ValueError) as e:
+            await ack(response_action="errors", errors={block: str(e)})
+            return
+        await ack()
+        await self.tell(user, text, meta.get("channel"))
+
+    async def on_status_submit(self, ack, body: dict, view: dict) -> None:
+        values = views.form_values(view["state"]["values"])
+        bot = self.bot
+
+        def work(meta: dict, actor: str) -> str:
+            case = bot.cases.set_status(meta["number"], values.get("status") or "", actor,
+                                        reason=values.get("reason"))
+            reason = f" ({case['dismiss_reason']})" if case.get("dismiss_reason") else ""
+            return f"Case *{case['number']}* is now {case['status']}{reason}."
+
+        block = "reason" if values.get("status") == "dismissed" and not values.get("reason") \
+            else "status"
+        await self._admin_submit(ack, body, view, block, work)
+
+    async def on_text_submit(self, ack, body: dict, view: dict) -> None:
+        text = views.form_values(view["state"]["values"]).get("text") or ""
+        bot = self.bot
+
+        def work(meta: dict, actor: str) -> str:
+            if meta.get("kind") == "ask":
+                bot.cases.ask_reporter(meta["number"], text, actor)
+                return f"Question sent to the reporter of case *{meta['number']}*."
+            bot.cases.add_note(meta["number"], text, actor)
+            return f"Note added to case *{meta['number']}*."
+
+        await self._admin_submit(ack, body, view, "text", work)
+
+
+SLACK_KEY = web.AppKey("slack", SlackFrontEnd)
+
+
+def mount(app: web.Application, ref: BotRef, settings: Settings,
+          api_timeout: float = API_TIMEOUT) -> str:
+    """Mount Slack on the shared aiohttp app: POST /slack/events (HTTP mode, with a signing
+    secret) and/or Socket Mode (SLACK_APP_TOKEN). Returns the status shown at start."""
+    if not settings.slack_enabled:
+        log.info("Slack is off: SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (or "
+                 "SLACK_APP_TOKEN) is not set")
+        return "off (SLACK_BOT_TOKEN not set)"
+    front = SlackFrontEnd(ref, settings, api_timeout)
+    app[SLACK_KEY] = front
+    if settings.slack_signing_secret:
+        app.router.add_post("/slack/events", front.handle_http)
+    app.on_startup.append(front.start)
+    app.on_cleanup.append(front.stop)
+    ref.on_ready(front.subscribe)
+    return "on (Socket Mode)" if settings.slack_app_token else "on (HTTP)"

@@ -1,0 +1,469 @@
+"""Block Kit builders for the Slack front end: pure functions from core data to dicts.
+
+Nothing here calls Slack or the core. Every button whose value is a chat command uses
+an action id starting with ``pb_btn``; the conversation it belongs to travels in the
+block id of its actions block (``pb|<n>|<conversation_id>``), so a press is sent back
+into ``Bot.handle`` in the right conversation even from an ephemeral message or the
+App Home.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.models import Button, Reply
+from bot.report_flow import STEPS, Step, label_for
+
+BUTTON_ACTION = "pb_btn"  # prefix; matched with the regex ^pb_btn
+SHARE_ACTION = "pb_share"
+CASE_ACTIONS = {"status": "pb_case_status", "note": "pb_case_note", "ask": "pb_case_ask",
+                "open": "pb_case_open"}
+REPORT_CALLBACK = "pb_report"
+CASE_STATUS_CALLBACK = "pb_case_status_modal"
+CASE_TEXT_CALLBACK = "pb_case_text_modal"
+VALUE_ACTION = "value"
+SECTION_LIMIT = 3000  # Slack: section text
+INPUT_LIMIT = 3000  # Slack: plain_text_input max_length
+OPTION_LIMIT = 75  # Slack: option text / description
+BUTTON_TEXT_LIMIT = 75
+MAX_BLOCKS = 50  # per message (a modal allows 100)
+STATUSES = ("triaged", "investigating", "resolved", "dismissed")
+DISMISS_REASONS = ("duplicate", "unfounded", "out_of_scope", "referred")
+
+
+# ------------------------------------------------------------------ text helpers
+
+def escape(text: str) -> str:
+    """Slack's three control characters, so user text can never become a mention or link."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(text: str) -> str:
+    """The core's plain-text rendering as Slack mrkdwn: *bold* carries over; `> ` quote
+    markers at the start of a line are kept, everything else is escaped."""
+    out = []
+    for line in (text or "").split("\n"):
+        if line.startswith("> "):
+            out.append("> " + escape(line[2:]))
+        elif line == ">":
+            out.append(">")
+        else:
+            out.append(escape(line))
+    return "\n".join(out)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def plain(text: str, limit: int = BUTTON_TEXT_LIMIT) -> dict[str, Any]:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}}
+
+
+def sections(text: str) -> list[dict[str, Any]]:
+    """Paragraphs of mrkdwn as sections, each under Slack's 3,000-character limit."""
+    blocks: list[dict[str, Any]] = []
+    chunk = ""
+    for para in (p for p in text.split("\n\n") if p.strip()):
+        while len(para) > SECTION_LIMIT:  # a single huge paragraph: cut at a line break
+            cut = para.rfind("\n", 0, SECTION_LIMIT)
+            cut = cut if cut > 0 else SECTION_LIMIT
+            if chunk:
+                blocks.append(section(chunk))
+                chunk = ""
+            blocks.append(section(para[:cut]))
+            para = para[cut:].lstrip("\n")
+        candidate = f"{chunk}\n\n{para}" if chunk else para
+        if len(candidate) > SECTION_LIMIT:
+            blocks.append(section(chunk))
+            chunk = para
+        else:
+            chunk = candidate
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_LIMIT)}]}
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": plain(label), "action_id": action_id,
+                               "value": value[:2000]}
+    if style in ("primary", "danger"):
+        element["style"] = style
+    return element
+
+
+def actions_block(elements: list[dict[str, Any]], block_id: str) -> dict[str, Any]:
+    return {"type": "actions", "block_id": block_id[:255], "elements": elements[:25]}
+
+
+def conversation_block_id(index: int, conversation_id: str) -> str:
+    return f"pb|{index}|{conversation_id}"
+
+
+def conversation_from_block_id(block_id: str | None) -> str | None:
+    parts = (block_id or "").split("|", 2)
+    return parts[2] if len(parts) == 3 and parts[0] == "pb" else None
+
+
+def command_buttons(buttons: Sequence[Button], conversation_id: str, start: int = 0,
+                    extra: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
+    """Core buttons (value = chat command) as actions blocks of at most 25 elements."""
+    elements = [button(b.label, f"{BUTTON_ACTION}_{i}", b.value, b.style)
+                for i, b in enumerate(buttons)] + list(extra)
+    return [actions_block(elements[i:i + 25], conversation_block_id(start + i, conversation_id))
+            for i in range(0, len(elements), 25)]
+
+
+# ------------------------------------------------------------------ replies
+
+def confidence_line(reply: Reply) -> str | None:
+    parts = []
+    if reply.confidence is not None and reply.status in ("answered", "ambiguous"):
+        parts.append(f"Confidence: {reply.confidence:.0%}")
+    if reply.kind == "answered" and reply.citations:
+        c = reply.citations[0]
+        parts.append(f"Source: <{c.url}|{escape(c.id)}> ({escape(c.bulletin)}: "
+                     f"{escape(c.title)})")
+    return " · ".join(parts) or None
+
+
+def reply_blocks(reply: Reply, conversation_id: str, index: int = 0,
+                 share: bool = False) -> list[dict[str, Any]]:
+    """One core Reply as blocks: its text (the clause quoted with bulletin id and link), a
+    context line with the confidence, and its buttons. `share` adds "Share in channel"."""
+    blocks: list[dict[str, Any]] = []
+    if reply.kind == "emergency":
+        blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
+    blocks += sections(mrkdwn(reply.text))
+    line = confidence_line(reply)
+    if line:
+        blocks.append(context(line))
+    extra = []
+    if share and reply.kind == "answered" and reply.citations and not reply.private:
+        extra.append(button("Share in channel", SHARE_ACTION, f"show {reply.citations[0].id}"))
+    if reply.buttons or extra:
+        blocks += command_buttons(reply.buttons, conversation_id, index, extra)
+    return blocks[:MAX_BLOCKS]
+
+
+def reply_message(reply: Reply, conversation_id: str, share: bool = False) -> dict[str, Any]:
+    """chat.postMessage / postEphemeral / response_url arguments for one Reply."""
+    return {"text": clip(reply.text, 3000), "blocks": reply_blocks(reply, conversation_id,
+                                                                    share=share)}
+
+
+def to_blocks(replies: Iterable[Reply], conversation_id: str = "",
+              share: bool = False) -> list[dict[str, Any]]:
+    """Several replies as one message's blocks (a divider between them)."""
+    blocks: list[dict[str, Any]] = []
+    for i, reply in enumerate(replies):
+        if blocks:
+            blocks.append({"type": "divider"})
+        blocks += reply_blocks(reply, conversation_id, index=i * 100, share=share)
+    return blocks[:MAX_BLOCKS]
+
+
+def shared_message(reply: Reply, user_id: str, conversation_id: str) -> dict[str, Any]:
+    blocks = reply_blocks(reply, conversation_id)
+    blocks.insert(0, context(f"<@{user_id}> shared this answer from policybot."))
+    return {"text": clip(reply.text, 3000), "blocks": blocks[:MAX_BLOCKS]}
+
+
+def report_button_message(value: str, conversation_id: str) -> dict[str, Any]:
+    """In a channel a report is never taken in the thread: offer the private form."""
+    text = ("Reports are taken privately, never in a channel. Press the button to open the "
+            "report form (only you can see this message).")
+    return {"text": text, "blocks": [section(text)] + command_buttons(
+        [Button("Report a post", value, "primary")], conversation_id)}
+
+
+def text_message(text: str) -> dict[str, Any]:
+    return {"text": clip(text, 3000), "blocks": sections(mrkdwn(text))}
+
+
+# ------------------------------------------------------------------ the report modal
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    head, sep, rest = label.partition(":")
+    option: dict[str, Any] = {"text": plain(head if sep else label), "value": value}
+    if sep and rest.strip():
+        option["description"] = plain(rest.strip(), OPTION_LIMIT)
+    return option
+
+
+def _step_element(step: Step, prefill: Any) -> dict[str, Any]:
+    action: dict[str, Any]
+    if step.kind == "choice":
+        options = [_option(v, label) for v, label in step.options]
+        kind = "radio_buttons" if len(options) <= 2 else "static_select"
+        action = {"type": kind, "action_id": VALUE_ACTION, "options": options}
+        if kind == "static_select":
+            action["placeholder"] = plain("Choose one")
+        chosen = [o for o in options if o["value"] == prefill]
+        if chosen:
+            action["initial_option"] = chosen[0]
+    elif step.kind == "date":
+        action = {"type": "datepicker", "action_id": VALUE_ACTION,
+                  "placeholder": plain("Pick a date")}
+        if prefill:
+            action["initial_date"] = str(prefill)
+    else:
+        multiline = step.kind == "text"
+        action = {"type": "plain_text_input", "action_id": VALUE_ACTION, "multiline": multiline,
+                  "max_length": min(step.max_length or INPUT_LIMIT, INPUT_LIMIT)}
+        if step.kind == "url":
+            action["placeholder"] = plain("https://…")
+        if prefill:
+            action["initial_value"] = clip(str(prefill), action["max_length"])
+    return action
+
+
+def _step_label(step: Step) -> str:
+    # Choice and text prompts read as questions; link and date prompts mention chat words.
+    return step.prompt.replace("*", "") if step.kind in ("choice", "text") else step.title
+
+
+def report_modal(steps: Sequence[Step] = STEPS, prefill: dict[str, Any] | None = None,
+                 private_metadata: str = "") -> dict[str, Any]:
+    """The report form: one input block per step (block id = step id), the confirm step
+    being the modal's submit button. Field errors come back as `response_action: errors`
+    keyed by the same step ids."""
+    prefill = prefill or {}
+    blocks: list[dict[str, Any]] = [section(
+        "Report an inappropriate post. Nothing is posted in any channel; administrators see "
+        "the report in the case log. Choose *anonymous* to store no identity at all.")]
+    submit = "Submit"
+    for step in steps:
+        if step.kind == "confirm":
+            submit = step.options[0][1] if step.options else submit
+            continue
+        block: dict[str, Any] = {"type": "input", "block_id": step.id,
+                                 "label": plain(_step_label(step), 2000),
+                                 "optional": step.optional,
+                                 "element": _step_element(step, prefill.get(step.id))}
+        hint = step.help
+        if step.kind == "text" and (step.max_length or 0) > INPUT_LIMIT:
+            hint = f"Up to {INPUT_LIMIT:,} characters in this form."
+        if hint:
+            block["hint"] = plain(hint.replace("*", "").replace("`", ""), 2000)
+        blocks.append(block)
+    return {"type": "modal", "callback_id": REPORT_CALLBACK, "title": plain("Report a post", 24),
+            "submit": plain(submit, 24), "close": plain("Cancel", 24), "notify_on_close": False,
+            "private_metadata": private_metadata[:3000], "blocks": blocks}
+
+
+def form_values(state_values: dict[str, Any]) -> dict[str, Any]:
+    """view.state.values -> {block_id: value} for every input block."""
+    values: dict[str, Any] = {}
+    for block_id, actions in (state_values or {}).items():
+        for action in actions.values():
+            kind = action.get("type")
+            if kind in ("static_select", "radio_buttons"):
+                selected = action.get("selected_option")
+                values[block_id] = selected["value"] if selected else None
+            elif kind == "datepicker":
+                values[block_id] = action.get("selected_date")
+            else:
+                values[block_id] = action.get("value")
+    return values
+
+
+def result_view(replies: Sequence[Reply]) -> dict[str, Any]:
+    """What the modal turns into after a submission: emergency guidance first, then a
+    pointer to the receipt (sent by direct message; an anonymous key is shown only there)."""
+    blocks: list[dict[str, Any]] = []
+    for reply in replies:
+        if reply.kind == "emergency":
+            blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
+            blocks += sections(mrkdwn(reply.text))
+            blocks.append({"type": "divider"})
+    numbers = [r.data.get("case_number") for r in replies if r.data.get("case_number")]
+    text = (f"Thank you. Your report is case *{numbers[0]}*." if numbers else
+            "Thank you. Your report was received.")
+    blocks.append(section(text + " Your receipt is in your direct messages with policybot."))
+    return {"type": "modal", "title": plain("Report received", 24),
+            "close": plain("Close", 24), "blocks": blocks}
+
+
+def notice_view(title: str, text: str) -> dict[str, Any]:
+    return {"type": "modal", "title": plain(title, 24), "close": plain("Close", 24),
+            "blocks": sections(mrkdwn(text))}
+
+
+def prefill_from_message(message: dict[str, Any], permalink: str | None,
+                         channel_name: str | None = None) -> dict[str, Any]:
+    """The report form pre-filled from a Slack message (the "Report this message" shortcut)."""
+    author = message.get("user") or message.get("bot_id") or "unknown"
+    profile = message.get("user_profile") or {}
+    name = profile.get("real_name") or profile.get("display_name") or profile.get("name")
+    who = f"{name} (Slack user {author})" if name else f"Slack user {author}"
+    where = f" in #{channel_name}" if channel_name else ""
+    quoted = "\n".join("> " + line for line in (message.get("text") or "").splitlines())
+    description = f"Slack message by {who}{where}:\n{quoted}\n\nWhy I am reporting it: "
+    return {"platform": "district", "link": permalink, "description": description}
+
+
+# ------------------------------------------------------------------ administrators
+
+def admin_case_message(summary: dict[str, Any], mention_ids: Sequence[str] = (),
+                       conversation_id: str = "") -> dict[str, Any]:
+    """The masked case post for the private admin channel: no description, no names."""
+    number = summary["number"]
+    urgent = summary.get("urgency") == "urgent"
+    mentions = " ".join(f"<@{u}>" for u in mention_ids) if urgent else ""
+    head = (f"{mentions} " if mentions else "") + (":rotating_light: *URGENT* " if urgent
+                                                   else "") + f"New case *{number}*"
+    policies = ", ".join(summary.get("matched_policy_ids") or []) or "none matched"
+    fields = [("Category", summary.get("category_label") or summary.get("category")),
+              ("Urgency", summary.get("urgency")),
+              ("Platform", summary.get("platform_label") or summary.get("platform")),
+              ("Matched policy", policies), ("Status", summary.get("status"))]
+    blocks = [section(head),
+              {"type": "section", "fields": [{"type": "mrkdwn",
+                                              "text": f"*{k}:*\n{escape(str(v))}"}
+                                             for k, v in fields]},
+              context("The description is not shown here. Open details (recorded in the "
+                      "audit trail) to read the case.")]
+    claim = [button("Claim", f"{BUTTON_ACTION}_claim", f"claim {number}", "primary")]
+    others = [button("Set status", CASE_ACTIONS["status"], number),
+              button("Add note", CASE_ACTIONS["note"], number),
+              button("Ask the reporter", CASE_ACTIONS["ask"], number),
+              button("Open details", CASE_ACTIONS["open"], number)]
+    blocks.append(actions_block(claim + others, conversation_block_id(0, conversation_id)))
+    text = (f"{mentions} " if mentions else "") + (summary.get("text") or head)
+    return {"text": clip(text, 3000), "blocks": blocks}
+
+
+def case_details_modal(case: dict[str, Any], events: Sequence[dict[str, Any]],
+                       messages: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The full case and its audit trail (for administrators; opening it is recorded)."""
+    number = case["number"]
+    fields = [("Category", label_for("category", case["category"])),
+              ("Urgency", case["urgency"]), ("Status", case["status"]
+                                             + (f" ({case['dismiss_reason']})"
+                                                if case.get("dismiss_reason") else "")),
+              ("Platform", label_for("platform", case["platform"])),
+              ("Targeted", label_for("target", case["target"])),
+              ("Posted or seen", case.get("seen_on") or "(not given)"),
+              ("Assignee", case.get("assignee") or "nobody"),
+              ("Reporter", case.get("reporter") or "anonymous"),
+              ("Matched policy", ", ".join(case.get("matched_policy_ids") or []) or "none"),
+              ("Opened", (case.get("created_at") or "")[:16])]
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}:*\n{escape(str(v))}"}
+                                       for k, v in fields]}]
+    blocks.append(section("*Link:* " + (escape(case["link"]) if case.get("link") else "(none)")))
+    blocks.append(section("*What happened:*"))
+    blocks += sections("\n".join("> " + escape(line)
+                                 for line in case["description"].splitlines()))
+    for m in messages:
+        who = f"Question from {m['author']}" if m["direction"] == "question" \
+            else "Reporter answered"
+        blocks.append(section(f"*{escape(who)}* ({m['created_at'][:16]}):\n"
+                              + "\n".join("> " + escape(x) for x in m["text"].splitlines())))
+    blocks.append({"type": "divider"})
+    blocks.append(section("*Audit trail*"))
+    lines = []
+    for e in events:
+        detail = e.get("detail") or {}
+        shown = ", ".join(f"{k}={v}" for k, v in detail.items()
+                          if k != "text" and v is not None)
+        lines.append(f"{e['created_at'][:16]}  {e['action']} by {e['actor']}"
+                     + (f" ({shown})" if shown else ""))
+    if lines:
+        blocks += sections(escape("\n".join(lines)))
+    return {"type": "modal", "title": plain(f"Case {number}", 24), "close": plain("Close", 24),
+            "blocks": blocks[:100]}
+
+
+def case_status_modal(number: str) -> dict[str, Any]:
+    """Set the status of a case, with a reason when dismissing (checked by the core)."""
+    status = {"type": "input", "block_id": "status", "label": plain("New status"),
+              "element": {"type": "static_select", "action_id": VALUE_ACTION,
+                          "options": [{"text": plain(s.capitalize()), "value": s}
+                                      for s in STATUSES]}}
+    reason = {"type": "input", "block_id": "reason", "optional": True,
+              "label": plain("Reason (when dismissing)"),
+              "element": {"type": "static_select", "action_id": VALUE_ACTION,
+                          "options": [{"text": plain(r.replace("_", " ").capitalize()),
+                                       "value": r} for r in DISMISS_REASONS]}}
+    return {"type": "modal", "callback_id": CASE_STATUS_CALLBACK,
+            "private_metadata": json.dumps({"number": number}),
+            "title": plain(f"Case {number}", 24), "submit": plain("Set status", 24),
+            "close": plain("Cancel", 24), "blocks": [status, reason]}
+
+
+def case_text_modal(number: str, kind: str) -> dict[str, Any]:
+    """Add a note (kind "note") or ask the reporter a question (kind "ask")."""
+    label = "Note (visible to administrators only)" if kind == "note" else \
+        "Question for the reporter"
+    hint = None if kind == "note" else ("A named reporter gets it as a direct message; an "
+                                        "anonymous reporter sees it with their case key.")
+    block: dict[str, Any] = {"type": "input", "block_id": "text", "label": plain(label),
+                             "element": {"type": "plain_text_input", "action_id": VALUE_ACTION,
+                                         "multiline": True, "max_length": INPUT_LIMIT}}
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return {"type": "modal", "callback_id": CASE_TEXT_CALLBACK,
+            "private_metadata": json.dumps({"number": number, "kind": kind}),
+            "title": plain(f"Case {number}", 24),
+            "submit": plain("Add note" if kind == "note" else "Send question", 24),
+            "close": plain("Cancel", 24), "blocks": [block]}
+
+
+def reporter_question_message(number: str, text: str) -> dict[str, Any]:
+    quoted = "\n".join("> " + line for line in text.splitlines())
+    return text_message(f"An administrator has a question about your report, case *{number}*:"
+                        f"\n{quoted}\n\nAnswer here with `reply {number} your answer`.")
+
+
+# ------------------------------------------------------------------ App Home
+
+def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, Any]] = (),
+              open_cases: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Employees: quick actions and their own reports. Admins (open_cases not None): also
+    the open cases with Open details buttons."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": plain("policybot", 150)},
+        section("Ask me about LAUSD's social media policy for employees (BUL-5688.0): send "
+                "me a direct message, mention me in a channel, or use `/policy your question`."
+                "\nSaw an inappropriate post? Report it here or with `/report`; you can stay "
+                "anonymous."),
+    ]
+    blocks += command_buttons([Button("Report a post", "report", "primary"),
+                               Button("My reports", "my reports"), Button("Help", "help")],
+                              conversation_id)
+    blocks += [{"type": "divider"}, section("*Your reports*")]
+    if reports:
+        for r in list(reports)[:20]:
+            status = r["status"] + (f" ({r['dismiss_reason'].replace('_', ' ')})"
+                                    if r.get("dismiss_reason") else "")
+            blocks.append(section(f"*{r['number']}* {escape(r['category_label'])}, filed "
+                                  f"{r['created_at'][:10]}: *{status}*"))
+    else:
+        blocks.append(context("You have no named reports. Anonymous reports are checked with "
+                              "`status KEY` in a direct message."))
+    if open_cases is not None:
+        blocks += [{"type": "divider"}, section(f"*Open cases* ({len(open_cases)})")]
+        for c in list(open_cases)[:25]:
+            urgent = ":rotating_light: " if c["urgency"] == "urgent" else ""
+            assignee = f", assigned to {escape(c['assignee'])}" if c.get("assignee") else ""
+            blocks.append({"type": "section", "text": {
+                "type": "mrkdwn",
+                "text": f"{urgent}*{c['number']}* {escape(label_for('category', c['category']))}"
+                        f" on {escape(label_for('platform', c['platform']))}: {c['status']}"
+                        f"{assignee}"},
+                "accessory": button("Open details", CASE_ACTIONS["open"], c["number"])})
+        if not open_cases:
+            blocks.append(context("No open cases."))
+    return {"type": "home", "blocks": blocks[:100], "private_metadata": user_id}

@@ -1,0 +1,681 @@
+"""The Slack front end end to end: signed, real-shaped payloads over HTTP into the real Bolt
+app mounted by handlers.slack.mount on handlers.server.create_app, with a local fake Slack
+Web API (tests/fake_slack.py) recording what Slack would receive."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Self
+from urllib.parse import urlencode
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from fake_slack import FakeSlack
+from slack_sdk.signature import SignatureVerifier
+
+from bot.models import Incoming
+from handlers.runtime import FRONTENDS, BotRef
+from handlers.server import create_app
+from handlers.slack import SLACK_KEY
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+PAYLOADS = Path(__file__).parent / "payloads" / "slack"
+ADMIN_CHANNEL = "C0ADMINS"
+FORM = {"category": "harassing", "danger": "no", "platform": "facebook",
+        "link": "https://facebook.com/posts/123", "when": "2026-01-15", "target": "student",
+        "description": "A parent posted that Maria Lopez from room 12 is stupid.",
+        "identity": "named"}
+
+
+def load(name: str) -> dict:
+    return json.loads((PAYLOADS / f"{name}.json").read_text())
+
+
+def signed(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+
+
+def event_payload(name: str, event_id: str | None = None, **event_changes) -> dict:
+    payload = load(name)
+    if event_id:
+        payload["event_id"] = event_id
+    payload["event"].update(event_changes)
+    return payload
+
+
+def view_submission(values: dict, view_id: str = "V0REPORT01", user: str = "UTEACHER1") -> dict:
+    """The real-shaped submission with the state of each input block set from `values`."""
+    payload = load("view_submission_report")
+    payload["view"]["id"] = view_id
+    payload["user"]["id"] = user
+    state = payload["view"]["state"]["values"]
+    for block, value in values.items():
+        action = state[block]["value"]
+        if action["type"] in ("static_select", "radio_buttons"):
+            action["selected_option"] = {"text": {"type": "plain_text", "text": value},
+                                         "value": value} if value else None
+        elif action["type"] == "datepicker":
+            action["selected_date"] = value
+        else:
+            action["value"] = value
+    return payload
+
+
+def block_action(action_id: str, value: str, block_id: str, user: str = "UADMIN",
+                 channel: str = ADMIN_CHANNEL, ephemeral: bool = False,
+                 response_url: str | None = None) -> dict:
+    payload = load("block_actions_case")
+    payload["user"]["id"] = user
+    payload["channel"]["id"] = channel
+    payload["container"].update({"channel_id": channel, "is_ephemeral": ephemeral})
+    if response_url:
+        payload["response_url"] = response_url
+    payload["actions"][0].update({"action_id": action_id, "value": value, "block_id": block_id})
+    return payload
+
+
+class Slack:
+    """create_app(settings, ref) with Slack on, ref.set(bot), served on 127.0.0.1."""
+
+    def __init__(self, settings, bot, **changes):
+        self.base_settings, self.bot, self.changes = settings, bot, changes
+        self.fake = FakeSlack()
+
+    async def __aenter__(self) -> Self:
+        await self.fake.start()
+        self.settings = self.base_settings.with_(
+            slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
+            slack_api_url=self.fake.api_url, slack_admin_channel=ADMIN_CHANNEL, **self.changes)
+        self.ref = BotRef()
+        self.app = create_app(self.settings, self.ref)
+        self.ref.set(self.bot)
+        self.client = TestClient(TestServer(self.app, host="127.0.0.1"))
+        await self.client.start_server()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.client.close()
+        await self.fake.stop()
+
+    async def post(self, body: str, content_type: str, headers: dict | None = None):
+        return await self.client.post("/slack/events", data=body.encode(), headers={
+            "Content-Type": content_type, **signed(body), **(headers or {})})
+
+    async def event(self, payload: dict, retry: int | None = None, **kw):
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} \
+            if retry else {}
+        return await self.post(json.dumps(payload), "application/json", headers)
+
+    async def form(self, fields: dict):
+        return await self.post(urlencode(fields), "application/x-www-form-urlencoded")
+
+    async def interact(self, payload: dict):
+        return await self.form({"payload": json.dumps(payload)})
+
+    async def command(self, name: str, text: str | None = None, user: str | None = None,
+                      channel: str | None = None):
+        fields = load(name)
+        fields["response_url"] = self.fake.response_url(name)
+        if text is not None:
+            fields["text"] = text
+        if user:
+            fields["user_id"] = user
+        if channel:
+            fields["channel_id"] = channel
+        return await self.form(fields)
+
+    def questions(self) -> int:
+        return self.bot.storage.db["questions"].count
+
+
+def drive(settings, bot, scenario, **changes) -> None:
+    async def main() -> None:
+        async with Slack(settings, bot, **changes) as slack:
+            await scenario(slack)
+    asyncio.run(main())
+
+
+def all_text(blocks: list) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def buttons(blocks: list) -> list[dict]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+# ------------------------------------------------------------------ asking
+
+def test_dm_question_is_answered_with_the_clause_confidence_and_buttons(settings, bot):
+    async def scenario(s: Slack) -> None:
+        started = time.perf_counter()
+        response = await s.event(load("message_im"))
+        assert response.status == 200
+        assert time.perf_counter() - started < 3
+        [call] = await s.fake.wait_for("chat.postMessage")
+        assert call.args["channel"] == "D0TEACHER1"
+        assert "thread_ts" not in call.args
+        assert call.headers["Authorization"] == "Bearer xoxb-test-token"
+        blocks = call.args["blocks"]
+        text = all_text(blocks)
+        assert "> Never post any identifying student information" in text
+        assert "BUL-5688.0#3" in text and "https://" in text
+        context = next(b for b in blocks if b["type"] == "context")["elements"][0]["text"]
+        assert context.startswith("Confidence: ") and "BUL-5688.0#3" in context
+        values = [b["value"] for b in buttons(blocks)]
+        assert values[0].startswith("feedback helpful ") and values[1].startswith(
+            "feedback unhelpful ")
+        assert "report student_identified" in values
+        assert all(b["action_id"].startswith("pb_btn") for b in buttons(blocks))
+
+    drive(settings, bot, scenario)
+
+
+def test_mention_is_answered_in_the_thread_and_a_follow_up_keeps_context(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.event(load("app_mention"))
+        [first] = await s.fake.wait_for("chat.postMessage")
+        assert first.args["channel"] == "C0STAFF"
+        assert first.args["thread_ts"] == "1700000200.000200"
+        follow = event_payload("app_mention", "Ev0MENTION02", text="<@UBOTUSER> and videos?",
+                               ts="1700000210.000210", thread_ts="1700000200.000200")
+        await s.event(follow)
+        calls = await s.fake.wait_for("chat.postMessage", 2)
+        second = calls[1]
+        assert second.args["thread_ts"] == "1700000200.000200"
+        # "and videos?" alone is not answerable; in this thread it is, from context.
+        assert "BUL-5688.0#3" in all_text(second.args["blocks"])
+        row = s.bot.storage.db["conversations"].get("slack:C0STAFF:1700000200.000200")
+        assert "context" in json.loads(row["state"])
+
+    drive(settings, bot, scenario)
+
+
+def test_feedback_button_stores_feedback_without_a_user_id(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.event(load("message_im"))
+        [call] = await s.fake.wait_for("chat.postMessage")
+        helpful = buttons(call.args["blocks"])[0]
+        block_id = next(b for b in call.args["blocks"] if b["type"] == "actions")["block_id"]
+        press = block_action(helpful["action_id"], helpful["value"], block_id, user="UTEACHER1",
+                             channel="D0TEACHER1")
+        assert (await s.interact(press)).status == 200
+        calls = await s.fake.wait_for("chat.postMessage", 2)
+        assert "glad it helped" in calls[1].args["text"]
+        rows = list(s.bot.storage.db["feedback"].rows)
+        assert len(rows) == 1 and rows[0]["helpful"] == 1
+        assert set(rows[0]) == {"id", "question_id", "helpful", "created_at"}
+
+    drive(settings, bot, scenario)
+
+
+def test_policy_command_answers_privately_with_a_share_button(settings, bot):
+    async def scenario(s: Slack) -> None:
+        response = await s.command("command_policy")
+        assert response.status == 200
+        [private] = await s.fake.wait_for("response_url")
+        assert private.args["response_type"] == "ephemeral"
+        assert not s.fake.calls_to("chat.postMessage")
+        share = next(b for b in buttons(private.args["blocks"]) if b["action_id"] == "pb_share")
+        assert share["value"] == "show BUL-5688.0#3"
+        block_id = next(b for b in private.args["blocks"] if b["type"] == "actions")["block_id"]
+        assert block_id.endswith("slack:C0STAFF:cmd-UTEACHER1")
+        press = block_action("pb_share", share["value"], block_id, user="UTEACHER1",
+                             channel="C0STAFF", ephemeral=True,
+                             response_url=s.fake.response_url("share"))
+        await s.interact(press)
+        shared = await s.fake.wait_for("response_url", where=lambda c: c.path.endswith("share"))
+        assert shared[0].args["response_type"] == "in_channel"
+        assert "<@UTEACHER1> shared" in all_text(shared[0].args["blocks"])
+        assert "Do not post any information" in all_text(shared[0].args["blocks"])
+
+    drive(settings, bot, scenario)
+
+
+def test_ambiguous_and_no_answer_render_their_buttons_and_where_to_ask(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.event(event_payload("message_im", "Ev0NOANSWER1",
+                                    text="what is the weather on the moon tonight"))
+        [call] = await s.fake.wait_for("chat.postMessage")
+        text = all_text(call.args["blocks"])
+        assert "your principal or site administrator" in text or "Did you mean" in text
+
+    drive(settings, bot, scenario)
+
+
+# ------------------------------------------------------------------ reliability
+
+def test_forged_signature_gets_401_and_nothing_runs(settings, bot):
+    async def scenario(s: Slack) -> None:
+        body = json.dumps(load("message_im"))
+        headers = {"Content-Type": "application/json", **signed(body, secret="not-the-secret")}
+        response = await s.client.post("/slack/events", data=body, headers=headers)
+        assert response.status == 401
+        await asyncio.sleep(0.3)
+        assert s.fake.calls == []
+        assert s.questions() == 0
+
+    drive(settings, bot, scenario)
+
+
+def test_old_timestamp_gets_401(settings, bot):
+    async def scenario(s: Slack) -> None:
+        body = json.dumps(load("message_im"))
+        headers = {"Content-Type": "application/json",
+                   **signed(body, timestamp=int(time.time()) - 3600)}
+        response = await s.client.post("/slack/events", data=body, headers=headers)
+        assert response.status == 401
+        await asyncio.sleep(0.3)
+        assert s.fake.calls == [] and s.questions() == 0
+
+    drive(settings, bot, scenario)
+
+
+def test_a_retried_event_gets_one_answer(settings, bot):
+    async def scenario(s: Slack) -> None:
+        payload = load("message_im")
+        first, second, third = await asyncio.gather(
+            s.event(payload), s.event(payload, retry=1), s.event(payload, retry=2))
+        assert {first.status, second.status, third.status} == {200}
+        await s.fake.wait_for("chat.postMessage")
+        await asyncio.sleep(0.5)
+        assert len(s.fake.calls_to("chat.postMessage")) == 1
+        assert s.questions() == 1
+
+    drive(settings, bot, scenario)
+
+
+def test_rate_limited_post_message_is_retried_and_delivered_once(settings, bot):
+    async def scenario(s: Slack) -> None:
+        s.fake.fail("chat.postMessage", status=429, retry_after=1)
+        await s.event(load("message_im"))
+        delivered = await s.fake.wait_for("chat.postMessage", timeout=10)
+        attempts = s.fake.calls_to("chat.postMessage", ok_only=False)
+        assert [c.status for c in attempts] == [429, 200]
+        assert attempts[1].at - attempts[0].at >= 1.0  # Retry-After honoured
+        await asyncio.sleep(0.3)
+        assert len(delivered) == len(s.fake.calls_to("chat.postMessage")) == 1
+
+    drive(settings, bot, scenario)
+
+
+def test_server_errors_and_a_hanging_api_are_retried(settings, bot, caplog):
+    async def scenario(s: Slack) -> None:
+        s.app[SLACK_KEY].client.timeout = 1
+        s.fake.fail("chat.postMessage", status=500)
+        s.fake.fail("chat.postMessage", status=200, hang=3)
+        await s.event(load("message_im"))
+        await s.fake.wait_for("chat.postMessage", timeout=15)
+        attempts = s.fake.calls_to("chat.postMessage", ok_only=False)
+        assert [c.status for c in attempts] == [500, 0, 200]
+        assert any("retrying" in r.message for r in caplog.records)
+
+    drive(settings, bot, scenario)
+
+
+def test_unknown_event_types_are_acknowledged_and_ignored(settings, bot):
+    async def scenario(s: Slack) -> None:
+        response = await s.event(load("reaction_added"))
+        assert response.status == 200
+        edited = event_payload("message_im", "Ev0EDIT00001", subtype="message_changed")
+        assert (await s.event(edited)).status == 200
+        await asyncio.sleep(0.3)
+        assert s.fake.api_calls() == []
+
+    drive(settings, bot, scenario)
+
+
+def test_url_verification_challenge(settings, bot):
+    async def scenario(s: Slack) -> None:
+        body = json.dumps({"token": "x", "challenge": "abc123", "type": "url_verification"})
+        response = await s.post(body, "application/json")
+        assert response.status == 200 and "abc123" in await response.text()
+
+    drive(settings, bot, scenario)
+
+
+def test_slack_is_off_without_a_token(settings):
+    async def scenario() -> None:
+        app = create_app(settings, BotRef())
+        assert app[FRONTENDS]["slack"] == "off (SLACK_BOT_TOKEN not set)"
+        assert not [r for r in app.router.routes() if r.resource and
+                    r.resource.canonical == "/slack/events"]
+
+    asyncio.run(scenario())
+
+
+def test_socket_mode_is_reported_when_an_app_token_is_set(settings):
+    from aiohttp import web
+
+    from handlers import slack
+
+    app = web.Application()
+    status = slack.mount(app, BotRef(), settings.with_(slack_bot_token="xoxb-x",
+                                                       slack_app_token="xapp-1-x"))
+    assert status == "on (Socket Mode)"
+    assert not [r for r in app.router.routes() if r.resource.canonical == "/slack/events"]
+
+
+# ------------------------------------------------------------------ reporting
+
+def test_report_command_opens_the_modal_built_from_the_report_steps(settings, bot):
+    async def scenario(s: Slack) -> None:
+        assert (await s.command("command_report", text="bullying")).status == 200
+        [call] = await s.fake.wait_for("views.open")
+        assert call.args["trigger_id"] == load("command_report")["trigger_id"]
+        view = call.args["view"]
+        assert view["callback_id"] == "pb_report"
+        ids = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+        assert ids == ["category", "danger", "platform", "link", "when", "target",
+                       "description", "identity"]
+        category = view["blocks"][1]["element"]
+        assert category["initial_option"]["value"] == "bullying"
+
+    drive(settings, bot, scenario)
+
+
+def test_message_shortcut_prefills_permalink_and_author(settings, bot):
+    async def scenario(s: Slack) -> None:
+        assert (await s.interact(load("shortcut_report_message"))).status == 200
+        [link] = await s.fake.wait_for("chat.getPermalink")
+        assert link.args == {"channel": "C0STAFF", "message_ts": "1700000550.000550"}
+        [call] = await s.fake.wait_for("views.open")
+        blocks = {b.get("block_id"): b for b in call.args["view"]["blocks"]}
+        assert blocks["link"]["element"]["initial_value"] == \
+            "https://lausd-test.slack.com/archives/C0STAFF/p1700000550000550"
+        description = blocks["description"]["element"]["initial_value"]
+        assert "Pat Poster (Slack user UPOSTER9)" in description
+        assert "Look at this kid" in description
+        assert blocks["platform"]["element"]["initial_option"]["value"] == "district"
+
+    drive(settings, bot, scenario)
+
+
+def test_report_button_opens_the_modal_instead_of_a_chat_flow(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.interact(load("block_actions_button"))
+        [call] = await s.fake.wait_for("views.open")
+        category = call.args["view"]["blocks"][1]["element"]
+        assert category["initial_option"]["value"] == "student_identified"
+        assert not s.fake.calls_to("chat.postMessage")
+
+    drive(settings, bot, scenario)
+
+
+def test_field_errors_come_back_keyed_by_block_id(settings, bot):
+    async def scenario(s: Slack) -> None:
+        bad = view_submission({**FORM, "link": "not a link", "description": "",
+                               "when": "2999-01-01"})
+        response = await s.interact(bad)
+        assert response.status == 200
+        body = await response.json()
+        assert body["response_action"] == "errors"
+        assert set(body["errors"]) == {"link", "description", "when"}
+        assert s.bot.storage.db["cases"].count == 0
+
+    drive(settings, bot, scenario)
+
+
+def test_named_report_stores_the_case_dms_the_receipt_and_posts_a_masked_summary(settings, bot):
+    async def scenario(s: Slack) -> None:
+        response = await s.interact(view_submission(FORM))
+        body = await response.json()
+        assert body["response_action"] == "update"
+        assert "Your report is case" in all_text(body["view"]["blocks"])
+        [case] = list(s.bot.storage.db["cases"].rows)
+        assert case["reporter"] == "slack:UTEACHER1"
+        dm = await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
+                                   "UTEACHER1")
+        assert case["number"] in dm[0].args["text"]
+        [admin] = await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
+                                        ADMIN_CHANNEL)
+        posted = json.dumps(admin.args)
+        assert case["number"] in posted and "Harassing" in posted and "Facebook" in posted
+        assert "Maria" not in posted and "stupid" not in posted  # description masked
+        assert "<@UADMIN>" not in posted  # not urgent: no mentions
+        labels = [b["text"]["text"] for b in buttons(admin.args["blocks"])]
+        assert labels == ["Claim", "Set status", "Add note", "Ask the reporter", "Open details"]
+        # Nothing about the report was posted anywhere else.
+        others = [c for c in s.fake.calls_to("chat.postMessage")
+                  if c.args["channel"] not in ("UTEACHER1", ADMIN_CHANNEL)]
+        assert others == []
+
+    drive(settings, bot, scenario)
+
+
+def test_urgent_report_shows_emergency_guidance_first_and_mentions_admins(settings, bot):
+    async def scenario(s: Slack) -> None:
+        response = await s.interact(view_submission({**FORM, "danger": "yes"}))
+        view = (await response.json())["view"]
+        first_text = all_text(view["blocks"][:3])
+        assert "911" in first_text
+        assert all_text(view["blocks"]).index("911") < all_text(view["blocks"]).index("case")
+        dms = await s.fake.wait_for("chat.postMessage", 2,
+                                    where=lambda c: c.args["channel"] == "UTEACHER1")
+        assert "911" in dms[0].args["text"] and "Your report is case" in dms[1].args["text"]
+        [admin] = await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
+                                        ADMIN_CHANNEL)
+        assert admin.args["text"].startswith("<@UADMIN>")
+        assert "URGENT" in all_text(admin.args["blocks"])
+
+    drive(settings, bot, scenario)
+
+
+def test_anonymous_report_stores_no_slack_user_id(settings, bot):
+    async def scenario(s: Slack) -> None:
+        response = await s.interact(view_submission({**FORM, "identity": "anonymous"},
+                                                    user="UANONYMOUS7"))
+        assert (await response.json())["response_action"] == "update"
+        [dm] = await s.fake.wait_for("chat.postMessage",
+                                     where=lambda c: c.args["channel"] == "UANONYMOUS7")
+        assert "Your case key:" in dm.args["text"]
+        await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
+                              ADMIN_CHANNEL)
+        [case] = list(s.bot.storage.db["cases"].rows)
+        assert case["reporter"] is None
+        s.bot.storage.db.execute("PRAGMA wal_checkpoint(FULL)")
+        path = Path(s.bot.storage.path)
+        raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        assert b"UANONYMOUS7" not in raw
+        dump = "\n".join(sqlite3.connect(path).iterdump())
+        assert "UANONYMOUS7" not in dump
+
+    drive(settings, bot, scenario)
+
+
+def test_a_resubmitted_view_makes_one_case(settings, bot):
+    async def scenario(s: Slack) -> None:
+        payload = view_submission(FORM)
+        first, second = await asyncio.gather(s.interact(payload), s.interact(payload))
+        assert first.status == second.status == 200
+        assert s.bot.storage.db["cases"].count == 1
+        await asyncio.sleep(0.3)
+        receipts = [c for c in s.fake.calls_to("chat.postMessage")
+                    if c.args["channel"] == "UTEACHER1"]
+        assert len(receipts) == 1
+
+    drive(settings, bot, scenario)
+
+
+def test_report_in_a_channel_mention_is_never_taken_in_the_thread(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.event(event_payload("app_mention", "Ev0MENTREP01",
+                                    text="<@UBOTUSER> report harassing"))
+        [offer] = await s.fake.wait_for("chat.postEphemeral")
+        assert offer.args["user"] == "UTEACHER2"
+        assert buttons(offer.args["blocks"])[0]["value"] == "report harassing"
+        await asyncio.sleep(0.3)
+        assert not s.fake.calls_to("chat.postMessage")
+        assert s.bot.storage.db["conversations"].count == 0  # the chat flow was cancelled
+
+    drive(settings, bot, scenario)
+
+
+def test_a_chat_report_in_a_dm_stays_in_the_dm(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.event(event_payload("message_im", "Ev0DMREPORT1", text="report"))
+        [call] = await s.fake.wait_for("chat.postMessage")
+        assert call.args["channel"] == "D0TEACHER1"
+        assert "What kind of post" in call.args["text"]
+
+    drive(settings, bot, scenario)
+
+
+# ------------------------------------------------------------------ administrators
+
+async def open_case(s: Slack, **changes) -> str:
+    incoming = Incoming("report form", "slack:view:T", "slack:UTEACHER1", platform="slack")
+    result = await asyncio.to_thread(s.bot.reports.submit_form, incoming, {**FORM, **changes})
+    await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
+                          ADMIN_CHANNEL and result.case_number in c.args["text"])
+    return result.case_number
+
+
+def admin_block_id() -> str:
+    return f"pb|0|slack:{ADMIN_CHANNEL}:"
+
+
+def test_non_admin_pressing_claim_is_not_permitted_and_recorded(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        press = block_action("pb_btn_claim", f"claim {number}", admin_block_id(),
+                             user="UEMPLOYEE")
+        await s.interact(press)
+        [reply] = await s.fake.wait_for("chat.postEphemeral")
+        assert reply.args["user"] == "UEMPLOYEE" and reply.args["channel"] == ADMIN_CHANNEL
+        assert "Not permitted" in reply.args["text"]
+        denied = list(s.bot.storage.db.query(
+            "SELECT * FROM case_events WHERE action = 'denied'"))
+        assert [(d["actor"], d["case_number"]) for d in denied] == [("slack:UEMPLOYEE", number)]
+        assert s.bot.storage.db["cases"].get(1)["assignee"] is None
+
+    drive(settings, bot, scenario)
+
+
+def test_non_admin_pressing_set_status_is_refused_and_recorded(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        await s.interact(block_action("pb_case_status", number, "case", user="UEMPLOYEE"))
+        [reply] = await s.fake.wait_for("chat.postEphemeral")
+        assert "Not permitted" in reply.args["text"]
+        assert not s.fake.calls_to("views.open")
+        actions = [r["action"] for r in s.bot.storage.db["case_events"].rows]
+        assert actions == ["opened", "denied"]
+
+    drive(settings, bot, scenario)
+
+
+def test_admin_claims_and_opens_details_with_the_audit_trail(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        await s.interact(block_action("pb_btn_claim", f"claim {number}", admin_block_id()))
+        [reply] = await s.fake.wait_for("chat.postEphemeral")
+        assert f"You now have case *{number}*" in reply.args["text"]
+        await s.interact(block_action("pb_case_open", number, "case"))
+        [details] = await s.fake.wait_for("views.open")
+        text = all_text(details.args["view"]["blocks"])
+        assert "Maria Lopez" in text and "assigned by slack:UADMIN" in text
+        assert "viewed by slack:UADMIN" in text
+        assert details.args["trigger_id"] == load("block_actions_case")["trigger_id"]
+
+    drive(settings, bot, scenario)
+
+
+def test_admin_sets_status_with_a_reason_and_asks_the_reporter(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        await s.interact(block_action("pb_case_status", number, "case"))
+        [opened] = await s.fake.wait_for("views.open")
+        view = opened.args["view"]
+        submission = {"type": "view_submission", "user": {"id": "UADMIN"},
+                      "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
+                      "view": {**view, "id": "V0STATUS01", "state": {"values": {
+                          "status": {"value": {"type": "static_select", "selected_option":
+                                               {"value": "dismissed"}}},
+                          "reason": {"value": {"type": "static_select",
+                                               "selected_option": None}}}}}}
+        body = await (await s.interact(submission)).json()
+        assert body["response_action"] == "errors" and "reason" in body["errors"]
+        submission["view"]["state"]["values"]["reason"]["value"]["selected_option"] = {
+            "value": "duplicate"}
+        response = await s.interact(submission)
+        assert response.status == 200 and (await response.text()) == ""
+        assert s.bot.storage.db["cases"].get(1)["status"] == "dismissed"
+        # Ask the reporter: a named Slack reporter gets a DM.
+        await s.interact(block_action("pb_case_ask", number, "case"))
+        asked = await s.fake.wait_for("views.open", 2)
+        ask_view = asked[1].args["view"]
+        submission = {"type": "view_submission", "user": {"id": "UADMIN"},
+                      "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
+                      "view": {**ask_view, "id": "V0ASK0001", "state": {"values": {"text": {
+                          "value": {"type": "plain_text_input",
+                                    "value": "Do you have a screenshot?"}}}}}}
+        assert (await s.interact(submission)).status == 200
+        [dm] = await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
+                                     "UTEACHER1")
+        assert "Do you have a screenshot?" in dm.args["text"]
+        assert f"reply {number}" in dm.args["text"]
+
+    drive(settings, bot, scenario)
+
+
+def test_cases_command_lists_for_admins_and_refuses_others(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        await s.command("command_cases", user="UADMIN")
+        [listing] = await s.fake.wait_for("response_url")
+        assert number in listing.args["text"] and listing.args["response_type"] == "ephemeral"
+        await s.command("command_cases", user="UEMPLOYEE")
+        calls = await s.fake.wait_for("response_url", 2)
+        assert "Not permitted" in calls[1].args["text"]
+        denied = list(s.bot.storage.db.query(
+            "SELECT actor FROM case_events WHERE action = 'denied'"))
+        assert denied == [{"actor": "slack:UEMPLOYEE"}]
+
+    drive(settings, bot, scenario)
+
+
+# ------------------------------------------------------------------ App Home
+
+def test_app_home_shows_own_reports_to_employees_and_open_cases_to_admins(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        await s.event(load("app_home_opened"))
+        [home] = await s.fake.wait_for("views.publish")
+        assert home.args["user_id"] == "UTEACHER1"
+        text = all_text(home.args["view"]["blocks"])
+        assert number in text and "Open cases" not in text
+        assert "Report a post" in text
+        admin = event_payload("app_home_opened", "Ev0HOME00002", user="UADMIN",
+                              channel="D0ADMIN")
+        await s.event(admin)
+        homes = await s.fake.wait_for("views.publish", 2)
+        admin_text = all_text(homes[1].args["view"]["blocks"])
+        assert "Open cases" in admin_text and number in admin_text
+
+    drive(settings, bot, scenario)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in PAYLOADS.glob("*.json")))
+def test_payload_files_are_valid_json(name):
+    assert isinstance(load(name), dict)
+    assert copy.deepcopy(load(name)) == load(name)
+
+
+def test_manifest_matches_what_the_app_listens_for():
+    import yaml
+
+    manifest = yaml.safe_load((Path(__file__).parent.parent / "slack/manifest.yaml").read_text())
+    features, events = manifest["features"], manifest["settings"]["event_subscriptions"]
+    assert {c["command"] for c in features["slash_commands"]} == {"/policy", "/report",
+                                                                   "/cases"}
+    assert [s["callback_id"] for s in features["shortcuts"]] == ["report_message"]
+    assert set(events["bot_events"]) == {"app_home_opened", "app_mention", "message.im"}
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
