@@ -1,0 +1,624 @@
+"""Microsoft Teams front end: botbuilder's CloudAdapter at POST /api/messages.
+
+Two translators and a thin handler: a Teams activity becomes an `Incoming`
+(`teams:<aadObjectId>` user, `teams:<conversation.id>` conversation), the core
+answers, and each `Reply` is rendered as an Adaptive Card (`handlers.teams_cards`).
+Authentication is botbuilder's: with `MicrosoftAppId` set every request needs a valid
+Bot Framework token (401 otherwise); with it unset authentication is off (local
+emulator only) and the server says so at start.
+
+Private replies never go to a channel: they go to the person's personal chat (opened
+proactively when needed). The report form is private too. New cases are posted to
+the admin channel an administrator chose ("@policybot use this channel for cases"),
+masked; named reporters get an administrator's question in their personal chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import (
+    ActivityHandler,
+    BotAdapter,
+    CardFactory,
+    InvokeResponse,
+    MessageFactory,
+    TurnContext,
+)
+from botbuilder.core.serializer_helper import serializer_helper
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+
+from bot.clock import now_iso
+from bot.config import Settings
+from bot.dedup import claim_event
+from bot.errors import PolicybotError
+from bot.events import CaseOpened, ReporterAsked
+from bot.models import Incoming, Reply
+from bot.report_flow import FORM_FIELDS, STEPS, begin
+from handlers import teams_cards as cards
+from handlers.runtime import BotRef
+
+log = logging.getLogger(__name__)
+
+ADMIN_CHANNEL_COMMAND = re.compile(
+    r"^(please\s+)?use\s+this\s+(channel|chat|conversation)\s+for\s+(new\s+)?cases\W*$", re.IGNORECASE)
+GROUP_TYPES = ("channel", "groupChat")
+PRIVATE_KINDS = ("flow", "emergency", "receipt", "status")
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+FRIENDLY_ERROR = ("Sorry, something went wrong on my side. Please try again in a moment; "
+                  "if it keeps happening, tell your site administrator.")
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+
+
+class AdapterConfig:
+    """The attribute names botbuilder's ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, settings: Settings):
+        self.APP_ID = settings.teams_app_id or ""
+        self.APP_PASSWORD = settings.teams_app_password or ""
+        self.APP_TYPE = settings.teams_app_type or "MultiTenant"
+        self.APP_TENANTID = settings.teams_tenant_id or ""
+
+
+@dataclass
+class RetryPolicy:
+    """Replies to the Bot Framework connector: retried on 429/5xx and network errors."""
+    attempts: int = 4
+    base_delay: float = 0.5  # doubled after each failure unless the connector says Retry-After
+    max_delay: float = 20.0
+
+
+# ------------------------------------------------------------------ translators
+
+def user_id(activity: Activity) -> str:
+    who = activity.from_property
+    return f"teams:{who.aad_object_id or who.id}"
+
+
+def conversation_id(activity: Activity) -> str:
+    return f"teams:{activity.conversation.id}"
+
+
+def in_group(activity: Activity) -> bool:
+    return (activity.conversation.conversation_type or "personal") in GROUP_TYPES
+
+
+def message_text(activity: Activity) -> str:
+    """The typed text with the bot's @mention removed."""
+    text = activity.text or ""
+    if activity.entities and activity.recipient:
+        try:
+            text = TurnContext.remove_recipient_mention(activity) or ""
+        except (KeyError, TypeError, AttributeError, re.error):
+            pass
+    text = re.sub(r"<at>[^<]*</at>", " ", text) if "<at>" in text else text
+    return text.replace("&nbsp;", " ").strip()
+
+
+def command_from_value(value: Any) -> str | None:
+    """A pressed card button: {"pb": command} (plus an optional typed `pbText`)."""
+    if not isinstance(value, dict) or not isinstance(value.get("pb"), str):
+        return None
+    extra = value.get(cards.TEXT_INPUT)
+    if isinstance(extra, str) and extra.strip():
+        return f"{value['pb']} {extra.strip()}"
+    return value["pb"]
+
+
+def to_incoming(activity: Activity, text: str, is_button: bool = False) -> Incoming:
+    return Incoming(text=text, conversation_id=conversation_id(activity),
+                    user_id=user_id(activity), user_name=activity.from_property.name,
+                    platform="teams", is_button=is_button)
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+
+
+def shape_problem(activity: Activity) -> str | None:
+    """What a usable activity must carry before any turn runs (400 otherwise)."""
+    if not (activity.service_url or "").startswith(("http://", "https://")):
+        return "serviceUrl is missing or not an http(s) URL"
+    if not (activity.conversation and isinstance(activity.conversation.id, str)
+            and activity.conversation.id):
+        return "conversation.id is missing"
+    if not (activity.from_property and activity.from_property.id):
+        return "from.id is missing"
+    if not (activity.recipient and activity.recipient.id):
+        return "recipient.id is missing"
+    return None
+
+
+def _status_of(error: BaseException) -> int | None:
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def _retry_after(error: BaseException) -> float | None:
+    headers = getattr(getattr(error, "response", None), "headers", None) or {}
+    try:
+        value = headers.get("Retry-After")
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _transient(error: BaseException) -> bool:
+    status = _status_of(error)
+    if status is not None:
+        return status in RETRY_STATUSES
+    import aiohttp
+    from msrest.exceptions import ClientRequestError
+
+    return isinstance(error, (ClientRequestError, aiohttp.ClientError, OSError,
+                              asyncio.TimeoutError))
+
+
+async def with_retries(operation: Callable[[], Awaitable[Any]], policy: RetryPolicy,
+                       what: str) -> Any:
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            return await operation()
+        except Exception as e:
+            if attempt == policy.attempts or not _transient(e):
+                raise
+            delay = _retry_after(e)
+            if delay is None:
+                delay = policy.base_delay * 2 ** (attempt - 1)
+            delay = min(delay, policy.max_delay)
+            log.warning("Teams %s failed (%s, status %s); retry %d/%d in %.1fs", what,
+                        type(e).__name__, _status_of(e), attempt, policy.attempts - 1, delay)
+            await asyncio.sleep(delay)
+    return None  # unreachable
+
+
+# ------------------------------------------------------------------ the front end
+
+class TeamsFrontEnd:
+    """Owns the adapter, the activity handler, proactive messages and their storage."""
+
+    def __init__(self, ref: BotRef, settings: Settings, adapter: CloudAdapter):
+        self.ref = ref
+        self.settings = settings
+        self.adapter = adapter
+        self.app_id = settings.teams_app_id or ""
+        self.retry = RetryPolicy()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.tasks: set[asyncio.Task] = set()
+        self.handler = TeamsBot(self)
+        self._known_personal: dict[str, str] = {}
+        adapter.on_turn_error = self.on_turn_error
+
+    @property
+    def bot(self):
+        return self.ref.bot
+
+    # ---------------------------------------------------------------- HTTP
+
+    async def handle_request(self, request: web.Request) -> web.Response:
+        self.loop = self.loop or asyncio.get_running_loop()
+        if "application/json" not in request.headers.get("Content-Type", "").lower():
+            return _error(415, "expected an application/json Bot Framework activity")
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            return _error(400, "the body is not valid JSON")
+        if not isinstance(body, dict):
+            return _error(400, "the body must be a JSON object (an activity)")
+        try:
+            activity = Activity().deserialize(body)
+        except Exception:  # noqa: BLE001 - msrest raises several kinds
+            return _error(400, "the body is not a Bot Framework activity")
+        if not isinstance(activity.type, str) or not activity.type:
+            return _error(400, "the activity has no type")
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            auth = await self.adapter.bot_framework_authentication.authenticate_request(
+                activity, auth_header)
+        except Exception as e:  # noqa: BLE001 - any failure to authenticate is a 401
+            log.warning("Teams request refused (%s): %s", type(e).__name__,
+                        "no token" if not auth_header else "invalid token")
+            return _error(401, "unauthorized")
+        problem = shape_problem(activity)
+        if problem:
+            return _error(400, problem)
+        try:
+            invoke = await self.adapter.process_activity(auth, activity, self.handler.on_turn)
+        except Exception:
+            log.exception("Teams activity %s could not be processed", activity.id)
+            return _error(500, "internal error")
+        if invoke:
+            body = invoke.body
+            if hasattr(body, "serialize"):  # a msrest model
+                body = serializer_helper(body)
+            return web.json_response(data=body, status=int(invoke.status or 200))
+        return web.Response(status=201)
+
+    # ---------------------------------------------------------------- sending
+
+    @staticmethod
+    def own_retries(context: TurnContext) -> None:
+        """msrest would retry 5xx itself (4 tries with long back-off) and never 429; turn
+        that off so `with_retries` is the one policy for every reply."""
+        client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
+        policy = getattr(getattr(client, "config", None), "retry_policy", None)
+        if policy is not None:
+            try:
+                policy.retries = 0
+            except Exception:  # noqa: BLE001 - an unexpected client: keep its own policy
+                log.debug("connector client without a settable retry policy")
+
+    async def send(self, context: TurnContext, activity: Activity) -> None:
+        await with_retries(lambda: context.send_activity(activity), self.retry, "reply")
+
+    async def send_cards(self, context: TurnContext,
+                         outgoing: list[tuple[bool, dict[str, Any]]]) -> None:
+        """(private, card) pairs, in order; private ones leave a channel for the personal chat."""
+        group = in_group(context.activity)
+        private = [c for p, c in outgoing if p and group]
+        for is_private, card in outgoing:
+            if not (is_private and group):
+                await self.send(context, card_activity(card))
+        if private:
+            sent = await self.send_personal(context, [card_activity(c) for c in private])
+            note = ("I sent you the rest in our personal chat (only you can see it)." if sent
+                    else "I could not open a personal chat with you: message me directly "
+                         "(Apps → policybot) and ask again there.")
+            await self.send(context, MessageFactory.text(note))
+
+    async def send_personal(self, context: TurnContext, activities: list[Activity]) -> bool:
+        who = user_id(context.activity)
+        try:
+            reference = await asyncio.to_thread(self.load_user_reference, who)
+            if reference is None:
+                reference = await self.create_personal_chat(context)
+            await self.proactive(reference, activities)
+            return True
+        except Exception:
+            log.exception("could not send a private Teams message to %s", who)
+            return False
+
+    async def create_personal_chat(self, context: TurnContext) -> ConversationReference:
+        activity = context.activity
+        tenant = activity.conversation.tenant_id or (
+            (activity.channel_data or {}).get("tenant") or {}).get("id")
+        params = ConversationParameters(
+            is_group=False, bot=activity.recipient,
+            members=[ChannelAccount(id=activity.from_property.id)], tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}} if tenant else None)
+        created: dict[str, ConversationReference] = {}
+
+        async def capture(ctx: TurnContext) -> None:
+            created["ref"] = TurnContext.get_conversation_reference(ctx.activity)
+
+        await with_retries(lambda: self.adapter.create_conversation(
+            self.app_id, capture, params, channel_id=activity.channel_id,
+            service_url=activity.service_url), self.retry, "create personal chat")
+        reference = created["ref"]
+        reference.user = ChannelAccount(id=activity.from_property.id,
+                                        aad_object_id=activity.from_property.aad_object_id)
+        await asyncio.to_thread(self.save_user_reference, user_id(activity), reference)
+        return reference
+
+    async def proactive(self, reference: ConversationReference,
+                        activities: list[Activity]) -> None:
+        async def send_all(ctx: TurnContext) -> None:
+            self.own_retries(ctx)
+            for activity in activities:
+                await self.send(ctx, activity)
+
+        await self.adapter.continue_conversation(reference, send_all, self.app_id)
+
+    # ---------------------------------------------------------------- turns
+
+    async def converse(self, context: TurnContext, text: str, is_button: bool) -> None:
+        incoming = to_incoming(context.activity, text, is_button)
+        replies = await asyncio.to_thread(self.bot.handle, incoming)
+        await self.deliver(context, incoming, replies)
+
+    async def deliver(self, context: TurnContext, incoming: Incoming,
+                      replies: list[Reply]) -> None:
+        outgoing: list[tuple[bool, dict[str, Any]]] = []
+        for reply in replies:
+            if reply.kind == "flow":
+                outgoing.append((True, await self.report_form(incoming)))
+                break  # the form replaces the chat flow's prompts
+            if reply.kind == "admin" and isinstance(reply.data.get("case"), dict):
+                outgoing.append((True, await self.case_details(reply.data["case"],
+                                                               incoming.user_id)))
+                continue
+            outgoing.append((reply.private or reply.kind in PRIVATE_KINDS,
+                             cards.to_card(reply)))
+        await self.send_cards(context, outgoing)
+
+    async def report_form(self, incoming: Incoming) -> dict[str, Any]:
+        """Teams reports with the form card: the chat flow the core just started is
+        cancelled (a chat command), and a category named in "report CATEGORY" is kept."""
+        cancel = Incoming(text="cancel", conversation_id=incoming.conversation_id,
+                          user_id=incoming.user_id, platform="teams", is_button=True)
+        await asyncio.to_thread(self.bot.handle, cancel)
+        values: dict[str, Any] = {}
+        low = incoming.text.strip().lower()
+        if low.startswith("report "):
+            state = begin(incoming.text.strip()[len("report "):].strip()).state
+            if state is not None and state.answers.get("category"):
+                values["category"] = state.answers["category"]
+        return cards.report_form_card(STEPS, values, {})
+
+    async def case_details(self, case: dict[str, Any], actor: str | None) -> dict[str, Any]:
+        def extras():
+            return (self.bot.cases.events(case["number"], actor),
+                    self.bot.cases.messages(case["number"], actor))
+
+        try:
+            events, messages = await asyncio.to_thread(extras)
+        except PolicybotError:
+            events, messages = [], []
+        return cards.case_details_card(case, events, messages)
+
+    async def submit_form(self, context: TurnContext, data: dict[str, Any],
+                          invoke: bool) -> dict[str, Any] | None:
+        """A submitted report form. Returns the re-rendered form for an invoke with errors."""
+        values = {k: data.get(k) for k in FORM_FIELDS if data.get(k) not in (None, "")}
+        incoming = to_incoming(context.activity, "report form", True)
+        try:
+            result = await asyncio.to_thread(self.bot.reports.submit_form, incoming, values)
+        except PolicybotError as e:
+            await self.send_cards(context, [(True, cards.notice_card(str(e)))])
+            return None
+        if result.errors:
+            form = cards.report_form_card(STEPS, values, result.errors)
+            if invoke:
+                return form
+            await self.send_cards(context, [(True, form)])
+            return None
+        await self.send_cards(context, [(True, cards.to_card(r)) for r in result.replies])
+        return None
+
+    async def set_admin_channel(self, context: TurnContext) -> None:
+        activity = context.activity
+        actor = user_id(activity)
+        if not self.bot.cases.is_admin(actor):
+            await asyncio.to_thread(self.bot.cases.record_denied, actor,
+                                    "set_teams_admin_channel")
+            await self.send(context, MessageFactory.text(
+                "Not permitted: only case administrators can choose where new cases are "
+                "posted. The attempt was recorded."))
+            return
+        reference = TurnContext.get_conversation_reference(activity)
+        # Post new cases as new threads in the channel, not into this message's thread.
+        reference.conversation.id = reference.conversation.id.split(";messageid=")[0]
+        reference.activity_id = None
+        await asyncio.to_thread(self.save_admin_reference, reference, actor)
+        log.info("Teams admin channel set by %s", actor)
+        await self.send(context, card_activity(cards.notice_card(
+            "*New cases will be posted here*, masked: kind, platform, urgency and matched "
+            "policies only (no descriptions, links or names). Details open privately.")))
+
+    async def remember_personal(self, context: TurnContext) -> None:
+        activity = context.activity
+        if in_group(activity) or not activity.from_property:
+            return
+        who = user_id(activity)
+        if self._known_personal.get(who) == activity.conversation.id:
+            return
+        reference = TurnContext.get_conversation_reference(activity)
+        await asyncio.to_thread(self.save_user_reference, who, reference)
+        self._known_personal[who] = activity.conversation.id
+
+    async def on_turn_error(self, context: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed (activity %s)", context.activity.id,
+                  exc_info=(type(error), error, error.__traceback__))
+        try:
+            if context.activity.type == ActivityTypes.invoke:
+                await context.send_activity(Activity(
+                    type=ActivityTypes.invoke_response, value=InvokeResponse(
+                        status=200, body={"statusCode": 200, "type": MESSAGE_TYPE,
+                                          "value": FRIENDLY_ERROR})))
+            await context.send_activity(MessageFactory.text(FRIENDLY_ERROR))
+        except Exception:  # noqa: BLE001
+            log.warning("could not tell the person about the failed turn")
+
+    # ---------------------------------------------------------------- events
+
+    def attach(self, bot) -> None:
+        bot.events.subscribe(self.on_event)
+
+    def on_event(self, event) -> None:
+        """Called in the core's thread: schedule the proactive work and return at once."""
+        if isinstance(event, CaseOpened):
+            work = lambda: self.post_case(event.number)
+        elif isinstance(event, ReporterAsked) and (event.reporter_id or "").startswith("teams:"):
+            work = lambda: self.ask_reporter(event)
+        else:
+            return
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            log.info("Teams is not running: %s not posted", type(event).__name__)
+            return
+        loop.call_soon_threadsafe(self._spawn, work)
+
+    def _spawn(self, work: Callable[[], Awaitable[None]]) -> None:
+        task = asyncio.ensure_future(work())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for proactive messages in flight (tests, shutdown)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    async def post_case(self, number: str) -> None:
+        try:
+            reference = await asyncio.to_thread(self.load_admin_reference)
+            if reference is None:
+                log.info("case %s: no Teams admin channel yet (an administrator says "
+                         "'@policybot use this channel for cases' there)", number)
+                return
+            summary = await asyncio.to_thread(self.bot.cases.masked_summary, number)
+            await self.proactive(reference, [card_activity(cards.admin_case_card(summary))])
+        except Exception:
+            log.exception("could not post case %s to the Teams admin channel", number)
+
+    async def ask_reporter(self, event: ReporterAsked) -> None:
+        try:
+            reference = await asyncio.to_thread(self.load_user_reference, event.reporter_id)
+            if reference is None:
+                log.info("case %s: the reporter has no known Teams chat", event.number)
+                return
+            card = cards.reporter_question_card(event.number, event.text)
+            await self.proactive(reference, [card_activity(card)])
+        except Exception:
+            log.exception("could not send case %s's question to the reporter", event.number)
+
+    # ---------------------------------------------------------------- storage (0004_teams)
+
+    def save_user_reference(self, who: str, reference: ConversationReference) -> None:
+        with self.bot.storage.write() as db:
+            db["teams_user_conversations"].upsert(
+                {"user_id": who, "reference": json.dumps(reference.serialize()),
+                 "updated_at": now_iso()}, pk="user_id")
+
+    def load_user_reference(self, who: str) -> ConversationReference | None:
+        row = next(self.bot.storage.db["teams_user_conversations"].rows_where(
+            "user_id = ?", [who]), None)
+        return ConversationReference.deserialize(json.loads(row["reference"])) if row else None
+
+    def save_admin_reference(self, reference: ConversationReference, actor: str) -> None:
+        with self.bot.storage.write() as db:
+            db["teams_admin_channels"].upsert(
+                {"id": 1, "reference": json.dumps(reference.serialize()), "set_by": actor,
+                 "set_at": now_iso()}, pk="id")
+
+    def load_admin_reference(self) -> ConversationReference | None:
+        row = next(self.bot.storage.db["teams_admin_channels"].rows_where("id = 1"), None)
+        return ConversationReference.deserialize(json.loads(row["reference"])) if row else None
+
+
+class TeamsBot(ActivityHandler):
+    def __init__(self, front: TeamsFrontEnd):
+        self.front = front
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        self.front.own_retries(turn_context)
+        activity = turn_context.activity
+        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and activity.id:
+            key = f"teams:{activity.conversation.id}:{activity.id}"
+            if not await asyncio.to_thread(claim_event, self.front.bot.storage, key):
+                log.info("duplicate Teams activity %s ignored", activity.id)
+                if activity.type == ActivityTypes.invoke:
+                    await turn_context.send_activity(Activity(
+                        type=ActivityTypes.invoke_response, value=InvokeResponse(
+                            status=200, body={"statusCode": 200, "type": MESSAGE_TYPE,
+                                              "value": "Already done."})))
+                return
+        await super().on_turn(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        front = self.front
+        activity = turn_context.activity
+        await front.remember_personal(turn_context)
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value is not None and value.get("pbForm") == cards.FORM_ID:
+            await front.submit_form(turn_context, value, invoke=False)
+            return
+        command = command_from_value(value)
+        text = command if command is not None else message_text(activity)
+        if command is None and ADMIN_CHANNEL_COMMAND.match(text):
+            await front.set_admin_channel(turn_context)
+            return
+        await front.converse(turn_context, text, is_button=command is not None)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        """adaptiveCard/action (Action.Execute, Universal Actions) carries the same data as
+        our Action.Submit buttons; other invokes are acknowledged and ignored."""
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            log.info("Teams invoke %r not supported; acknowledged", activity.name)
+            return InvokeResponse(status=200)
+        action = (activity.value or {}).get("action") if isinstance(activity.value, dict) \
+            else None
+        data = action.get("data") if isinstance(action, dict) else None
+        if not isinstance(data, dict):
+            return _invoke(400, "application/vnd.microsoft.error",
+                           {"code": "BadRequest", "message": "The card action has no data."})
+        front = self.front
+        await front.remember_personal(turn_context)
+        if data.get("pbForm") == cards.FORM_ID:
+            form = await front.submit_form(turn_context, data, invoke=True)
+            if form is not None:
+                return _invoke(200, CARD_TYPE, form)
+            return _invoke(200, MESSAGE_TYPE, "Report submitted.")
+        command = command_from_value(data)
+        if command is None:
+            return _invoke(400, "application/vnd.microsoft.error",
+                           {"code": "BadRequest", "message": "This card action is not known."})
+        await front.converse(turn_context, command, is_button=True)
+        return _invoke(200, MESSAGE_TYPE, "Done.")
+
+    async def on_members_added_activity(self, members_added, turn_context: TurnContext):
+        activity = turn_context.activity
+        if any(m.id == activity.recipient.id for m in members_added or []):
+            await self.front.remember_personal(turn_context)
+            await self.front.send(turn_context, card_activity(cards.welcome_card()))
+
+
+TEAMS = web.AppKey("teams", TeamsFrontEnd)
+
+
+def _invoke(status: int, kind: str, value: Any) -> InvokeResponse:
+    """The body Teams expects for adaptiveCard/action (statusCode, type, value)."""
+    return InvokeResponse(status=200, body={"statusCode": status, "type": kind, "value": value})
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:
+    """POST /api/messages. Returns the status line the server logs at start."""
+    try:
+        adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(AdapterConfig(settings)))
+    except Exception as e:  # noqa: BLE001 - e.g. SingleTenant without a tenant id
+        log.error("Teams is off: the Bot Framework configuration is invalid: %s", e)
+        return f"off (invalid Bot Framework configuration: {e})"
+    front = TeamsFrontEnd(ref, settings, adapter)
+    app[TEAMS] = front
+    app.router.add_post("/api/messages", front.handle_request)
+    ref.on_ready(front.attach)
+
+    async def started(_app: web.Application) -> None:
+        front.loop = asyncio.get_running_loop()
+
+    async def stopping(_app: web.Application) -> None:
+        await front.drain()
+
+    app.on_startup.append(started)
+    app.on_cleanup.append(stopping)
+    if settings.teams_app_id:
+        status = f"on (authenticated, app id {settings.teams_app_id})"
+        log.info("Teams /api/messages: %s", status)
+    else:
+        status = "on (no app id: authentication OFF, for local emulator use only)"
+        log.warning("Teams /api/messages: %s. Set MicrosoftAppId and MicrosoftAppPassword "
+                    "before exposing this server.", status)
+    return status

@@ -1,0 +1,350 @@
+"""Adaptive Card builders for the Teams front end: pure functions returning dicts.
+
+Every card is rendered from what the core returns (a `Reply`, the report flow's
+`STEPS`, a masked case summary): nothing here decides anything. A button's value is a
+chat command; it is rendered as `Action.Submit` with data ``{"pb": value}`` and comes
+back as ``Incoming(text=value, is_button=True)``. Text inputs that complete a command
+("note 2026-0007 <text>") use the input id ``pbText``; the report form submits
+``{"pbForm": "report", <step id>: value, ...}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot import messages
+from bot.cases import DISMISS_REASONS, TRANSITIONS
+from bot.models import Button, Reply
+from bot.report_flow import label_for
+
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+VERSION = "1.4"
+MAX_TOP_ACTIONS = 5  # Teams shows at most 6 actions; the rest go into a "More" card
+FORM_ID = "report"
+TEXT_INPUT = "pbText"
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_STYLES = {"primary": "positive", "danger": "destructive"}
+
+
+# ------------------------------------------------------------------ small pieces
+
+def markdown(text: str) -> str:
+    """The core's Markdown-light (*bold*) as Adaptive Card Markdown (**bold**)."""
+    return _BOLD.sub(r"**\1**", text)
+
+
+def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None,
+         fallback: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "AdaptiveCard", "$schema": SCHEMA, "version": VERSION,
+                           "body": body, "msteams": {"width": "Full"}}
+    if actions:
+        out["actions"] = actions
+    if fallback:
+        out["fallbackText"] = fallback
+    return out
+
+
+def text_block(text: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **extra}
+
+
+def submit(title: str, command: str, style: str | None = None) -> dict[str, Any]:
+    action: dict[str, Any] = {"type": "Action.Submit", "title": title[:80],
+                              "data": {"pb": command}}
+    if style in _STYLES:
+        action["style"] = _STYLES[style]
+    return action
+
+
+def button_actions(buttons: Iterable[Button]) -> list[dict[str, Any]]:
+    actions = [submit(b.label, b.value, b.style) for b in buttons]
+    if len(actions) <= MAX_TOP_ACTIONS + 1:
+        return actions
+    head, rest = actions[:MAX_TOP_ACTIONS], actions[MAX_TOP_ACTIONS:]
+    return head + [{"type": "Action.ShowCard", "title": "More…",
+                    "card": card([text_block("More options:", isSubtle=True)], rest)}]
+
+
+def text_body(text: str) -> list[dict[str, Any]]:
+    """Plain-text reply -> TextBlocks; consecutive ``> `` lines become a quote container."""
+    body: list[dict[str, Any]] = []
+    paragraph: list[str] = []
+    quote: list[str] = []
+
+    def flush_paragraph() -> None:
+        if paragraph and any(p.strip() for p in paragraph):
+            body.append(text_block(markdown("\n\n".join(p for p in paragraph if p.strip()))))
+        paragraph.clear()
+
+    def flush_quote() -> None:
+        if quote:
+            body.append({"type": "Container", "style": "emphasis", "items": [
+                text_block("\n\n".join(markdown(q) for q in quote), fontType="Default")]})
+        quote.clear()
+
+    for line in text.splitlines():
+        if line.startswith(">"):
+            flush_paragraph()
+            quote.append(line[1:].lstrip())
+        else:
+            flush_quote()
+            if line.strip():
+                paragraph.append(line)
+            else:
+                flush_paragraph()
+    flush_quote()
+    flush_paragraph()
+    return body
+
+
+def input_action(title: str, command: str, placeholder: str,
+                 max_length: int = 5000) -> dict[str, Any]:
+    """A ShowCard with a text box: submitting sends ``command + " " + text``."""
+    return {"type": "Action.ShowCard", "title": title, "card": card(
+        [{"type": "Input.Text", "id": TEXT_INPUT, "isMultiline": True,
+          "placeholder": placeholder, "maxLength": max_length, "isRequired": True,
+          "errorMessage": "Please type something first."}],
+        [{"type": "Action.Submit", "title": "Send", "data": {"pb": command}}])}
+
+
+# ------------------------------------------------------------------ replies
+
+def to_card(reply: Reply) -> dict[str, Any]:
+    """Any core Reply as an Adaptive Card: its text (quotes as quote blocks), links to the
+    cited bulletins, and its buttons as Action.Submit."""
+    body: list[dict[str, Any]] = []
+    if reply.kind == "emergency":
+        body.append({"type": "Container", "style": "attention",
+                     "items": text_body(reply.text)})
+    elif reply.kind == "answered" and reply.citations:
+        body += _answer_body(reply)
+    else:
+        body += text_body(reply.text)
+    actions = button_actions(reply.buttons)
+    seen: set[str] = set()
+    links = []
+    for c in reply.citations:
+        if c.url and c.url not in seen and reply.kind in ("answered", "ambiguous"):
+            seen.add(c.url)
+            links.append({"type": "Action.OpenUrl", "title": f"Read {c.bulletin}", "url": c.url})
+    if links:
+        actions = actions + links[:2]
+    return card(body or [text_block(" ")], actions, fallback=reply.text)
+
+
+def _answer_body(reply: Reply) -> list[dict[str, Any]]:
+    top = reply.citations[0]
+    short = reply.data.get("short_answer")
+    body: list[dict[str, Any]] = []
+    if short:
+        body.append(text_block(markdown(short), weight="Bolder", size="Medium"))
+    body.append({"type": "Container", "style": "emphasis", "items": [
+        text_block(line) for line in top.text.splitlines() if line.strip()] or
+        [text_block(top.text)]})
+    where = top.id if top.id != top.bulletin else top.bulletin
+    body.append(text_block(f"— {where}, {top.title} [{top.bulletin}]({top.url})",
+                           isSubtle=True, size="Small"))
+    # Whatever else the core said (notes on truncated sources, "see also", report offer).
+    rest = reply.text
+    if short and rest.startswith(short):
+        rest = rest[len(short):]
+    extra = [ln for ln in rest.splitlines()
+             if ln.strip() and not ln.startswith(">") and not ln.startswith("— ")]
+    if extra:
+        body += text_body("\n\n".join(extra))
+    return body
+
+
+# ------------------------------------------------------------------ report form
+
+def _step_dict(step: Any) -> dict[str, Any]:
+    d = step.to_dict() if hasattr(step, "to_dict") else dict(step)
+    d.setdefault("title", getattr(step, "title", "") or "")
+    return d
+
+
+def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
+                     errors: dict[str, str] | None = None) -> dict[str, Any]:
+    """The report flow's steps (`bot.report_flow.STEPS`) as one form. `values` pre-fill
+    the fields (a re-rendered form keeps what was typed); `errors` ({step id: message})
+    are shown above the form and under their fields."""
+    values = values or {}
+    errors = errors or {}
+    body: list[dict[str, Any]] = [
+        text_block("Report a post", weight="Bolder", size="Medium"),
+        text_block("Fill in the form and press **Submit the report**. Nothing is stored "
+                   "until you submit.", isSubtle=True)]
+    if errors:
+        body.append({"type": "Container", "style": "attention", "items": [
+            text_block("Please fix the fields marked below; your answers are kept.",
+                       weight="Bolder", color="Attention")]})
+    submit_title = "Submit the report"
+    for raw in steps:
+        step = _step_dict(raw)
+        sid, kind = step["id"], step["kind"]
+        if kind == "confirm":
+            if step.get("options"):
+                submit_title = step["options"][0]["label"]
+            continue
+        label = step["prompt"]
+        if kind in ("url", "date") and step.get("title"):
+            label = step["title"]
+        label = label.replace("*", "")
+        if step.get("optional"):
+            label += " (optional)" if "optional" not in label.lower() else ""
+        field: dict[str, Any] = {"id": sid, "label": label,
+                                 "isRequired": not step.get("optional")}
+        if not step.get("optional"):
+            field["errorMessage"] = "This field is required."
+        value = values.get(sid)
+        if kind == "choice":
+            options = step.get("options") or []
+            field.update(type="Input.ChoiceSet", wrap=True,
+                         style="expanded" if len(options) <= 4 else "compact",
+                         choices=[{"title": o["label"], "value": o["value"]} for o in options])
+            if value is not None:
+                field["value"] = str(value)
+        elif kind == "date":
+            field.update(type="Input.Date")
+            if value:
+                field["value"] = str(value)
+        else:
+            field.update(type="Input.Text")
+            if kind == "url":
+                field["style"] = "Url"
+                field["placeholder"] = "https://…"
+            if kind == "text":
+                field["isMultiline"] = True
+            if step.get("max_length"):
+                field["maxLength"] = step["max_length"]
+            if value:
+                field["value"] = str(value)
+        body.append(field)
+        if step.get("help") and (kind != "choice" or sid == "danger"):
+            body.append(text_block(step["help"], isSubtle=True, size="Small", spacing="None"))
+        if sid in errors:
+            body.append(text_block(markdown(errors[sid]), color="Attention", size="Small",
+                                   spacing="None"))
+    actions = [{"type": "Action.Submit", "title": submit_title, "style": "positive",
+                "data": {"pbForm": FORM_ID}}]
+    fallback = "Report a post: " + "; ".join(errors.values()) if errors else "Report a post"
+    return card(body, actions, fallback=fallback)
+
+
+# ------------------------------------------------------------------ welcome
+
+def welcome_card() -> dict[str, Any]:
+    body = [text_block("policybot", weight="Bolder", size="Large"),
+            *text_body(messages.intro()),
+            text_block("In a channel, @mention me; in our personal chat just type.",
+                       isSubtle=True)]
+    buttons = [Button(q, q) for q in messages.EXAMPLES] + [Button("Report a post", "report")]
+    return card(body, button_actions(buttons), fallback=messages.intro())
+
+
+# ------------------------------------------------------------------ administrators
+
+def case_actions(number: str, status: str) -> list[dict[str, Any]]:
+    """Claim, the next statuses, dismiss (with a reason), note, ask the reporter, details:
+    every one a chat command the core's AdminDesk authorises."""
+    actions = [submit("Claim", f"claim {number}")]
+    nexts = TRANSITIONS.get(status, ())
+    for nxt in nexts:
+        if nxt != "dismissed":
+            actions.append(submit(f"Mark {nxt}", f"set-status {number} {nxt}", "primary"))
+    if "dismissed" in nexts:
+        actions.append({"type": "Action.ShowCard", "title": "Dismiss…", "card": card(
+            [text_block("Dismiss with a reason:", isSubtle=True)],
+            [submit(r.replace("_", " ").capitalize(), f"set-status {number} dismissed {r}",
+                    "danger") for r in DISMISS_REASONS])})
+    more = [input_action("Add note", f"note {number}", "A note for the case log"),
+            input_action("Ask reporter", f"ask {number}",
+                         "A question for the reporter (anonymous reporters read it with "
+                         "their key)"),
+            submit("Details", f"case {number}")]
+    actions += more
+    if len(actions) > MAX_TOP_ACTIONS + 1:
+        head = actions[:MAX_TOP_ACTIONS]
+        actions = head + [{"type": "Action.ShowCard", "title": "More…",
+                           "card": card([text_block(" ")], actions[MAX_TOP_ACTIONS:])}]
+    return actions
+
+
+def admin_case_card(summary: dict[str, Any]) -> dict[str, Any]:
+    """A new case for the admin channel, from `bot.cases.masked_summary`: no description,
+    link or reporter, so no student names reach the channel."""
+    urgent = summary.get("urgency") == "urgent"
+    head = f"{'URGENT: ' if urgent else ''}New case {summary['number']}"
+    facts = [{"title": "Kind", "value": summary.get("category_label", "")},
+             {"title": "Platform", "value": summary.get("platform_label", "")},
+             {"title": "Urgency", "value": summary.get("urgency", "")},
+             {"title": "Status", "value": summary.get("status", "")},
+             {"title": "Policies",
+              "value": ", ".join(summary.get("matched_policy_ids") or []) or "none matched"},
+             {"title": "Filed", "value": (summary.get("created_at") or "")[:16]}]
+    body = [{"type": "Container", "style": "attention" if urgent else "emphasis",
+             "items": [text_block(head, weight="Bolder", size="Medium")]},
+            {"type": "FactSet", "facts": facts},
+            text_block("Details (description, link, reporter) are only shown privately.",
+                       isSubtle=True, size="Small")]
+    return card(body, case_actions(summary["number"], summary.get("status", "new")),
+                fallback=summary.get("text") or head)
+
+
+def case_details_card(case: dict[str, Any], events: Sequence[dict[str, Any]] = (),
+                      messages_: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Everything about one case, for an administrator's personal chat only."""
+    number = case["number"]
+    urgent = case.get("urgency") == "urgent"
+    status = case.get("status", "")
+    if case.get("dismiss_reason"):
+        status += f" ({case['dismiss_reason'].replace('_', ' ')})"
+    facts = [("Kind", label_for("category", case.get("category"))),
+             ("Platform", label_for("platform", case.get("platform"))),
+             ("Targeted", label_for("target", case.get("target"))),
+             ("Urgency", case.get("urgency") or ""), ("Status", status),
+             ("Assignee", case.get("assignee") or "nobody"),
+             ("Reporter", case.get("reporter") or "anonymous"),
+             ("Link", case.get("link") or "(none)"),
+             ("Posted or seen", case.get("seen_on") or "(not given)"),
+             ("Policies", ", ".join(case.get("matched_policy_ids") or []) or "none matched"),
+             ("Filed", (case.get("created_at") or "")[:16])]
+    body: list[dict[str, Any]] = [
+        {"type": "Container", "style": "attention" if urgent else "emphasis",
+         "items": [text_block(f"{'URGENT: ' if urgent else ''}Case {number}",
+                              weight="Bolder", size="Medium")]},
+        {"type": "FactSet", "facts": [{"title": t, "value": str(v)} for t, v in facts]},
+        text_block("What happened", weight="Bolder"),
+        {"type": "Container", "style": "emphasis",
+         "items": [text_block(case.get("description") or "")]}]
+    if messages_:
+        body.append(text_block("Questions and answers", weight="Bolder"))
+        for m in messages_:
+            who = (f"Question from {m.get('author')}" if m.get("direction") == "question"
+                   else "Reporter answered")
+            body.append(text_block(f"{who} ({(m.get('created_at') or '')[:16]}):",
+                                   isSubtle=True, size="Small"))
+            body.append(text_block(m.get("text") or "", spacing="None"))
+    if events:
+        body.append(text_block("Audit trail", weight="Bolder"))
+        body.append({"type": "FactSet", "facts": [
+            {"title": (e.get("created_at") or "")[:16],
+             "value": f"{e.get('action')} by {e.get('actor')}"} for e in list(events)[-12:]]})
+    fallback = f"Case {number}: {status}"
+    return card(body, case_actions(number, case.get("status", "new")), fallback=fallback)
+
+
+def reporter_question_card(number: str, text: str) -> dict[str, Any]:
+    """An administrator's question to a named reporter, sent to their personal chat."""
+    body = [text_block(f"An administrator has a question about your report {number}",
+                       weight="Bolder"),
+            {"type": "Container", "style": "emphasis", "items": [text_block(text)]},
+            text_block(f"Answer below, or type `reply {number} your answer`.", isSubtle=True)]
+    return card(body, [input_action("Answer", f"reply {number}", "Your answer")],
+                fallback=f"Question about your report {number}: {text}")
+
+
+def notice_card(text: str) -> dict[str, Any]:
+    return card(text_body(text), fallback=text)

@@ -1,0 +1,456 @@
+"""The Teams front end over HTTP: real-shaped activities posted to the real aiohttp app
+(handlers.server.create_app) with botbuilder's CloudAdapter; replies land on a local fake
+Bot Framework connector at the activity's serviceUrl."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import json
+from pathlib import Path
+
+from aiohttp.test_utils import TestClient, TestServer
+from fake_connector import FakeConnector
+
+from bot.models import Incoming
+from handlers.runtime import BotRef
+from handlers.server import create_app
+from handlers.teams import TEAMS
+
+PAYLOADS = Path(__file__).parent / "payloads" / "teams"
+PERSONAL = "a:1personalConversationIdXyZ"
+CHANNEL_THREAD = "19:staffroomChannelId@thread.tacv2;messageid=1741194340123"
+CHANNEL = "19:staffroomChannelId@thread.tacv2"
+USER = "teams:6a1b2c3d-0000-4000-8000-00000000a001"
+
+
+def payload(name: str, **changes) -> dict:
+    data = json.loads((PAYLOADS / f"{name}.json").read_text())
+    data.update(changes)
+    return data
+
+
+class TeamsEnv:
+    def __init__(self, settings, bot):
+        self.settings, self.bot = settings, bot
+
+    async def __aenter__(self) -> TeamsEnv:  # noqa: PYI034
+        self.connector = await FakeConnector().start()
+        ref = BotRef()
+        self.app = create_app(self.settings, ref)
+        ref.set(self.bot)
+        self.client = TestClient(TestServer(self.app, host="127.0.0.1"))
+        await self.client.start_server()
+        self.front = self.app[TEAMS]
+        self.front.retry.base_delay = 0.01
+        self.front.retry.max_delay = 0.05
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.front.drain()
+        await self.client.close()
+        await self.connector.close()
+
+    async def post(self, activity: dict, headers: dict | None = None):
+        activity = copy.deepcopy(activity)
+        activity["serviceUrl"] = self.connector.url
+        resp = await self.client.post("/api/messages", json=activity, headers=headers or {})
+        await self.front.drain()
+        return resp
+
+
+def run(settings, bot, scenario):
+    async def main():
+        async with TeamsEnv(settings, bot) as env:
+            await scenario(env)
+
+    asyncio.run(main())
+
+
+def actions_of(card: dict) -> list[dict]:
+    return card.get("actions", [])
+
+
+def pb_values(card: dict) -> list[str]:
+    out = []
+    for a in actions_of(card):
+        if a["type"] == "Action.Submit":
+            out.append(a["data"].get("pb") or a["data"].get("pbForm"))
+        if a["type"] == "Action.ShowCard":
+            out += pb_values(a["card"])
+    return out
+
+
+def all_text(card: dict) -> str:
+    return json.dumps(card, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------ questions
+
+def test_personal_message_gets_answer_card_with_clause_citation_and_buttons(settings, bot):
+    async def scenario(env):
+        resp = await env.post(payload("personal_message"))
+        assert resp.status == 201
+        [sent] = env.connector.sent
+        assert sent.conversation_id == PERSONAL
+        assert sent.reply_to_id == "1741194131437"
+        [card] = sent.cards
+        text = all_text(card)
+        entry = bot.kb.get("BUL-5688.0#1")
+        assert entry.text.splitlines()[0][:60] in text  # the quoted clause
+        assert "BUL-5688.0" in text and entry.url in text  # citation and link
+        values = pb_values(card)
+        assert any(v.startswith("feedback helpful ") for v in values)
+        assert any(v.startswith("feedback unhelpful ") for v in values)
+        assert any(a["type"] == "Action.OpenUrl" and a["url"] == entry.url
+                   for a in actions_of(card))
+
+    run(settings, bot, scenario)
+
+
+def test_channel_mention_is_stripped_and_answered_in_the_thread(settings, bot):
+    async def scenario(env):
+        resp = await env.post(payload("channel_mention"))
+        assert resp.status == 201
+        [sent] = env.connector.sent
+        assert sent.conversation_id == CHANNEL_THREAD
+        [card] = sent.cards
+        assert "BUL-5688.0#1" in all_text(card) or "BUL-5688.0" in all_text(card)
+        rows = list(bot.storage.db.query("SELECT text, platform FROM questions"))
+        assert rows == [{"text": "Can I friend a parent on Facebook?", "platform": "teams"}]
+
+    run(settings, bot, scenario)
+
+
+def test_answer_with_report_category_offers_report_button(settings, bot):
+    async def scenario(env):
+        await env.post(payload("personal_message", text="Can I post photos of my students?"))
+        [card] = env.connector.cards()
+        assert "report student_identified" in pb_values(card)
+
+    run(settings, bot, scenario)
+
+
+def test_members_added_sends_welcome_card(settings, bot):
+    async def scenario(env):
+        resp = await env.post(payload("members_added"))
+        assert resp.status == 201
+        [card] = env.connector.cards()
+        assert "policybot" in all_text(card)
+        assert "report" in pb_values(card)
+        # the personal chat is remembered for later proactive messages
+        assert bot.storage.db["teams_user_conversations"].count == 1
+
+    run(settings, bot, scenario)
+
+
+def test_invoke_adaptive_card_action_runs_the_command(settings, bot):
+    async def scenario(env):
+        resp = await env.post(payload("adaptive_card_invoke"))
+        assert resp.status == 200
+        body = await resp.json()
+        assert body["statusCode"] == 200
+        [card] = env.connector.cards()
+        assert "BUL-5688.0#3" in all_text(card)
+
+    run(settings, bot, scenario)
+
+
+# ------------------------------------------------------------------ report form
+
+def test_report_button_sends_form_card_with_category_prefilled(settings, bot):
+    async def scenario(env):
+        await env.post(payload("card_submit"))
+        [card] = env.connector.cards()
+        fields = {b["id"]: b for b in card["body"] if b.get("id")}
+        assert list(fields) == ["category", "danger", "platform", "link", "when", "target",
+                                "description", "identity"]
+        assert fields["category"]["type"] == "Input.ChoiceSet"
+        assert fields["category"]["value"] == "harassing"
+        assert fields["description"]["type"] == "Input.Text"
+        assert card["actions"][0]["data"] == {"pbForm": "report"}
+        # the core's chat flow is not left running in this conversation
+        assert bot.storage.db["conversations"].count_where(
+            "id = ? AND state LIKE '%report%'", [f"teams:{PERSONAL}"]) == 0
+
+    run(settings, bot, scenario)
+
+
+def test_typed_report_sends_the_same_form(settings, bot):
+    async def scenario(env):
+        await env.post(payload("personal_message", text="report"))
+        [card] = env.connector.cards()
+        assert card["actions"][0]["data"] == {"pbForm": "report"}
+
+    run(settings, bot, scenario)
+
+
+def test_form_submit_stores_case_and_sends_private_receipt(settings, bot):
+    async def scenario(env):
+        resp = await env.post(payload("report_form_submit"))
+        assert resp.status == 201
+        [card] = env.connector.cards()
+        text = all_text(card)
+        number = bot.storage.db.execute("SELECT number, reporter FROM cases").fetchone()
+        assert number[1] == USER
+        assert number[0] in text and "my reports" in text
+
+    run(settings, bot, scenario)
+
+
+def test_form_errors_rerender_the_card_with_messages(settings, bot):
+    async def scenario(env):
+        bad = payload("report_form_submit")
+        bad["value"] = {**bad["value"], "link": "not a link", "description": ""}
+        await env.post(bad)
+        [card] = env.connector.cards()
+        text = all_text(card)
+        assert "does not look like a web link" in text
+        assert "describe what happened" in text
+        fields = {b["id"]: b for b in card["body"] if b.get("id")}
+        assert fields["link"]["value"] == "not a link"  # what was typed is kept
+        assert fields["category"]["value"] == "harassing"
+        assert bot.storage.db["cases"].count == 0
+
+    run(settings, bot, scenario)
+
+
+def test_immediate_danger_shows_emergency_guidance_first(settings, bot):
+    async def scenario(env):
+        urgent = payload("report_form_submit")
+        urgent["value"] = {**urgent["value"], "danger": "yes", "identity": "anonymous"}
+        await env.post(urgent)
+        first, second = env.connector.cards()
+        assert "911" in all_text(first) and "988" in all_text(first)
+        assert "case key" in all_text(second).lower()
+        assert "urgent" in all_text(second)
+
+    run(settings, bot, scenario)
+
+
+def test_invoke_form_with_errors_returns_the_card_in_the_invoke_response(settings, bot):
+    async def scenario(env):
+        invoke = payload("adaptive_card_invoke")
+        invoke["value"]["action"]["data"] = {"pbForm": "report", "category": "harassing"}
+        resp = await env.post(invoke)
+        assert resp.status == 200
+        body = await resp.json()
+        assert body["type"] == "application/vnd.microsoft.card.adaptive"
+        assert "Please fix the fields" in json.dumps(body["value"])
+
+    run(settings, bot, scenario)
+
+
+def test_report_in_a_channel_goes_to_the_personal_chat(settings, bot):
+    async def scenario(env):
+        await env.post(payload("channel_mention", text="<at>policybot</at> report"))
+        assert env.connector.created and env.connector.created[0]["isGroup"] is False
+        private = env.connector.to("a:personal-29:1Xk2personalUserIdAbC")
+        assert private and private[0].cards[0]["actions"][0]["data"] == {"pbForm": "report"}
+        [note] = env.connector.to(CHANNEL_THREAD)
+        assert "personal chat" in note.text and not note.cards
+
+    run(settings, bot, scenario)
+
+
+# ------------------------------------------------------------------ administrators
+
+def _admin(activity: dict) -> dict:
+    activity["from"] = {"id": "29:adminUser", "name": "Ana Admin", "aadObjectId": "admin-1"}
+    return activity
+
+
+def test_only_admins_choose_the_case_channel(settings, bot):
+    async def scenario(env):
+        cmd = "<at>policybot</at> use this channel for cases"
+        await env.post(payload("channel_mention", text=cmd, id="m1"))
+        assert "Not permitted" in env.connector.sent[-1].text
+        assert bot.storage.db["teams_admin_channels"].count == 0
+        denied = bot.storage.db.execute(
+            "SELECT actor FROM case_events WHERE action = 'denied'").fetchall()
+        assert denied == [(USER,)]
+        await env.post(_admin(payload("channel_mention", text=cmd, id="m2")))
+        assert bot.storage.db["teams_admin_channels"].count == 1
+
+    run(settings, bot, scenario)
+
+
+def test_new_case_is_posted_masked_to_admin_channel_and_actions_stay_private(settings, bot):
+    async def scenario(env):
+        cmd = "<at>policybot</at> use this channel for cases"
+        await env.post(_admin(payload("channel_mention", text=cmd, id="m1")))
+        await env.post(payload("report_form_submit"))
+        [post] = env.connector.to(CHANNEL)  # a new post in the channel, not the old thread
+        card = post.cards[0]
+        text = all_text(card)
+        number = bot.storage.db.execute("SELECT number FROM cases").fetchone()[0]
+        assert number in text and "Harassing" in text
+        assert "insulting" not in text and "instagram.com" not in text  # masked
+        values = pb_values(card)
+        assert f"claim {number}" in values and f"case {number}" in values
+        assert f"set-status {number} triaged" in values
+        assert f"note {number}" in values and f"ask {number}" in values
+
+        # the admin presses "Details" in the channel: the details go to their personal chat
+        press = _admin(payload("card_submit", conversation={
+            "conversationType": "channel", "id": CHANNEL_THREAD,
+            "tenantId": "72f988bf-0000-4000-8000-000000000001"}, id="press-1"))
+        press["value"] = {"pb": f"case {number}"}
+        await env.post(press)
+        private = env.connector.to("a:personal-29:adminUser")
+        assert private and "insulting" in all_text(private[0].cards[0])
+        channel_texts = [all_text(s.activity) for s in env.connector.to(CHANNEL_THREAD)]
+        assert not any("insulting" in t for t in channel_texts)
+
+    run(settings, bot, scenario)
+
+
+def test_admin_note_from_card_text_input(settings, bot):
+    async def scenario(env):
+        await env.post(payload("report_form_submit"))
+        number = bot.storage.db.execute("SELECT number FROM cases").fetchone()[0]
+        note = _admin(payload("card_submit", id="note-1"))
+        note["value"] = {"pb": f"note {number}", "pbText": "Called the principal."}
+        await env.post(note)
+        assert bot.storage.db.execute(
+            "SELECT COUNT(*) FROM case_events WHERE action = 'note_added'").fetchone()[0] == 1
+
+    run(settings, bot, scenario)
+
+
+def test_named_reporter_gets_the_admins_question_proactively(settings, bot):
+    async def scenario(env):
+        await env.post(payload("report_form_submit"))
+        number = bot.storage.db.execute("SELECT number FROM cases").fetchone()[0]
+        before = len(env.connector.sent)
+        await asyncio.to_thread(bot.cases.ask_reporter, number, "Which school is it?",
+                                "teams:admin-1")
+        await asyncio.sleep(0)
+        await env.front.drain()
+        new = env.connector.sent[before:]
+        assert [s.conversation_id for s in new] == [PERSONAL]
+        text = all_text(new[0].cards[0])
+        assert "Which school is it?" in text and f"reply {number}" in text
+
+    run(settings, bot, scenario)
+
+
+# ------------------------------------------------------------------ security and reliability
+
+def _jwt(claims: dict) -> str:
+    def part(d):
+        return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT', 'kid': 'x'})}.{part(claims)}.c2ln"
+
+
+def test_with_app_id_unauthenticated_and_malformed_tokens_get_401(settings, bot):
+    secured = settings.with_(teams_app_id="00000000-0000-4000-8000-00000000b0b0",
+                             teams_app_password="secret")
+
+    async def scenario(env):
+        assert (await env.post(payload("personal_message"))).status == 401
+        for header in ("Bearer not-a-jwt", "Bearer " + _jwt({"aud": "x"}), "Basic abc",
+                       "Bearer "):
+            resp = await env.post(payload("personal_message"), {"Authorization": header})
+            assert resp.status == 401, header
+        assert env.connector.sent == []
+        assert bot.storage.db["questions"].count == 0
+
+    run(secured, bot, scenario)
+
+
+def test_malformed_requests_get_4xx_not_500(settings, bot):
+    async def scenario(env):
+        post = env.client.post
+        assert (await post("/api/messages", data=b"{not json",
+                           headers={"Content-Type": "application/json"})).status == 400
+        assert (await post("/api/messages", data=b"[1, 2]",
+                           headers={"Content-Type": "application/json"})).status == 400
+        assert (await post("/api/messages", data=b"hello",
+                           headers={"Content-Type": "text/plain"})).status == 415
+        assert (await post("/api/messages", json={"text": "no type"})).status == 400
+        no_url = payload("personal_message")
+        del no_url["serviceUrl"]
+        assert (await post("/api/messages", json=no_url)).status == 400
+        no_conv = payload("personal_message")
+        del no_conv["conversation"]
+        assert (await env.post(no_conv)).status == 400
+        weird = payload("personal_message", conversation="not an object")
+        assert (await env.post(weird)).status in (400, 401)
+
+    run(settings, bot, scenario)
+
+
+def test_duplicate_activity_is_processed_once(settings, bot):
+    async def scenario(env):
+        first = await env.post(payload("personal_message"))
+        second = await env.post(payload("personal_message"))
+        assert first.status == 201 and second.status == 201
+        assert len(env.connector.sent) == 1
+        assert bot.storage.db["questions"].count == 1
+
+    run(settings, bot, scenario)
+
+
+def test_connector_429_then_success_is_delivered_once(settings, bot):
+    async def scenario(env):
+        env.connector.fail(429, times=1, retry_after="0")
+        resp = await env.post(payload("personal_message"))
+        assert resp.status == 201
+        assert env.connector.attempts == 2
+        assert len(env.connector.sent) == 1
+
+    run(settings, bot, scenario)
+
+
+def test_connector_500s_are_retried_with_backoff(settings, bot):
+    async def scenario(env):
+        env.connector.fail(500, times=2)
+        resp = await env.post(payload("personal_message"))
+        assert resp.status == 201
+        assert env.connector.attempts == 3
+        assert len(env.connector.sent) == 1
+
+    run(settings, bot, scenario)
+
+
+def test_turn_error_replies_with_a_friendly_message(settings, bot, monkeypatch):
+    async def scenario(env):
+        async def boom(*a, **kw):
+            raise RuntimeError("simulated failure")
+
+        monkeypatch.setattr(env.front, "converse", boom)
+        resp = await env.post(payload("personal_message"))
+        assert resp.status == 201
+        assert "something went wrong" in env.connector.sent[-1].text
+
+    run(settings, bot, scenario)
+
+
+def test_mount_status_says_whether_authentication_is_on(settings):
+    from aiohttp import web
+
+    from handlers import teams
+
+    assert teams.mount(web.Application(), BotRef(), settings) == (
+        "on (no app id: authentication OFF, for local emulator use only)")
+    secured = settings.with_(teams_app_id="abc", teams_app_password="pw")
+    assert teams.mount(web.Application(), BotRef(), secured) == (
+        "on (authenticated, app id abc)")
+    single = secured.with_(teams_app_type="SingleTenant", teams_tenant_id=None)
+    assert teams.mount(web.Application(), BotRef(), single).startswith(
+        "off (invalid Bot Framework configuration")
+
+
+def test_incoming_translation():
+    from botbuilder.schema import Activity
+
+    from handlers.teams import message_text, to_incoming
+
+    activity = Activity().deserialize(payload("channel_mention"))
+    incoming = to_incoming(activity, message_text(activity))
+    assert incoming == Incoming(text="Can I friend a parent on Facebook?",
+                                conversation_id=f"teams:{CHANNEL_THREAD}", user_id=USER,
+                                user_name="Maria Lopez", platform="teams")

@@ -1,0 +1,151 @@
+"""Adaptive Card builders (pure functions) and the Teams app package."""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+import zlib
+
+from click.testing import CliRunner
+
+from bot.models import Button, Citation, Reply
+from bot.report_flow import STEPS
+from handlers import teams_cards as cards
+from handlers.teams_package import build_package, color_icon, outline_icon, teams_package
+
+
+def _submits(card):
+    out = []
+    for a in card.get("actions", []):
+        if a["type"] == "Action.Submit":
+            out.append(a["data"])
+        elif a["type"] == "Action.ShowCard":
+            out += _submits(a["card"])
+    return out
+
+
+def test_to_card_renders_quotes_bold_and_buttons_as_submit():
+    reply = Reply(kind="no_answer", status="no_answer",
+                  text="I *could not* find that.\n> quoted line\nAsk your principal.",
+                  buttons=(Button("Not helpful", "feedback unhelpful 4"),))
+    card = cards.to_card(reply)
+    assert card["type"] == "AdaptiveCard" and card["fallbackText"] == reply.text
+    dumped = json.dumps(card)
+    assert "**could not**" in dumped and "Ask your principal." in dumped
+    assert any(b["type"] == "Container" for b in card["body"])
+    assert _submits(card) == [{"pb": "feedback unhelpful 4"}]
+
+
+def test_answered_card_has_short_answer_clause_and_bulletin_link():
+    c = Citation(id="BUL-5688.0#1", bulletin="BUL-5688.0", title="Friending",
+                 text="Do not friend parents.", url="https://example.org/bul-5688")
+    reply = Reply(kind="answered", status="answered", citations=(c,),
+                  text="No.\n\n> Do not friend parents.\n— BUL-5688.0#1, X (url)",
+                  data={"short_answer": "No."},
+                  buttons=(Button("Helpful", "feedback helpful 1"),))
+    card = cards.to_card(reply)
+    assert card["body"][0]["text"] == "No."
+    assert card["body"][1]["items"][0]["text"] == "Do not friend parents."
+    assert "BUL-5688.0#1" in card["body"][2]["text"]
+    assert {"type": "Action.OpenUrl", "title": "Read BUL-5688.0",
+            "url": "https://example.org/bul-5688"} in card["actions"]
+
+
+def test_many_buttons_overflow_into_more():
+    reply = Reply(kind="admin", text="x",
+                  buttons=tuple(Button(f"B{i}", f"cmd {i}") for i in range(9)))
+    card = cards.to_card(reply)
+    assert len(card["actions"]) == cards.MAX_TOP_ACTIONS + 1
+    assert [d["pb"] for d in _submits(card)] == [f"cmd {i}" for i in range(9)]
+
+
+def test_report_form_card_from_steps_with_values_and_errors():
+    card = cards.report_form_card(STEPS, {"category": "bullying", "link": "nope"},
+                                  {"link": "That does not look like a web link."})
+    fields = {b["id"]: b for b in card["body"] if b.get("id")}
+    assert [f["type"] for f in fields.values()] == [
+        "Input.ChoiceSet", "Input.ChoiceSet", "Input.ChoiceSet", "Input.Text", "Input.Date",
+        "Input.ChoiceSet", "Input.Text", "Input.ChoiceSet"]
+    assert fields["category"]["value"] == "bullying"
+    assert fields["link"]["value"] == "nope" and fields["link"]["isRequired"] is False
+    assert fields["description"]["maxLength"] == 5000
+    assert "That does not look like a web link." in json.dumps(card)
+    assert card["actions"] == [{"type": "Action.Submit", "title": "Submit the report",
+                                "style": "positive", "data": {"pbForm": "report"}}]
+    # plain step dicts (Reply.step) work too
+    assert cards.report_form_card([s.to_dict() for s in STEPS])["body"]
+
+
+def test_admin_case_card_is_masked_and_has_actions():
+    summary = {"number": "2026-0007", "category_label": "Bullying", "platform_label": "TikTok",
+               "urgency": "urgent", "status": "new", "matched_policy_ids": ["BUL-5688.0#2"],
+               "created_at": "2026-03-05T10:00:00", "text": "URGENT New case 2026-0007"}
+    card = cards.admin_case_card(summary)
+    values = [d["pb"] for d in _submits(card)]
+    assert "claim 2026-0007" in values and "set-status 2026-0007 triaged" in values
+    assert "set-status 2026-0007 dismissed duplicate" in values
+    assert "note 2026-0007" in values and "ask 2026-0007" in values
+    assert "case 2026-0007" in values
+    assert "URGENT" in json.dumps(card)
+
+
+def test_case_details_card_shows_description_messages_and_trail():
+    case = {"number": "2026-0001", "category": "bullying", "platform": "x", "target": "student",
+            "urgency": "normal", "status": "triaged", "assignee": "teams:admin-1",
+            "reporter": None, "link": None, "seen_on": None, "matched_policy_ids": [],
+            "created_at": "2026-03-05T10:00", "description": "Mean post", "dismiss_reason": None}
+    card = cards.case_details_card(
+        case, [{"created_at": "2026-03-05T10:00", "action": "opened", "actor": "anonymous"}],
+        [{"direction": "question", "author": "teams:admin-1", "text": "Which school?",
+          "created_at": "2026-03-05T11:00"}])
+    dumped = json.dumps(card)
+    for expected in ("Mean post", "Which school?", "opened by anonymous", "anonymous"):
+        assert expected in dumped
+    assert "set-status 2026-0001 investigating" in [d["pb"] for d in _submits(card)]
+
+
+def test_welcome_card_has_examples_and_report():
+    values = [d["pb"] for d in _submits(cards.welcome_card())]
+    assert "report" in values and len(values) == 4
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    _length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_icons_are_valid_pngs_of_the_required_sizes():
+    assert _png_size(color_icon()) == (192, 192)
+    outline = outline_icon()
+    assert _png_size(outline) == (32, 32)
+    idat = outline.index(b"IDAT")
+    length = struct.unpack(">I", outline[idat - 4:idat])[0]
+    raw = zlib.decompress(outline[idat + 4:idat + 4 + length])
+    assert len(raw) == 32 * (1 + 32 * 4)
+    pixels = [raw[r * 129 + 1 + i * 4: r * 129 + 5 + i * 4] for r in range(32) for i in range(32)]
+    assert {p for p in pixels} <= {bytes((255, 255, 255, 255)), bytes((0, 0, 0, 0))}
+
+
+def test_package_zip_has_manifest_and_icons(tmp_path):
+    app_id = "00000000-0000-4000-8000-00000000b0b0"
+    path = build_package(app_id, tmp_path / "pkg.zip")
+    with zipfile.ZipFile(path) as z:
+        assert sorted(z.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(z.read("manifest.json"))
+    assert manifest["id"] == app_id and manifest["bots"][0]["botId"] == app_id
+    assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
+    assert set(manifest["bots"][0]["scopes"]) == {"personal", "team", "groupChat"}
+    assert len(manifest["description"]["short"]) <= 80
+
+
+def test_teams_package_command(tmp_path):
+    out = tmp_path / "policybot.zip"
+    result = CliRunner().invoke(teams_package, ["--app-id", "00000000-0000-4000-8000-00000000b0b0",
+                                                "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+    bad = CliRunner().invoke(teams_package, ["--app-id", "nope", "--out", str(out)])
+    assert bad.exit_code != 0 and "GUID" in bad.output
