@@ -1,0 +1,213 @@
+"""Admin console accounts: argon2 password hashes, lockout after repeated failed sign-ins.
+
+Accounts are managed from the CLI (`policybot admins ...`). A signed-in account acts
+as `web:<name>`. Every sign-in attempt is recorded in `admin_signins` (no passwords).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from bot.db import Storage
+from bot.errors import PolicybotError
+
+log = logging.getLogger(__name__)
+
+ACTOR_PREFIX = "web:"
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+NAME_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+SECRET_SETTING = "web_session_secret"
+
+
+class AccountError(PolicybotError, ValueError):
+    """A bad account name or password, or an account that does (not) exist."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not NAME_SHAPE.fullmatch(name):
+        raise AccountError("An account name is 1-64 letters, digits, dots, dashes or "
+                           "underscores, starting with a letter or digit.")
+    return name
+
+
+def check_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"A password needs at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"A password has at most {MAX_PASSWORD} characters.")
+    return password
+
+
+class AdminAccounts:
+    def __init__(self, storage: Storage, now: Callable[[], datetime] = _utcnow,
+                 hasher: PasswordHasher | None = None):
+        self.storage = storage
+        self.now = now
+        self.hasher = hasher or PasswordHasher()
+
+    # ------------------------------------------------------------ management (CLI)
+
+    def add(self, name: str, password: str) -> None:
+        name, password = check_name(name), check_password(password)
+        digest = self.hasher.hash(password)
+        now = _iso(self.now())
+        with self.storage.write() as db:
+            if db.execute("SELECT 1 FROM admin_accounts WHERE name = ?", [name]).fetchone():
+                raise AccountError(f"There is already an account named {name}.")
+            db.execute("INSERT INTO admin_accounts (name, password_hash, created_at, updated_at) "
+                       "VALUES (?, ?, ?, ?)", [name, digest, now, now])
+        log.info("admin account %s added", name)
+
+    def remove(self, name: str) -> None:
+        with self.storage.write() as db:
+            cursor = db.execute("DELETE FROM admin_accounts WHERE name = ?", [name])
+            if cursor.rowcount == 0:
+                raise AccountError(f"There is no account named {name}.")
+        log.info("admin account %s removed", name)
+
+    def reset_password(self, name: str, password: str) -> None:
+        """A new password; also lifts a lockout and ends the account's open sessions."""
+        password = check_password(password)
+        digest = self.hasher.hash(password)
+        with self.storage.write() as db:
+            cursor = db.execute("UPDATE admin_accounts SET password_hash = ?, failed_count = 0, "
+                                "locked_until = NULL, updated_at = ? WHERE name = ?",
+                                [digest, _iso(self.now()), name])
+            if cursor.rowcount == 0:
+                raise AccountError(f"There is no account named {name}.")
+        log.info("admin account %s: password reset", name)
+
+    def list(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.storage.db.query(
+            "SELECT name, created_at, last_signin_at, locked_until, failed_count "
+            "FROM admin_accounts ORDER BY name")]
+
+    # ------------------------------------------------------------ sign-in
+
+    def _row(self, name: str) -> dict[str, Any] | None:
+        rows = list(self.storage.db.query("SELECT * FROM admin_accounts WHERE name = ?",
+                                          [name]))
+        return rows[0] if rows else None
+
+    def locked_until(self, name: str) -> datetime | None:
+        row = self._row(name)
+        if row is None or not row["locked_until"]:
+            return None
+        until = datetime.fromisoformat(row["locked_until"])
+        return until if until > self.now() else None
+
+    def verify(self, name: str, password: str) -> bool:
+        """True for the right password of an existing, unlocked account. The fifth failure
+        in a row locks the account for 15 minutes; every attempt is recorded."""
+        name = (name or "").strip()[:64]
+        password = (password or "")[:MAX_PASSWORD]
+        row = self._row(name) if name else None
+        if row is None:
+            # Spend the same time as a real check, so names cannot be probed by timing.
+            try:
+                self.hasher.verify(_dummy_hash(), password)
+            except (VerificationError, InvalidHashError):
+                pass
+            self._record(name or "-", "unknown")
+            return False
+        if self.locked_until(name) is not None:
+            self._record(name, "locked")
+            return False
+        try:
+            self.hasher.verify(row["password_hash"], password)
+            ok = True
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        now = self.now()
+        with self.storage.write() as db:
+            if ok:
+                changes = {"failed_count": 0, "locked_until": None, "last_signin_at": _iso(now)}
+                if self.hasher.check_needs_rehash(row["password_hash"]):
+                    changes["password_hash"] = self.hasher.hash(password)
+                db["admin_accounts"].update(name, changes)
+                self._record(name, "ok", db)
+                return True
+            failures = (db.execute("SELECT failed_count FROM admin_accounts WHERE name = ?",
+                                   [name]).fetchone()[0] or 0) + 1
+            if failures >= MAX_FAILURES:
+                db["admin_accounts"].update(name, {"failed_count": 0,
+                                                   "locked_until": _iso(now + LOCKOUT)})
+                self._record(name, "locked_out", db)
+                log.warning("admin account %s locked for %s after %d failed sign-ins",
+                            name, LOCKOUT, MAX_FAILURES)
+            else:
+                db["admin_accounts"].update(name, {"failed_count": failures})
+                self._record(name, "failed", db)
+        return False
+
+    def _record(self, name: str, outcome: str, db=None) -> None:
+        sql = "INSERT INTO admin_signins (name, outcome, created_at) VALUES (?, ?, ?)"
+        params = [name, outcome, _iso(self.now())]
+        if db is not None:
+            db.execute(sql, params)
+            return
+        with self.storage.write() as w:
+            w.execute(sql, params)
+
+    def signins(self, name: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Recorded sign-in attempts, newest first."""
+        where, params = ("WHERE name = ?", [name]) if name else ("", [])
+        return list(self.storage.db.query(
+            f"SELECT * FROM admin_signins {where} ORDER BY id DESC LIMIT ?", params + [limit]))
+
+    # ------------------------------------------------------------ sessions
+
+    def exists(self, name: str) -> bool:
+        return self._row(name) is not None
+
+    def is_admin_actor(self, actor: str | None) -> bool:
+        """True for "web:<name>" of an existing account."""
+        if not actor or not actor.startswith(ACTOR_PREFIX):
+            return False
+        return self.exists(actor[len(ACTOR_PREFIX):])
+
+    def session_version(self, name: str) -> str | None:
+        """Changes when the password changes (ending older sessions); None if no account."""
+        row = self._row(name)
+        if row is None:
+            return None
+        return hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return PasswordHasher().hash(secrets.token_hex(16))
+
+
+def session_secret(storage: Storage, configured: str | None = None) -> str:
+    """The cookie-signing key: `configured` (settings.secret_key) or one generated once and
+    kept in `app_settings`, so sessions survive restarts."""
+    if configured:
+        return configured
+    with storage.write() as db:
+        db.execute("INSERT OR IGNORE INTO app_settings (key, value) VALUES (?, ?)",
+                   [SECRET_SETTING, secrets.token_hex(32)])
+        return db.execute("SELECT value FROM app_settings WHERE key = ?",
+                          [SECRET_SETTING]).fetchone()[0]

@@ -1,0 +1,416 @@
+"""The admin console at `/admin`: sign-in, case list and detail, gaps, overview, export.
+
+Sessions are signed, HttpOnly, SameSite=Strict cookies holding the account name, a
+CSRF token and a version that changes with the password. Every page and action
+checks the session (and the account still existing) before doing anything; every
+POST checks the CSRF token. Permission on cases is checked again by `bot.cases`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot.admin_accounts import ACTOR_PREFIX, AdminAccounts, session_secret
+from bot.admin_commands import normalize_number
+from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS
+from bot.config import Settings
+from bot.errors import CaseNotFoundError, NotPermittedError, PolicybotError
+from bot.report_flow import CATEGORIES, PLATFORMS, TARGETS, label_for
+from handlers import web_charts
+from handlers.runtime import REF, SETTINGS, BotRef
+from handlers.web import SECRET, render, set_cookie, sign, unsign
+
+log = logging.getLogger(__name__)
+
+COOKIE = "policybot_admin"
+SESSION_AGE = 12 * 3600
+PAGE_SIZE = 25
+MASKED_FIELDS = ("description", "link")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+# ---------------------------------------------------------------- sessions
+
+
+class Session(dict):
+    """The decoded cookie: {"csrf", "u" (account name or absent), "v", "iat", "flash"}."""
+
+    @property
+    def name(self) -> str | None:
+        return self.get("u")
+
+    @property
+    def actor(self) -> str | None:
+        return ACTOR_PREFIX + self["u"] if self.get("u") else None
+
+
+def _secret(request: web.Request) -> str:
+    app = request.app
+    holder = app[SECRET]
+    if "key" not in holder:
+        holder["key"] = session_secret(app[REF].bot.storage, app[SETTINGS].secret_key)
+    return holder["key"]
+
+
+def load_session(request: web.Request) -> Session:
+    data = unsign(request.cookies.get(COOKIE), _secret(request), max_age=SESSION_AGE)
+    if not data or not isinstance(data.get("csrf"), str):
+        data = {"csrf": secrets.token_urlsafe(24), "iat": time.time()}
+    return Session(data)
+
+
+def save_session(request: web.Request, response: web.StreamResponse, session: Session) -> None:
+    set_cookie(request, response, COOKIE, sign(dict(session), _secret(request)), path="/admin")
+
+
+def accounts(request: web.Request) -> AdminAccounts:
+    return AdminAccounts(request.app[REF].bot.storage)
+
+
+async def signed_in(request: web.Request, session: Session) -> bool:
+    name = session.name
+    if not name:
+        return False
+    version = await asyncio.to_thread(accounts(request).session_version, name)
+    return version is not None and version == session.get("v")
+
+
+def redirect(location: str, request: web.Request | None = None,
+             session: Session | None = None) -> web.HTTPSeeOther:
+    response = web.HTTPSeeOther(location)
+    if session is not None and request is not None:
+        save_session(request, response, session)
+    return response
+
+
+def flash(session: Session, kind: str, text: str) -> None:
+    session["flash"] = [kind, text[:500]]
+
+
+async def csrf_ok(request: web.Request, session: Session) -> tuple[bool, Any]:
+    form = await request.post()
+    token = form.get("csrf")
+    good = isinstance(token, str) and secrets.compare_digest(token, session["csrf"])
+    return good, form
+
+
+def admin_only(fn: Callable[..., Awaitable[web.StreamResponse]]) -> Handler:
+    """Sign-in required (else redirect to sign-in); POSTs need the session's CSRF token
+    (else 403). The handler gets (request, session, form-or-None)."""
+
+    @functools.wraps(fn)
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        session = load_session(request)
+        if not await signed_in(request, session):
+            target = request.path_qs if request.method == "GET" else "/admin"
+            raise web.HTTPSeeOther("/admin/login?" + urlencode({"next": target}))
+        form = None
+        if request.method == "POST":
+            ok, form = await csrf_ok(request, session)
+            if not ok:
+                log.warning("admin POST %s refused: bad CSRF token (%s)", request.path,
+                            session.actor)
+                return web.Response(status=403, text="Forbidden: the form was not sent from "
+                                    "this console (missing or stale CSRF token). Reload the "
+                                    "page and try again.")
+        try:
+            return await fn(request, session, form)
+        except NotPermittedError:
+            return page(request, session, "admin_error.html", status=403,
+                        message="Your account is not a case administrator here: ask the "
+                                "operator to add it. The attempt was recorded.")
+
+    return wrapper
+
+
+def page(request: web.Request, session: Session, template: str, /, status: int = 200,
+         **context: Any) -> web.Response:
+    """Render an admin page (the flash message is shown once)."""
+    message = session.pop("flash", None)
+    response = render(request, template, status=status, session=session, csrf=session["csrf"],
+                      who=session.name, flash=message, nav=context.pop("nav", ""),
+                      label=label_for, **context)
+    save_session(request, response, session)
+    return response
+
+
+def safe_next(value: str | None) -> str:
+    if value and value.startswith("/admin") and "//" not in value and "\\" not in value:
+        return value
+    return "/admin"
+
+
+# ---------------------------------------------------------------- case list helpers
+
+
+def list_filters(query: Any) -> dict[str, str]:
+    keys = ("status", "category", "urgency", "assignee", "q", "since", "until")
+    out = {k: (query.get(k) or "").strip()[:200] for k in keys}
+    for key in ("since", "until"):
+        if out[key]:
+            try:
+                date.fromisoformat(out[key])
+            except ValueError:
+                out[key] = ""
+    return out
+
+
+def fetch_page(cases, actor: str, filters: dict[str, str], page_no: int,
+               size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], bool]:
+    """One page of cases, urgent cases on top (then newest first). Returns (rows, more)."""
+    kw = {k: filters[k] or None for k in ("status", "category", "assignee", "q")}
+    kw["since"] = filters["since"] or None
+    kw["until"] = (filters["until"] + "T99") if filters["until"] else None
+    offset = (page_no - 1) * size
+    if filters["urgency"]:
+        rows = cases.list_cases(actor, urgency=filters["urgency"], limit=size + 1,
+                                offset=offset, **kw)
+        return rows[:size], len(rows) > size
+    urgent = cases.list_cases(actor, urgency="urgent", limit=100_000, offset=0, **kw)
+    rows = urgent[offset:offset + size + 1]
+    need = size + 1 - len(rows)
+    if need > 0:
+        rows += cases.list_cases(actor, urgency="normal", limit=need,
+                                 offset=max(0, offset - len(urgent)), **kw)
+    return rows[:size], len(rows) > size
+
+
+def mask(case: dict[str, Any]) -> dict[str, Any]:
+    shown = dict(case)
+    for key in MASKED_FIELDS:
+        value = case.get(key)
+        shown[key] = None
+        shown[key + "_length"] = len(value) if value else 0
+    return shown
+
+
+def event_text(event: dict[str, Any]) -> str:
+    detail = event.get("detail") or {}
+    action = event["action"]
+    if action == "status_changed":
+        text = f"{detail.get('from')} → {detail.get('to')}"
+        return text + (f" (reason: {detail['reason']})" if detail.get("reason") else "")
+    if action == "assigned":
+        return f"to {detail.get('assignee') or detail.get('to') or ''}".strip()
+    if action == "note_added":
+        return detail.get("text", "")
+    if action == "denied":
+        return f"attempted {detail.get('attempted', '?')}"
+    return ", ".join(f"{k}: {v}" for k, v in detail.items())
+
+
+# ---------------------------------------------------------------- routes
+
+
+def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
+    bot = lambda: ref.bot
+
+    async def login_form(request: web.Request) -> web.Response:
+        session = load_session(request)
+        if await signed_in(request, session):
+            raise web.HTTPSeeOther(safe_next(request.query.get("next")))
+        return page(request, session, "admin_login.html", next=safe_next(
+            request.query.get("next")), error=None, name="")
+
+    async def login(request: web.Request) -> web.Response:
+        session = load_session(request)
+        ok, form = await csrf_ok(request, session)
+        if not ok:
+            return web.Response(status=403, text="Forbidden: missing or stale CSRF token. "
+                                "Reload the sign-in page and try again.")
+        name = str(form.get("name", "")).strip()[:64]
+        password = str(form.get("password", ""))
+        target = safe_next(form.get("next"))
+        store = accounts(request)
+        if await asyncio.to_thread(store.verify, name, password):
+            version = await asyncio.to_thread(store.session_version, name)
+            fresh = Session({"csrf": secrets.token_urlsafe(24), "u": name, "v": version,
+                             "iat": time.time()})
+            log.info("admin %s signed in to the console", name)
+            return redirect(target, request, fresh)
+        locked = name and await asyncio.to_thread(store.locked_until, name)
+        error = ("Too many failed sign-ins: this account is locked for 15 minutes."
+                 if locked else "Wrong name or password.")
+        return page(request, session, "admin_login.html", status=401, next=target,
+                    error=error, name=name)
+
+    @admin_only
+    async def logout(request, session, form):
+        response = redirect("/admin/login")
+        response.del_cookie(COOKIE, path="/admin")
+        return response
+
+    @admin_only
+    async def case_list(request, session, form):
+        filters = list_filters(request.query)
+        try:
+            page_no = max(1, int(request.query.get("page", "1")))
+        except ValueError:
+            page_no = 1
+        cases = bot().cases
+
+        def load():
+            rows, more = fetch_page(cases, session.actor, filters, page_no, PAGE_SIZE)
+            return rows, more, cases.count_by_status(session.actor)
+
+        rows, more, counts = await asyncio.to_thread(load)
+        base = {k: v for k, v in filters.items() if v}
+        return page(request, session, "admin_cases.html", nav="cases", cases=rows,
+                    filters=filters, counts=counts, total=sum(counts.values()),
+                    page_no=page_no, more=more, statuses=STATUSES, categories=CATEGORIES,
+                    prev_url="?" + urlencode({**base, "page": page_no - 1}),
+                    next_url="?" + urlencode({**base, "page": page_no + 1}))
+
+    async def show_case(request, session, number: str, revealed: bool) -> web.Response:
+        cases = bot().cases
+
+        def load():
+            case = (cases.reveal(number, session.actor) if revealed
+                    else cases.get(number, session.actor))
+            return (case, cases.events(number, session.actor),
+                    cases.messages(number, session.actor))
+
+        case, events, messages = await asyncio.to_thread(load)
+        policies = []
+        for pid in case["matched_policy_ids"]:
+            entry = bot().kb.get(pid)
+            policies.append({"id": pid, "title": entry.title if entry else "(not in the "
+                             "knowledge base any more)", "text": entry.text if entry else "",
+                             "url": entry.url if entry else ""})
+        notes = [e for e in events if e["action"] == "note_added"]
+        return page(request, session, "admin_case.html", nav="cases",
+                    case=case if revealed else mask(case), revealed=revealed,
+                    events=events, event_text=event_text, notes=notes, messages=messages,
+                    policies=policies, next_statuses=TRANSITIONS.get(case["status"], ()),
+                    reasons=DISMISS_REASONS, platforms=PLATFORMS, targets=TARGETS)
+
+    def case_number(request: web.Request) -> str:
+        number = normalize_number(request.match_info["number"])
+        if number is None:
+            raise web.HTTPNotFound(text="No such case.")
+        return number
+
+    async def guarded(request, session, action: Callable[[], Any], done: str):
+        """Run a case action in a thread; errors become a flash message."""
+        number = case_number(request)
+        try:
+            await asyncio.to_thread(action)
+            flash(session, "ok", done)
+        except (PolicybotError, ValueError) as e:
+            flash(session, "error", str(e))
+        return redirect(f"/admin/cases/{number}", request, session)
+
+    @admin_only
+    async def case_detail(request, session, form):
+        number = case_number(request)
+        try:
+            return await show_case(request, session, number, revealed=False)
+        except CaseNotFoundError as e:
+            return page(request, session, "admin_error.html", status=404, message=str(e))
+
+    @admin_only
+    async def reveal(request, session, form):
+        number = case_number(request)
+        try:
+            return await show_case(request, session, number, revealed=True)
+        except CaseNotFoundError as e:
+            return page(request, session, "admin_error.html", status=404, message=str(e))
+
+    @admin_only
+    async def assign(request, session, form):
+        number = case_number(request)
+        assignee = str(form.get("assignee", "")).strip()
+        if form.get("me"):
+            assignee = session.actor
+        return await guarded(request, session,
+                             lambda: bot().cases.assign(number, assignee, session.actor),
+                             f"Assigned to {assignee}.")
+
+    @admin_only
+    async def set_status(request, session, form):
+        number = case_number(request)
+        status = str(form.get("status", ""))
+        reason = str(form.get("reason", "")).strip() or None
+        if status != "dismissed":
+            reason = None
+        return await guarded(request, session,
+                             lambda: bot().cases.set_status(number, status, session.actor,
+                                                            reason=reason),
+                             f"Status changed to {status}.")
+
+    @admin_only
+    async def note(request, session, form):
+        number = case_number(request)
+        text = str(form.get("text", ""))
+        return await guarded(request, session,
+                             lambda: bot().cases.add_note(number, text, session.actor),
+                             "Note added.")
+
+    @admin_only
+    async def ask(request, session, form):
+        number = case_number(request)
+        text = str(form.get("text", ""))
+        return await guarded(request, session,
+                             lambda: bot().cases.ask_reporter(number, text, session.actor),
+                             "Question sent to the reporter.")
+
+    @admin_only
+    async def export(request, session, form):
+        buffer = io.StringIO()
+        count = await asyncio.to_thread(bot().cases.export_csv, buffer, session.actor)
+        log.info("%d cases exported from the console by %s", count, session.actor)
+        return web.Response(body=buffer.getvalue().encode("utf-8"), headers={
+            "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="policybot-cases-{date.today()}.csv"'})
+
+    @admin_only
+    async def gaps(request, session, form):
+        from bot.gaps import knowledge_gaps
+
+        since = request.query.get("since", "")
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            since = ""
+        b = bot()
+        found = await asyncio.to_thread(knowledge_gaps, b.storage, b.retriever.encoder,
+                                        since or None)
+        return page(request, session, "admin_gaps.html", nav="gaps", gaps=found, since=since)
+
+    @admin_only
+    async def overview(request, session, form):
+        b = bot()
+        charts = await asyncio.to_thread(
+            lambda: web_charts.overview(b.storage, b.cases.count_by_status(session.actor)))
+        return page(request, session, "admin_overview.html", nav="overview", charts=charts)
+
+    async def slash(request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("/admin")
+
+    r = app.router
+    r.add_get("/admin", case_list, name="admin")
+    r.add_get("/admin/", slash)
+    r.add_get("/admin/login", login_form, name="admin_login")
+    r.add_post("/admin/login", login)
+    r.add_post("/admin/logout", logout)
+    r.add_get("/admin/cases/{number}", case_detail, name="admin_case")
+    r.add_post("/admin/cases/{number}/reveal", reveal)
+    r.add_post("/admin/cases/{number}/assign", assign)
+    r.add_post("/admin/cases/{number}/status", set_status)
+    r.add_post("/admin/cases/{number}/note", note)
+    r.add_post("/admin/cases/{number}/ask", ask)
+    r.add_post("/admin/export", export)
+    r.add_get("/admin/gaps", gaps, name="admin_gaps")
+    r.add_get("/admin/overview", overview, name="admin_overview")
+

@@ -1,0 +1,95 @@
+"""Overview charts as server-rendered inline SVG (no JavaScript, no chart library).
+
+Every label and number goes through `markupsafe.escape`; the functions return Markup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from bot import gaps
+from bot.db import Storage
+from bot.report_flow import label_for
+
+COLORS = ("#1f4e8c", "#2e7d32", "#b26a00", "#a4262c", "#6a4c93", "#00838f", "#5d4037",
+          "#607d8b")
+
+
+def _svg_open(width: int, height: int, title: str) -> str:
+    return (f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" '
+            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>')
+
+
+def _short(label: str, limit: int = 24) -> str:
+    return label if len(label) <= limit else label[:limit - 1] + "…"
+
+
+def bar_chart(items: list[tuple[str, int]], title: str, width: int = 400,
+              bar_height: int = 20) -> Markup:
+    """Horizontal bars with the label on the left and the value at the bar's end."""
+    label_w, pad = 150, 8
+    height = pad * 2 + max(1, len(items)) * (bar_height + 6)
+    top = max([v for _, v in items] + [1])
+    out = [_svg_open(width, height, title)]
+    if not items:
+        out.append(f'<text x="{pad}" y="{pad + 14}">No data yet</text>')
+    for i, (label, value) in enumerate(items):
+        y = pad + i * (bar_height + 6)
+        w = int((width - label_w - 50) * value / top)
+        out.append(f'<text x="{label_w - 6}" y="{y + bar_height * 0.7:.1f}" '
+                   f'text-anchor="end">{escape(_short(label))}<title>{escape(label)}</title></text>')
+        out.append(f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_height}" '
+                   f'fill="{COLORS[i % len(COLORS)]}" rx="3"></rect>')
+        out.append(f'<text x="{label_w + max(w, 1) + 6}" y="{y + bar_height * 0.7:.1f}">'
+                   f'{int(value)}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def column_chart(items: list[tuple[str, int]], title: str, width: int = 420,
+                 height: int = 180) -> Markup:
+    """Vertical columns over time (e.g. questions per day); every 5th date labelled."""
+    left, bottom, top_pad = 34, 34, 12
+    n = max(1, len(items))
+    top = max([v for _, v in items] + [1])
+    slot = (width - left - 24) / n
+    plot_h = height - bottom - top_pad
+    out = [_svg_open(width, height, title),
+           (f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" '
+            f'y2="{height - bottom}" stroke="#999"></line>'),
+           f'<text x="{left - 4}" y="{top_pad + 8}" text-anchor="end">{int(top)}</text>',
+           f'<text x="{left - 4}" y="{height - bottom}" text-anchor="end">0</text>']
+    for i, (label, value) in enumerate(items):
+        h = plot_h * value / top
+        x = left + i * slot + 1
+        out.append(f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" '
+                   f'width="{max(slot - 2, 1):.1f}" height="{h:.1f}" fill="{COLORS[0]}">'
+                   f'<title>{escape(label)}: {int(value)}</title></rect>')
+        if i % 5 == 0 or i == len(items) - 1:
+            out.append(f'<text x="{x:.1f}" y="{height - bottom + 14}">'
+                       f'{escape(label[5:])}</text>')
+    out.append("</svg>")
+    return Markup("".join(out))
+
+
+def overview(storage: Storage, status_counts: dict[str, int]) -> dict[str, Any]:
+    """Everything the overview page shows (the caller has checked the admin session)."""
+    per_day = gaps.questions_per_day(storage)
+    outcomes = gaps.answer_outcomes(storage)
+    categories = gaps.cases_by_category(storage)
+    median = gaps.median_triage_hours(storage)
+    outcome_labels = (("answered", "Answered"), ("ambiguous", "Did you mean"),
+                      ("no_answer", "No answer"), ("report", "Report"),
+                      ("helpful", "Marked helpful"), ("not_helpful", "Marked not helpful"))
+    return {
+        "questions_total": sum(v for _, v in per_day),
+        "questions_per_day": column_chart(per_day, "Questions per day, last 30 days"),
+        "outcomes": bar_chart([(label, outcomes.get(k, 0)) for k, label in outcome_labels],
+                              "Answer outcomes"),
+        "categories": bar_chart([(label_for("category", k), v) for k, v in categories.items()],
+                                "Cases by category"),
+        "statuses": bar_chart([(k, v) for k, v in status_counts.items()], "Cases by status"),
+        "median_triage_hours": median,
+    }

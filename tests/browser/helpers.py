@@ -1,0 +1,105 @@
+"""A live policybot server in a background thread, and the system Chromium via Playwright.
+
+Browser tests use `chromium_browser()`; it skips (with the reason) only when
+/usr/bin/chromium is missing. Never `playwright install`: the Debian package is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from typing import Self
+
+import pytest
+from aiohttp import web
+
+CHROMIUM = os.environ.get("POLICYBOT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class LiveServer:
+    """`create_app(settings, ref)` with the given bot, served on 127.0.0.1:<free port>."""
+
+    def __init__(self, bot, settings):
+        self.bot, self.settings = bot, settings
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    async def _start(self) -> None:
+        from handlers.runtime import BotRef
+        from handlers.server import create_app
+
+        ref = BotRef()
+        ref.set(self.bot)
+        self._runner = web.AppRunner(create_app(self.settings, ref), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: install it with `apt-get install -y chromium`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# ---------------------------------------------------------------- data helpers
+
+ADMIN_NAME = "admin"  # acts as "web:admin", listed in the `settings` fixture's POLICYBOT_ADMINS
+ADMIN_PASSWORD = "correct horse battery"
+
+
+def add_admin(bot, name: str = ADMIN_NAME, password: str = ADMIN_PASSWORD) -> None:
+    from bot.admin_accounts import AdminAccounts
+
+    AdminAccounts(bot.storage).add(name, password)
+
+
+def file_report(bot, description: str = "A post calls a colleague names.", *,
+                category: str = "harassing", danger: str = "no", platform: str = "facebook",
+                link: str = "", identity: str = "anonymous",
+                user: str = "web-chat:testreporter000000") -> str:
+    """A stored report through the core's form path; returns the case number."""
+    from bot.models import Incoming
+
+    result = bot.reports.submit_form(
+        Incoming(text="", conversation_id=user, user_id=user, platform="web"),
+        {"category": category, "danger": danger, "platform": platform, "link": link,
+         "when": "", "target": "employee", "description": description, "identity": identity})
+    assert not result.errors, result.errors
+    return result.case_number
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, "no CSRF field on the page"
+    return match.group(1)

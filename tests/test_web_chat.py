@@ -1,0 +1,170 @@
+"""The browser chat's server side: safe rendering of Reply.text and the JSON API."""
+
+import asyncio
+import re
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from handlers.runtime import BotRef
+from handlers.server import create_app
+from handlers.web import format_text, safe_url
+
+
+def run(bot, settings, scenario):
+    ref = BotRef()
+    ref.set(bot)
+
+    async def go():
+        async with TestClient(TestServer(create_app(settings, ref))) as client:
+            return await scenario(client)
+
+    return asyncio.run(go())
+
+
+async def say(client, text, is_button=False):
+    response = await client.post("/chat/api", json={"text": text, "is_button": is_button})
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+# ---------------------------------------------------------------- format_text
+
+
+def test_format_text_escapes_everything_first():
+    html = str(format_text('<script>alert(1)</script> <img src=x onerror="a()"> & "q"'))
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "&amp;" in html and "&#34;q&#34;" in html
+
+
+def test_format_text_bold_quotes_newlines_links():
+    html = str(format_text("*Case 2026-0001* filed.\n> quoted line\n> second\nsee "
+                           "https://www.lausd.org/Page/6302)."))
+    assert "<strong>Case 2026-0001</strong>" in html
+    assert "<blockquote>quoted line<br>second</blockquote>" in html
+    assert ('<a href="https://www.lausd.org/Page/6302" rel="noopener noreferrer" '
+            'target="_blank">') in html
+    assert "</a>)." in html
+
+
+def test_format_text_never_links_other_schemes_or_breaks_out_of_attributes():
+    html = str(format_text('javascript:alert(1) https://x.test/"onmouseover="a() '
+                           "https://x.test/<b>"))
+    assert "javascript:alert(1)" in html and 'href="javascript' not in html
+    assert 'href="https://x.test/"' in html  # the quote ends the URL; it is not in the link
+    assert "<b>" not in html
+    assert safe_url("javascript:alert(1)") == "#"
+    assert safe_url("https://lausd.org") == "https://lausd.org"
+
+
+# ---------------------------------------------------------------- the page and API
+
+
+def test_page_sets_an_httponly_strict_session_cookie_and_shows_the_intro(bot, settings):
+    async def scenario(client):
+        response = await client.get("/")
+        assert response.status == 200
+        cookie = response.headers["Set-Cookie"]
+        assert "policybot_chat=" in cookie and "HttpOnly" in cookie
+        assert "SameSite=Strict" in cookie
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        html = await response.text()
+        assert "policybot" in html and 'data-value="report"' in html
+        return html
+
+    run(bot, settings, scenario)
+
+
+def test_api_needs_the_session_cookie_and_json(bot, settings):
+    async def scenario(client):
+        response = await client.post("/chat/api", json={"text": "hi"})
+        assert response.status == 400
+        await client.get("/")
+        response = await client.post("/chat/api", data="text=hi",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status == 415
+        response = await client.post("/chat/api", json={"text": "hi"},
+                                     headers={"Origin": "https://evil.example"})
+        assert response.status == 403
+
+    run(bot, settings, scenario)
+
+
+def test_question_is_answered_with_the_quoted_clause_and_citation(bot, settings):
+    async def scenario(client):
+        await client.get("/")
+        data = await say(client, "can I friend a parent?")
+        reply = data["replies"][0]
+        assert reply["kind"] == "answered"
+        assert reply["citations"][0]["id"] == "BUL-5688.0#1"
+        assert "<blockquote>" in data["html"] and "BUL-5688.0#1" in data["html"]
+        assert re.search(r'data-value="feedback helpful \d+"', data["html"])
+        question_id = reply["data"]["question_id"]
+        data = await say(client, f"feedback unhelpful {question_id}", is_button=True)
+        assert data["replies"][0]["kind"] == "info"
+        rows = list(bot.storage.db.query("SELECT * FROM feedback"))
+        assert rows[0]["helpful"] == 0 and "user" not in str(rows[0]).lower()
+        question = next(bot.storage.db.query("SELECT platform FROM questions"))
+        assert question["platform"] == "web"
+
+    run(bot, settings, scenario)
+
+
+def test_whole_anonymous_report_flow_then_status_key(bot, settings):
+    async def scenario(client):
+        await client.get("/")
+        data = await say(client, "report", is_button=True)
+        assert data["step"]["id"] == "category"
+        for answer, next_step in (("harassing", "danger"), ("no", "platform"),
+                                  ("instagram", "link"), ("skip", "when"), ("skip", "target"),
+                                  ("employee", "description")):
+            data = await say(client, answer, is_button=True)
+            assert data["step"]["id"] == next_step, data["replies"][-1]["text"]
+        assert data["step"]["kind"] == "text"
+        data = await say(client, "A post with <script>window.__pwned=1</script> in it.")
+        assert data["step"]["id"] == "identity"
+        data = await say(client, "anonymous", is_button=True)
+        assert data["step"]["id"] == "confirm"
+        assert "<script>" not in data["html"] and "&lt;script&gt;" in data["html"]
+        data = await say(client, "submit", is_button=True)
+        receipt = data["replies"][-1]
+        assert receipt["kind"] == "receipt" and data["step"] is None
+        key = receipt["data"]["case_key"]
+        number = receipt["data"]["case_number"]
+        data = await say(client, f"status {key}")
+        assert data["replies"][0]["kind"] == "status"
+        assert number in data["replies"][0]["text"]
+        case = next(bot.storage.db.query("SELECT reporter FROM cases"))
+        assert case["reporter"] is None  # anonymous: no web-chat session id stored
+
+    run(bot, settings, scenario)
+
+
+def test_each_browser_session_is_its_own_conversation(bot, settings):
+    ref = BotRef()
+    ref.set(bot)
+
+    async def go():
+        app = create_app(settings, ref)
+        async with TestClient(TestServer(app)) as a:
+            await a.get("/")
+            data = await say(a, "report")
+            assert data["step"]["id"] == "category"
+            async with TestClient(TestServer(create_app(settings, ref))) as b:
+                await b.get("/")
+                data = await say(b, "can I friend a parent?")
+                assert data["replies"][0]["kind"] == "answered"
+            rows = list(bot.storage.db.query("SELECT id FROM conversations"))
+            assert any(r["id"].startswith("web-chat:") for r in rows)
+
+    asyncio.run(go())
+
+
+@pytest.mark.parametrize("path", ["/static/style.css", "/static/chat.js"])
+def test_static_files_are_served(bot, settings, path):
+    async def scenario(client):
+        response = await client.get(path)
+        assert response.status == 200
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+    run(bot, settings, scenario)
