@@ -21,6 +21,7 @@ class Incoming:
     user_name: str | None = None
     platform: str = "console"  # console | web | slack | teams | cli
     is_button: bool = False  # True when text is a Button.value the person pressed
+    wants_form: bool = False  # the front end takes reports with a form (modal/card), not chat
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,10 @@ class Button:
 class Reply:
     """One message from the bot.
 
-    kind: intro | answered | ambiguous | no_answer | report | flow | emergency |
-          receipt | status | admin | info | error
+    kind: intro | answered | ambiguous | no_answer | report | report_form | flow |
+          emergency | receipt | status | admin | info | error
+          (report_form: open the report form, pre-filled with data["prefill"]; only for an
+          Incoming with wants_form=True)
     text: plain-text rendering (Markdown-light: *bold* and > quotes), always present.
     status: for answers to questions, the outcome (answered|ambiguous|no_answer|report).
     step: for report-flow prompts, the step as data (see bot.report_flow) so a front

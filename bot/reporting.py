@@ -124,8 +124,14 @@ class ReportDesk:
         return self._reporter_command(incoming, text)
 
     def start(self, incoming: Incoming, category: str | None = None) -> list[Reply]:
-        """Start (or restart) a report in this conversation; a known category is pre-filled."""
+        """Start (or restart) a report in this conversation; a known category is pre-filled.
+        A front end that takes reports with a form gets a `report_form` reply instead and
+        no chat flow is saved."""
         transition = begin(category)
+        if incoming.wants_form:
+            prefill = {k: v for k, v in transition.state.answers.items() if k == "category"}
+            return [Reply(kind="report_form", text="Opening the report form.", private=True,
+                          data={"prefill": prefill})]
         self._save(incoming.conversation_id, transition.state)
         return transition.replies
 

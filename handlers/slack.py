@@ -120,17 +120,11 @@ def slash_conversation_id(channel: str, user: str) -> str:
 
 
 def to_incoming(text: str, conversation: str, user: str, is_button: bool = False) -> Incoming:
+    """Outside a DM a report is never taken in the conversation: the core answers a report
+    with a `report_form` reply and the adapter opens the private modal."""
     return Incoming(text=unescape(text or ""), conversation_id=conversation,
-                    user_id=f"slack:{user}", platform="slack", is_button=is_button)
-
-
-def report_command(text: str) -> str | None:
-    """`report` / `report CATEGORY` (the "Report a post" button): the category, "" for none,
-    None when the text is something else."""
-    words = (text or "").strip().split()
-    if not words or words[0].lower() != "report":
-        return None
-    return words[1] if len(words) == 2 and words[1] in CATEGORY_IDS else ""
+                    user_id=f"slack:{user}", platform="slack", is_button=is_button,
+                    wants_form=not conversation.startswith("slack:D"))
 
 
 @dataclass(frozen=True)
@@ -288,17 +282,17 @@ class SlackFrontEnd:
 
     async def answer(self, incoming: Incoming, where: Where, trigger_id: str | None = None,
                      share: bool = False) -> None:
-        """Run the core and deliver. Outside a DM a report is never taken in the
-        conversation: the chat flow the core started is cancelled and the private form is
-        opened (or offered with a button)."""
+        """Run the core and deliver. A `report_form` reply (outside a DM) opens the private
+        modal, or offers it with a button when there is no trigger id."""
         replies = await self.handle(incoming)
-        if not where.is_dm and any(r.kind == "flow" for r in replies):
-            await self.handle(replace(incoming, text="cancel", is_button=True))
-            category = report_command(incoming.text)
+        form = next((r for r in replies if r.kind == "report_form"), None)
+        if form is not None:
+            await self.deliver([r for r in replies if r is not form], where, share=share)
+            category = form.data["prefill"].get("category")
             if trigger_id:
-                await self.open_report(trigger_id, {"category": category or None})
+                await self.open_report(trigger_id, {"category": category})
                 return
-            value = f"report {category}".strip() if category else "report"
+            value = f"report {category}" if category else "report"
             message = views.report_button_message(value, where.conversation)
             if where.response_url:
                 await self.respond(where.response_url, message)
@@ -429,10 +423,10 @@ class SlackFrontEnd:
 
     async def on_report_command(self, ack, command: dict) -> None:
         await ack()
-        words = (command.get("text") or "").strip().lower().split()
-        category = words[0] if words and words[0] in CATEGORY_IDS else None
-        await self.open_report(command["trigger_id"], {"category": category},
-                               {"source": "command"})
+        where = self._command_where(command)
+        text = f"report {command.get('text') or ''}".strip()
+        incoming = replace(to_incoming(text, where.conversation, where.user), wants_form=True)
+        await self.answer(incoming, where, trigger_id=command.get("trigger_id"))
 
     async def on_cases(self, ack, command: dict) -> None:
         await ack()
@@ -484,14 +478,11 @@ class SlackFrontEnd:
     async def on_button(self, ack, body: dict, action: dict) -> None:
         await ack()
         value = action.get("value") or ""
-        category = report_command(value)
-        if category is not None and body.get("trigger_id"):
-            await self.open_report(body["trigger_id"], {"category": category or None},
-                                   {"source": "button"})
-            return
         where = self._action_where(body, action)
-        await self.answer(to_incoming(value, where.conversation, where.user, is_button=True),
-                          where, trigger_id=body.get("trigger_id"))
+        incoming = to_incoming(value, where.conversation, where.user, is_button=True)
+        if body.get("trigger_id"):  # a report can open the modal right away
+            incoming = replace(incoming, wants_form=True)
+        await self.answer(incoming, where, trigger_id=body.get("trigger_id"))
 
     async def on_share(self, ack, body: dict, action: dict) -> None:
         await ack()

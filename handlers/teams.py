@@ -51,7 +51,7 @@ from bot.dedup import claim_event
 from bot.errors import PolicybotError
 from bot.events import CaseOpened, ReporterAsked
 from bot.models import Incoming, Reply
-from bot.report_flow import FORM_FIELDS, STEPS, begin
+from bot.report_flow import FORM_FIELDS, STEPS
 from handlers import teams_cards as cards
 from handlers.runtime import BotRef
 
@@ -126,7 +126,7 @@ def command_from_value(value: Any) -> str | None:
 def to_incoming(activity: Activity, text: str, is_button: bool = False) -> Incoming:
     return Incoming(text=text, conversation_id=conversation_id(activity),
                     user_id=user_id(activity), user_name=activity.from_property.name,
-                    platform="teams", is_button=is_button)
+                    platform="teams", is_button=is_button, wants_form=True)
 
 
 def card_activity(card: dict[str, Any]) -> Activity:
@@ -339,9 +339,9 @@ class TeamsFrontEnd:
                       replies: list[Reply]) -> None:
         outgoing: list[tuple[bool, dict[str, Any]]] = []
         for reply in replies:
-            if reply.kind == "flow":
-                outgoing.append((True, await self.report_form(incoming)))
-                break  # the form replaces the chat flow's prompts
+            if reply.kind == "report_form":
+                outgoing.append((True, cards.report_form_card(STEPS, reply.data["prefill"], {})))
+                continue
             if reply.kind == "admin" and isinstance(reply.data.get("case"), dict):
                 outgoing.append((True, await self.case_details(reply.data["case"],
                                                                incoming.user_id)))
@@ -349,20 +349,6 @@ class TeamsFrontEnd:
             outgoing.append((reply.private or reply.kind in PRIVATE_KINDS,
                              cards.to_card(reply)))
         await self.send_cards(context, outgoing)
-
-    async def report_form(self, incoming: Incoming) -> dict[str, Any]:
-        """Teams reports with the form card: the chat flow the core just started is
-        cancelled (a chat command), and a category named in "report CATEGORY" is kept."""
-        cancel = Incoming(text="cancel", conversation_id=incoming.conversation_id,
-                          user_id=incoming.user_id, platform="teams", is_button=True)
-        await asyncio.to_thread(self.bot.handle, cancel)
-        values: dict[str, Any] = {}
-        low = incoming.text.strip().lower()
-        if low.startswith("report "):
-            state = begin(incoming.text.strip()[len("report "):].strip()).state
-            if state is not None and state.answers.get("category"):
-                values["category"] = state.answers["category"]
-        return cards.report_form_card(STEPS, values, {})
 
     async def case_details(self, case: dict[str, Any], actor: str | None) -> dict[str, Any]:
         def extras():

@@ -112,3 +112,12 @@ def test_a_failure_inside_the_core_becomes_a_friendly_reply(bot, monkeypatch):
     monkeypatch.setattr(bot.retriever, "decide", boom)
     [reply] = say(bot, "can I friend a parent?")
     assert reply.kind == "error" and "something went wrong" in reply.text
+
+
+def test_a_front_end_with_forms_gets_a_report_form_and_no_chat_flow(bot):
+    [reply] = say(bot, "report Harassing", conversation="slack:C1:", wants_form=True)
+    assert reply.kind == "report_form" and reply.private
+    assert reply.data["prefill"] == {"category": "harassing"}
+    [next_reply] = say(bot, "can I friend a parent?", conversation="slack:C1:")
+    assert next_reply.kind != "flow"
+    assert not list(bot.storage.db["conversations"].rows_where("state LIKE '%report%'"))

@@ -453,4 +453,4 @@ def test_incoming_translation():
     incoming = to_incoming(activity, message_text(activity))
     assert incoming == Incoming(text="Can I friend a parent on Facebook?",
                                 conversation_id=f"teams:{CHANNEL_THREAD}", user_id=USER,
-                                user_name="Maria Lopez", platform="teams")
+                                user_name="Maria Lopez", platform="teams", wants_form=True)
