@@ -26,6 +26,9 @@ _GREETING = re.compile(
 _THANKS = re.compile(r"^(thanks|thank you|thx|ty|gracias|ok|okay|cool|great)\W*$", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FOLLOW_UP_WORDS = 8
+_FOLLOW_UP = re.compile(
+    r"^(and|but|also|or|what about|how about|what if|same for|even|y|pero|también|"
+    r"y si)\b|\b(it|that|this|those|these|them|they|there|one|ones|eso|esto)\b", re.I)
 
 
 def clean_text(text: str) -> str:
@@ -108,7 +111,7 @@ class Bot:
         outcome = self.retriever.decide(question)
         context = load_part(self.storage, incoming.conversation_id, "context") if remember else None
         if (outcome.status in ("no_answer", "ambiguous") and context
-                and len(question.split()) <= FOLLOW_UP_WORDS):
+                and len(question.split()) <= FOLLOW_UP_WORDS and _FOLLOW_UP.search(question)):
             combined = self.retriever.decide(f"{context['question']} {question}")
             if combined.status == "answered" and combined.confidence > outcome.confidence:
                 outcome = combined

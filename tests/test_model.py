@@ -96,3 +96,9 @@ def test_report_intent_starts_the_flow(real_bot):
                                        "m5", "slack:U1"))
     assert replies[0].status == "report"
     assert replies[-1].step["id"] in ("category", "danger")
+
+
+def test_an_unrelated_short_question_after_an_answer_is_not_treated_as_a_follow_up(real_bot):
+    real_bot.handle(Incoming("Does the district read my school email?", "m6", "cli:local"))
+    [reply] = real_bot.handle(Incoming("where do I get my parking permit?", "m6", "cli:local"))
+    assert reply.status == "no_answer"
