@@ -16,9 +16,9 @@ log = logging.getLogger(__name__)
 
 
 def load_encoder() -> Encoder:
-    from knowledge.index import ModelEncoder
+    from knowledge.index import BatchingEncoder, ModelEncoder
 
-    return ModelEncoder()
+    return BatchingEncoder(ModelEncoder())
 
 
 def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index: bool = False,

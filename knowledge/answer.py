@@ -140,10 +140,14 @@ class Retriever:
         self.items = items_for(kb)
         if negatives is None:
             negatives = yaml.safe_load(NEGATIVES_FILE.read_text(encoding="utf-8"))
-        vectors = build_vectors(storage, encoder, [it.text for it in self.items] + negatives,
-                                rebuild, progress)
+        report_phrases = yaml.safe_load(
+            (HERE / "intents.yaml").read_text(encoding="utf-8"))["report"]
+        texts = [it.text for it in self.items] + negatives + report_phrases
+        vectors = build_vectors(storage, encoder, texts, rebuild, progress)
         self.item_vectors = vectors[:len(self.items)]
-        self.classifier = self._train_classifier(storage, vectors, len(kb.entries))
+        self.report_vectors = vectors[len(texts) - len(report_phrases):]
+        self.classifier = self._train_classifier(
+            storage, vectors[:len(texts) - len(report_phrases)], len(kb.entries))
         self.item_entry = np.array([it.entry_index for it in self.items])
         self.entry_items = [np.flatnonzero(self.item_entry == i) for i in range(len(kb.entries))]
         self.glossary = {k: str(v) for k, v in yaml.safe_load(
@@ -155,8 +159,6 @@ class Retriever:
         self.bm25.index(docs, show_progress=False)
         self.vocabulary = sorted({t for d in docs for t in d})
         self._vocab_set = set(self.vocabulary)
-        intents = yaml.safe_load((HERE / "intents.yaml").read_text(encoding="utf-8"))
-        self.report_vectors = encoder.encode(intents["report"])
 
     def _train_classifier(self, storage: Storage | None, vectors: np.ndarray,
                           n_entries: int) -> "EntryClassifier":

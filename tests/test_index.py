@@ -1,0 +1,87 @@
+"""Embedding cache, batching encoder, spelling correction and the pure search function."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from bot.config import DEFAULT_KNOWLEDGE_DIR
+from bot.db import Storage
+from knowledge.answer import Retriever
+from knowledge.index import BatchingEncoder, build_vectors, entry_scores
+from knowledge.loader import load_knowledge
+
+
+class CountingEncoder:
+    def __init__(self, inner):
+        self.inner, self.name, self.calls, self.texts = inner, inner.name, 0, 0
+
+    def encode(self, texts):
+        self.calls += 1
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+
+def test_unchanged_knowledge_is_not_encoded_again(tmp_path, fake_encoder):
+    storage = Storage(tmp_path / "x.db")
+    storage.migrate()
+    kb = load_knowledge(DEFAULT_KNOWLEDGE_DIR)
+    first = CountingEncoder(fake_encoder)
+    Retriever(kb, first, storage)
+    assert first.texts > 100
+    second = CountingEncoder(fake_encoder)
+    Retriever(kb, second, storage)
+    assert second.texts == 0
+
+
+def test_changed_text_is_encoded_again(tmp_path, fake_encoder):
+    storage = Storage(tmp_path / "x.db")
+    storage.migrate()
+    counting = CountingEncoder(fake_encoder)
+    build_vectors(storage, counting, ["a", "b"])
+    build_vectors(storage, counting, ["a", "b"])
+    assert counting.texts == 2
+    build_vectors(storage, counting, ["a", "c"])
+    assert counting.texts == 4
+    assert storage.db["embedding_cache"].count_where("key LIKE 'embeddings:%'") == 1
+
+
+def test_entry_scores_takes_the_best_item_per_entry():
+    items = np.array([[1, 0], [0, 1], [0.6, 0.8]], dtype=np.float32)
+    query = np.array([[0, 1]], dtype=np.float32)
+    scores = entry_scores(query, items, np.array([0, 0, 1]), 3)
+    assert scores.tolist() == pytest.approx([1.0, 0.8, -1.0])
+
+
+def test_batching_encoder_gives_each_caller_its_own_vectors(fake_encoder):
+    batching = BatchingEncoder(CountingEncoder(fake_encoder))
+    texts = [f"question number {i} about photos" for i in range(40)]
+    results: dict[int, np.ndarray] = {}
+
+    def ask(i):
+        results[i] = batching.encode([texts[i]])
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, text in enumerate(texts):
+        assert np.allclose(results[i], fake_encoder.encode([text]))
+    assert batching.inner.calls <= 40
+
+
+def test_batching_encoder_passes_errors_to_the_caller():
+    class Broken:
+        name = "broken"
+
+        def encode(self, texts):
+            raise RuntimeError("model failed")
+
+    with pytest.raises(RuntimeError, match="model failed"):
+        BatchingEncoder(Broken()).encode(["x"])
+
+
+def test_spelling_is_corrected_against_the_knowledge_vocabulary(bot):
+    assert bot.retriever.correct_spelling("can i frend a studnt on instagrm") == \
+        "can i friend a student on instagram"
