@@ -164,9 +164,10 @@ def serve(host: str | None, port: int | None) -> None:
 def _register_commands() -> None:
     from bot.cli_admins import admins
     from bot.cli_cases import cases
+    from bot.cli_maintenance import backup, retention
     from handlers.teams_package import teams_package
 
-    for command in (cases, admins, teams_package):
+    for command in (cases, admins, teams_package, backup, retention):
         main.add_command(command)
 
 

@@ -12,7 +12,7 @@ from bot.clock import now_iso
 from bot.config import Settings
 from bot.conversations import load_part, save_part
 from bot.db import Storage
-from bot.errors import PolicybotError
+from bot.errors import PolicybotError, StorageError
 from bot.events import EventBus
 from bot.models import Button, Citation, Incoming, Reply
 from knowledge.answer import Outcome, Retriever, is_spanish
@@ -25,6 +25,7 @@ _GREETING = re.compile(
     r"good (morning|afternoon|evening)|what can you do|who are you|\?+)\W*$", re.I)
 _THANKS = re.compile(r"^(thanks|thank you|thx|ty|gracias|ok|okay|cool|great)\W*$", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 FOLLOW_UP_WORDS = 8
 _FOLLOW_UP = re.compile(
     r"^(and|but|also|or|what about|how about|what if|same for|even|y|pero|también|"
@@ -32,8 +33,10 @@ _FOLLOW_UP = re.compile(
 
 
 def clean_text(text: str) -> str:
-    """Normalise Unicode, turn control characters into spaces, trim."""
-    return _CONTROL.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
+    """Normalise Unicode, turn control characters into spaces and lone surrogates (which
+    no UTF-8 store accepts) into U+FFFD, trim."""
+    text = _SURROGATE.sub("\ufffd", text or "")
+    return _CONTROL.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def input_problem(raw: str, text: str) -> str | None:
@@ -115,10 +118,14 @@ class Bot:
             combined = self.retriever.decide(f"{context['question']} {question}")
             if combined.status == "answered" and combined.confidence > outcome.confidence:
                 outcome = combined
-        question_id = self._log_question(incoming.platform, question, outcome)
-        if remember and outcome.status == "answered":
-            save_part(self.storage, incoming.conversation_id, "context",
-                      {"question": question, "entry": outcome.candidates[0].entry.id})
+        try:
+            question_id = self._log_question(incoming.platform, question, outcome)
+            if remember and outcome.status == "answered":
+                save_part(self.storage, incoming.conversation_id, "context",
+                          {"question": question, "entry": outcome.candidates[0].entry.id})
+        except StorageError as e:  # the answer matters more than the knowledge-gaps log
+            log.warning("question not logged: %s", e)
+            question_id = None
         replies = self.render(outcome, question_id)
         if outcome.status == "report" and start_report and self.reports is not None:
             replies += self.reports.start(incoming, None)
@@ -127,6 +134,8 @@ class Bot:
     def render(self, outcome: Outcome, question_id: int | None) -> list[Reply]:
         feedback = (Button("Helpful", f"feedback helpful {question_id}"),
                     Button("Not helpful", f"feedback unhelpful {question_id}"))
+        if question_id is None:  # not logged, so feedback could not be matched to it
+            feedback = ()
         data = {"question_id": question_id}
         if outcome.status == "answered":
             top = outcome.candidates[0].entry

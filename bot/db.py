@@ -1,8 +1,14 @@
-"""The SQLite file behind everything: one connection per thread, WAL, foreign keys on."""
+"""The SQLite file behind everything: one connection per thread, WAL, foreign keys on.
+
+SQLite failures a person can act on (locked, read-only, disk full) leave here as
+`StorageError` with a plain message; the transaction is rolled back, so nothing
+half-written stays behind.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -12,14 +18,58 @@ import sqlite_utils
 
 from bot.errors import StorageError
 
+log = logging.getLogger(__name__)
+BUSY_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
+
+
+def storage_error(error: sqlite3.Error, path: str, busy_timeout: float = BUSY_TIMEOUT
+                  ) -> StorageError | None:
+    """A StorageError with a human message for the faults an operator can fix (locked,
+    read-only, disk full, cannot open), or None for anything else (a bug: let it raise).
+    The message names the file only; the full path goes to the log."""
+    code = getattr(error, "sqlite_errorname", "") or ""
+    text = str(error).lower()
+    name = Path(path).name if path != ":memory:" else path
+    if code.startswith("SQLITE_FULL") or "disk is full" in text:
+        message = (f"The disk is full: {name} could not be written. Nothing was saved; free "
+                   "some disk space and try again.")
+    elif code.startswith("SQLITE_READONLY") or "readonly database" in text:
+        message = (f"The database is read-only: {name} (or its folder) cannot be written. "
+                   "Nothing was saved; check the file and folder permissions and that the "
+                   "disk is not mounted read-only.")
+    elif code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in text:
+        message = (f"The database is locked by another program: {name} stayed busy for "
+                   f"{busy_timeout:g} s. Nothing was saved; try again in a moment, and stop "
+                   "any other program holding it open.")
+    elif code.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        message = (f"The database cannot be opened: {name} (check that its folder exists "
+                   "and can be written).")
+    else:
+        return None
+    log.error("storage fault on %s: %s (%s)", path, error, code or "no code")
+    return StorageError(message)
+
+
+@contextlib.contextmanager
+def translate_errors(path: str, busy_timeout: float = BUSY_TIMEOUT) -> Iterator[None]:
+    """Re-raise locked / read-only / disk-full sqlite3 errors as StorageError."""
+    try:
+        yield
+    except sqlite3.Error as e:
+        translated = storage_error(e, path, busy_timeout)
+        if translated is None:
+            raise
+        raise translated from e
+
 
 class Storage:
     """One SQLite file. Each thread gets its own connection; WAL lets readers run
     beside the one writer, and `write()` takes the write lock up front so
     concurrent writers queue instead of failing."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT):
         self.path = str(path)
+        self.busy_timeout = busy_timeout
         self._local = threading.local()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -33,39 +83,47 @@ class Storage:
 
     def _connect(self) -> sqlite_utils.Database:
         try:
-            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
-                                   isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout,
+                                   check_same_thread=False, isolation_level=None)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as e:
-            raise StorageError(f"Cannot open the database {self.path}: {e}") from e
+            translated = storage_error(e, self.path, self.busy_timeout)
+            raise translated or StorageError(f"Cannot open the database {self.path}: {e}") from e
         return sqlite_utils.Database(conn)
 
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction (BEGIN IMMEDIATE); nested calls become savepoints."""
+        """A write transaction (BEGIN IMMEDIATE); nested calls become savepoints.
+        Locked, read-only and disk-full errors roll back and raise StorageError."""
         db = self.db
         if db.conn.in_transaction:
-            with db.atomic():
+            with self.translate_errors(), db.atomic():
                 yield db
             return
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            if db.conn.in_transaction:
-                db.conn.execute("ROLLBACK")
-            raise
-        else:
-            db.conn.execute("COMMIT")
+        with self.translate_errors():
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.conn.execute("COMMIT")
+            except BaseException:
+                if db.conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # keep the original error
+                        db.conn.execute("ROLLBACK")
+                raise
+
+    def translate_errors(self) -> contextlib.AbstractContextManager[None]:
+        """For writes made outside `write()`: the same StorageError messages."""
+        return translate_errors(self.path, self.busy_timeout)
 
     def migrate(self) -> None:
         from bot.migrations import migrations
 
-        migrations.apply(self.db)
+        with self.translate_errors():
+            migrations.apply(self.db)
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

@@ -97,6 +97,19 @@ def m0002_cases(db: Database) -> None:
     db.execute("CREATE INDEX idx_case_messages_case ON case_messages (case_number)")
 
 
+@migrations(name="0004_teams")
+def m0004_teams(db: Database) -> None:
+    # Where the Teams front end may post proactively (Bot Framework conversation references,
+    # JSON). The admin channel for new cases is chosen by an administrator in Teams
+    # ("@policybot use this channel for cases"); only one is active (id = 1).
+    db["teams_admin_channels"].create(
+        {"id": int, "reference": str, "set_by": str, "set_at": str}, pk="id")
+    # A Teams user's personal (1:1) chat with the bot, for private replies to channel
+    # requests and for proactive questions to named reporters. Keyed by "teams:<id>".
+    db["teams_user_conversations"].create(
+        {"user_id": str, "reference": str, "updated_at": str}, pk="user_id")
+
+
 @migrations(name="0005_admin_accounts")
 def m0005_admin_accounts(db: Database) -> None:
     # Admin console accounts (managed with `policybot admins`). password_hash is argon2id;
@@ -122,14 +135,46 @@ def m0005_admin_accounts(db: Database) -> None:
     db.execute("CREATE INDEX idx_admin_signins_name ON admin_signins (name)")
 
 
-@migrations(name="0004_teams")
-def m0004_teams(db: Database) -> None:
-    # Where the Teams front end may post proactively (Bot Framework conversation references,
-    # JSON). The admin channel for new cases is chosen by an administrator in Teams
-    # ("@policybot use this channel for cases"); only one is active (id = 1).
-    db["teams_admin_channels"].create(
-        {"id": int, "reference": str, "set_by": str, "set_at": str}, pk="id")
-    # A Teams user's personal (1:1) chat with the bot, for private replies to channel
-    # requests and for proactive questions to named reporters. Keyed by "teams:<id>".
-    db["teams_user_conversations"].create(
-        {"user_id": str, "reference": str, "updated_at": str}, pk="user_id")
+@migrations(name="0006_retention")
+def m0006_retention(db: Database) -> None:
+    # `policybot retention` deletes closed cases past the district's retention period. Each
+    # run is recorded here (append-only): when, who, the cutoff, counts and case numbers.
+    db.execute("""
+        CREATE TABLE retention_log (
+            id INTEGER PRIMARY KEY,
+            run_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            older_than_days INTEGER NOT NULL,
+            cutoff TEXT NOT NULL,
+            cases INTEGER NOT NULL,
+            events INTEGER NOT NULL,
+            messages INTEGER NOT NULL,
+            case_numbers TEXT NOT NULL DEFAULT '[]'
+        )""")
+    db.execute("""
+        CREATE TRIGGER retention_log_no_update BEFORE UPDATE ON retention_log
+        BEGIN SELECT RAISE(ABORT, 'retention_log is append-only'); END""")
+    db.execute("""
+        CREATE TRIGGER retention_log_no_delete BEFORE DELETE ON retention_log
+        BEGIN SELECT RAISE(ABORT, 'retention_log is append-only'); END""")
+    # The guard: the case numbers a retention run is purging. Rows are inserted and removed
+    # inside the run's one transaction, so no other connection ever sees one, and only a
+    # closed case (resolved or dismissed) may be listed.
+    db.execute("CREATE TABLE retention_purge (case_number TEXT PRIMARY KEY)")
+    db.execute("""
+        CREATE TRIGGER retention_purge_closed_only BEFORE INSERT ON retention_purge
+        WHEN NOT EXISTS (SELECT 1 FROM cases WHERE number = NEW.case_number
+                         AND status IN ('resolved', 'dismissed'))
+        BEGIN SELECT RAISE(ABORT, 'only closed cases can be purged'); END""")
+    # case_events stays append-only except for the events of a case being purged; cases and
+    # case_messages get the same guard (nothing else deletes them).
+    db.execute("DROP TRIGGER case_events_no_delete")
+    db.execute("""
+        CREATE TRIGGER case_events_no_delete BEFORE DELETE ON case_events
+        WHEN NOT EXISTS (SELECT 1 FROM retention_purge WHERE case_number = OLD.case_number)
+        BEGIN SELECT RAISE(ABORT, 'case_events is append-only'); END""")
+    for table, column in (("cases", "number"), ("case_messages", "case_number")):
+        db.execute(f"""
+            CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            WHEN NOT EXISTS (SELECT 1 FROM retention_purge WHERE case_number = OLD.{column})
+            BEGIN SELECT RAISE(ABORT, '{table} rows are only deleted by retention'); END""")

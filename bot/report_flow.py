@@ -129,7 +129,7 @@ def _match_choice(step: Step, raw: str) -> str | None:
             return "yes"
         if text in NO_WORDS:
             return "no"
-    if text.isdigit() and 1 <= int(text) <= len(step.options):
+    if text.isdecimal() and len(text) <= 2 and 1 <= int(text) <= len(step.options):
         return step.options[int(text) - 1][0]
     for value, label in step.options:
         short = label.split(":")[0].lower()
@@ -168,7 +168,8 @@ def _valid_url(text: str) -> bool:
 def validate(step_id: str, raw: str | None, today: date) -> tuple[Any, str | None]:
     """Check one answer. Returns (value, None) or (None, reason). Skipped optional -> (None, None)."""
     step = _BY_ID[step_id]
-    text = (raw or "").strip()
+    # Lone surrogates (possible in JSON from a platform) cannot be stored as UTF-8.
+    text = re.sub(r"[\ud800-\udfff]", "\ufffd", raw or "").strip()
     if step.optional and (not text or text.lower() in SKIP_WORDS):
         return None, None
     if step.kind == "choice":

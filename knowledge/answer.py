@@ -92,7 +92,7 @@ class EntryClassifier:
     plus the out-of-scope examples. Trained once per content (scikit-learn) and cached
     beside the embeddings; prediction is a softmax over two small arrays."""
 
-    _memo: dict[str, "EntryClassifier"] = {}
+    _memo: dict[str, np.ndarray] = {}  # trained once per process, stored in every database
 
     def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray):
         self.coef, self.intercept, self.classes = coef, intercept, classes
@@ -102,19 +102,18 @@ class EntryClassifier:
                 labels: np.ndarray, c: float) -> "EntryClassifier":
         digest = hashlib.sha256(vectors.tobytes() + labels.tobytes() + repr(c).encode())
         key = f"classifier:{model}:{digest.hexdigest()}"
-        if key in cls._memo:
-            return cls._memo[key]
         packed = load_cached(storage, key)
         if packed is None:
-            from sklearn.linear_model import LogisticRegression
+            packed = cls._memo.get(key)
+            if packed is None:
+                from sklearn.linear_model import LogisticRegression
 
-            clf = LogisticRegression(C=c, max_iter=2000).fit(vectors, labels)
-            packed = np.hstack([clf.coef_, clf.intercept_[:, None],
-                                clf.classes_[:, None]]).astype(np.float32)
+                clf = LogisticRegression(C=c, max_iter=2000).fit(vectors, labels)
+                packed = np.hstack([clf.coef_, clf.intercept_[:, None],
+                                    clf.classes_[:, None]]).astype(np.float32)
             store_cached(storage, key, model, packed)
-        model_ = cls(packed[:, :-2], packed[:, -2], packed[:, -1].astype(int))
-        cls._memo[key] = model_
-        return model_
+        cls._memo[key] = packed
+        return cls(packed[:, :-2], packed[:, -2], packed[:, -1].astype(int))
 
     def proba(self, vectors: np.ndarray, n_classes: int) -> np.ndarray:
         z = vectors @ self.coef.T + self.intercept

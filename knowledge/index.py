@@ -86,8 +86,9 @@ def load_cached(storage: Storage | None, key: str) -> np.ndarray | None:
     if row is None:
         return None
     try:
+        intact = hashlib.sha256(row["vectors"]).hexdigest() == row["content_hash"]
         matrix = np.frombuffer(row["vectors"], dtype=np.float32).reshape(row["count"], row["dim"])
-        if np.isfinite(matrix).all():
+        if intact and np.isfinite(matrix).all():
             return matrix
     except (ValueError, TypeError):
         pass
@@ -100,13 +101,14 @@ def store_cached(storage: Storage | None, key: str, model: str, matrix: np.ndarr
     if storage is None:
         return
     kind = key.split(":")[0]
+    blob = matrix.astype(np.float32).tobytes()
     with storage.write() as db:
         db.execute("DELETE FROM embedding_cache WHERE model = ? AND key LIKE ?",
                    [model, kind + ":%"])
         db["embedding_cache"].insert({
-            "key": key, "model": model, "content_hash": key.rsplit(":", 1)[-1],
+            "key": key, "model": model, "content_hash": hashlib.sha256(blob).hexdigest(),
             "dim": int(matrix.shape[1]), "count": int(matrix.shape[0]),
-            "vectors": matrix.astype(np.float32).tobytes(), "created_at": now_iso()},
+            "vectors": blob, "created_at": now_iso()},
             replace=True)
 
 
