@@ -207,7 +207,12 @@ class SlackFrontEnd:
             log.error("Slack response_url failed after retries: %s", type(e).__name__)
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as e:
+            # Bolt parses the body before it checks the signature: garbage is refused here.
+            log.warning("Slack request refused: unreadable body (%s)", type(e).__name__)
+            return web.Response(status=400, text="Bad request: the body is not a Slack payload")
         return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
     # ------------------------------------------------------------ lifecycle
@@ -537,20 +542,25 @@ class SlackFrontEnd:
     # modal submissions -------------------------------------------------------
 
     async def on_report_submit(self, ack, body: dict, view: dict) -> None:
-        user = body["user"]["id"]
+        user = (body.get("user") or {}).get("id")
+        view_id = view.get("id")
+        if not user or not view_id:
+            log.warning("Slack view_submission without a user or view id ignored")
+            await ack()
+            return
         bot = self.bot
-        values = views.form_values(view["state"]["values"])
+        values = views.form_values((view.get("state") or {}).get("values"))
         _, errors = validate_form(values, today=bot.reports.today())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
-        if not await self.claim(f"slack:view:{view['id']}:{digest}"):
+        if not await self.claim(f"slack:view:{view_id}:{digest}"):
             await ack(response_action="update", view=views.notice_view(
                 "Report received", "This report was already received. Your receipt is in "
                                    "your direct messages with policybot."))
             return
-        incoming = Incoming(text="report form", conversation_id=f"slack:view:{view['id']}",
+        incoming = Incoming(text="report form", conversation_id=f"slack:view:{view_id}",
                             user_id=f"slack:{user}", platform="slack")
         task = asyncio.ensure_future(self.call_core(bot.reports.submit_form, incoming, values))
         acked = False

@@ -265,12 +265,18 @@ def report_modal(steps: Sequence[Step] = STEPS, prefill: dict[str, Any] | None =
 def form_values(state_values: dict[str, Any]) -> dict[str, Any]:
     """view.state.values -> {block_id: value} for every input block."""
     values: dict[str, Any] = {}
-    for block_id, actions in (state_values or {}).items():
+    if not isinstance(state_values, dict):
+        return values
+    for block_id, actions in state_values.items():
+        if not isinstance(actions, dict):
+            continue
         for action in actions.values():
+            if not isinstance(action, dict):
+                continue
             kind = action.get("type")
             if kind in ("static_select", "radio_buttons"):
                 selected = action.get("selected_option")
-                values[block_id] = selected["value"] if selected else None
+                values[block_id] = selected.get("value") if isinstance(selected, dict) else None
             elif kind == "datepicker":
                 values[block_id] = action.get("selected_date")
             else:

@@ -158,6 +158,7 @@ class Retriever:
         self.bm25.index(docs, show_progress=False)
         self.vocabulary = sorted({t for d in docs for t in d})
         self._vocab_set = set(self.vocabulary)
+        self._corrections: dict[str, str] = {}
 
     def _train_classifier(self, storage: Storage | None, vectors: np.ndarray,
                           n_entries: int) -> "EntryClassifier":
@@ -172,13 +173,18 @@ class Retriever:
 
     def correct_spelling(self, question: str) -> str:
         """Replace words the knowledge base never uses with its closest word, if close."""
-        out = []
-        for tok in tokenize(question):
-            if len(tok) >= 4 and tok not in self._vocab_set and tok not in STOPWORDS:
-                match = difflib.get_close_matches(tok, self.vocabulary, n=1, cutoff=0.75)
-                tok = match[0] if match else tok
-            out.append(tok)
-        return " ".join(out)
+        return " ".join(self._closest_word(tok) for tok in tokenize(question))
+
+    def _closest_word(self, tok: str) -> str:
+        if len(tok) < 4 or tok in self._vocab_set or tok in STOPWORDS:
+            return tok
+        known = self._corrections.get(tok)
+        if known is None:
+            match = difflib.get_close_matches(tok, self.vocabulary, n=1, cutoff=0.75)
+            known = match[0] if match else tok
+            if len(self._corrections) < 50_000:  # bounded: hostile input cannot grow it forever
+                self._corrections[tok] = known
+        return known
 
     def spanish_gloss(self, question: str) -> str:
         return " ".join(self.glossary.get(t, t) for t in tokenize(question)
