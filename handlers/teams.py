@@ -580,8 +580,19 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+def speed_up_msrest_retry_policy() -> None:
+    """botbuilder builds a connector client per turn, and msrest's ClientRetryPolicy then
+    computes `[i for i in range(999) if i not in safe_codes]` against a 500-item *list*:
+    about 3 ms of CPU on the event loop for every Teams message. A frozenset with the
+    same members gives the same retry codes at a fraction of the cost."""
+    from msrest.universal_http.requests import ClientRetryPolicy
+
+    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
+
+
 def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:
     """POST /api/messages. Returns the status line the server logs at start."""
+    speed_up_msrest_retry_policy()
     try:
         adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(AdapterConfig(settings)))
     except Exception as e:  # noqa: BLE001 - e.g. SingleTenant without a tenant id
