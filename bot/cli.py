@@ -32,8 +32,11 @@ def _build(settings: Settings, **kw):
 def setup_logging(level: str) -> None:
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Library loggers stay at WARNING even with DEBUG: some log whole request bodies (Slack
+    # receipts with case keys, Teams activities), which would break reporters' anonymity.
     for noisy in ("sentence_transformers", "bm25s", "httpx", "urllib3", "msrest", "msal",
-                  "aiohttp.access", "transformers", "huggingface_hub"):
+                  "aiohttp.access", "aiohttp.client", "transformers", "huggingface_hub",
+                  "slack_sdk", "slack_bolt", "botbuilder", "botframework"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
 
 from bot.errors import ConfigError
 
@@ -36,7 +36,7 @@ class Settings:
     teams_tenant_id: str | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         problems: list[str] = []
 
@@ -88,7 +88,7 @@ class Settings:
             teams_tenant_id=get("MicrosoftAppTenantId"),
         )
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
     def is_admin(self, actor: str | None) -> bool:

@@ -87,6 +87,9 @@ class Storage:
                                    check_same_thread=False, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows (e.g. a report draft keyed by a chat id) are overwritten, not
+            # left readable in free pages.
+            conn.execute("PRAGMA secure_delete = ON")
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -118,6 +121,18 @@ class Storage:
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
         """For writes made outside `write()`: the same StorageError messages."""
         return translate_errors(self.path, self.busy_timeout)
+
+    def forget_deleted(self) -> bool:
+        """Fold the write-ahead log into the database and empty it, so old versions of
+        deleted rows do not linger in the -wal file. Best effort: False when a reader
+        still needs the old pages (they go at the next checkpoint)."""
+        if self.path == ":memory:":
+            return True
+        try:
+            busy, _, _ = self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error:
+            return False
+        return busy == 0
 
     def migrate(self) -> None:
         from bot.migrations import migrations

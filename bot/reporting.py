@@ -183,6 +183,10 @@ class ReportDesk:
         case, key = self.cases.open_case(
             draft, None if anonymous else incoming.user_id, anonymous, matched,
             in_transaction=clear)
+        if anonymous and clear_state:
+            # The draft was keyed by this conversation (a chat or session id): make sure no
+            # older copy of it survives in the write-ahead log.
+            self.storage.forget_deleted()
         return self._receipt(case, key, switched=anonymous and draft.get("identity") != "anonymous"
                              ), case["number"]
 

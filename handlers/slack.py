@@ -13,7 +13,9 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import re
+import traceback
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -213,7 +215,14 @@ class SlackFrontEnd:
             # Bolt parses the body before it checks the signature: garbage is refused here.
             log.warning("Slack request refused: unreadable body (%s)", type(e).__name__)
             return web.Response(status=400, text="Bad request: the body is not a Slack payload")
-        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        try:
+            response = await self.bolt.async_dispatch(bolt_request)
+        except Exception as e:  # noqa: BLE001
+            # Only Bolt's own parsing gets here (a signed payload with fields of the wrong
+            # shape breaks even its error funnel); listener errors go to on_error.
+            log.warning("Slack request refused: malformed payload (%s)", type(e).__name__)
+            return web.Response(status=400, text="Bad request: malformed Slack payload")
+        return await to_aiohttp_response(response)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -345,9 +354,21 @@ class SlackFrontEnd:
         b.view(views.CASE_TEXT_CALLBACK)(self.on_text_submit)
         b.error(self.on_error)
 
-    async def on_error(self, error: Exception, body: dict) -> None:
-        log.error("Slack listener failed (%s): %s", (body or {}).get("type"), error,
-                  exc_info=error)
+    async def on_error(self, error: Exception, body: dict, response=None) -> None:
+        """Bolt's error funnel. A signed payload whose fields have the wrong shape (an event
+        that is not an object, actions that are not objects) fails inside Bolt's own parsing:
+        that is the sender's mistake, answered 400. Failures in our code stay 500 and are
+        logged with their traceback."""
+        frames = traceback.extract_tb(error.__traceback__)
+        in_bolt = bool(frames) and f"{os.sep}slack_bolt{os.sep}" in frames[-1].filename
+        kind = body.get("type") if isinstance(body, dict) else None
+        if in_bolt and response is not None and response.status >= 500:
+            response.status = 400
+            response.body = "Bad request: malformed Slack payload"
+            log.warning("Slack request refused: malformed %s payload (%s)", kind,
+                        type(error).__name__)
+            return
+        log.error("Slack listener failed (%s): %s", kind, error, exc_info=error)
 
     async def _first_delivery(self, body: dict) -> bool:
         """Slack retries (X-Slack-Retry-Num) carry the same event_id: handle it once."""

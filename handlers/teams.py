@@ -16,6 +16,7 @@ masked; named reporters get an administrator's question in their personal chat.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -127,6 +128,11 @@ def to_incoming(activity: Activity, text: str, is_button: bool = False) -> Incom
     return Incoming(text=text, conversation_id=conversation_id(activity),
                     user_id=user_id(activity), user_name=activity.from_property.name,
                     platform="teams", is_button=is_button, wants_form=True)
+
+
+def user_key(who: str) -> str:
+    """How a person's 1:1 chat is found: a hash of their id, never the id itself."""
+    return "sha256:" + hashlib.sha256(who.encode()).hexdigest()
 
 
 def card_activity(card: dict[str, Any]) -> Activity:
@@ -479,14 +485,18 @@ class TeamsFrontEnd:
     # ---------------------------------------------------------------- storage (0004_teams)
 
     def save_user_reference(self, who: str, reference: ConversationReference) -> None:
+        """Stored without the person's id or name in clear: the row is found by a hash of
+        the id, and the reference (enough to message the 1:1 chat) carries no user."""
+        stored = ConversationReference().deserialize(reference.serialize())
+        stored.user = None
         with self.bot.storage.write() as db:
             db["teams_user_conversations"].upsert(
-                {"user_id": who, "reference": json.dumps(reference.serialize()),
-                 "updated_at": now_iso()}, pk="user_id")
+                {"user_id": user_key(who), "reference": json.dumps(stored.serialize()),
+                 "updated_at": now_iso()[:10]}, pk="user_id")
 
     def load_user_reference(self, who: str) -> ConversationReference | None:
         row = next(self.bot.storage.db["teams_user_conversations"].rows_where(
-            "user_id = ?", [who]), None)
+            "user_id = ?", [user_key(who)]), None)
         return ConversationReference.deserialize(json.loads(row["reference"])) if row else None
 
     def save_admin_reference(self, reference: ConversationReference, actor: str) -> None:
@@ -522,11 +532,16 @@ class TeamsBot(ActivityHandler):
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         front = self.front
         activity = turn_context.activity
-        await front.remember_personal(turn_context)
         value = activity.value if isinstance(activity.value, dict) else None
         if value is not None and value.get("pbForm") == cards.FORM_ID:
+            # An anonymous submission is not remembered: a stored reference dated with the
+            # submission would tie the reporter to the case. The receipt goes back in this
+            # same turn; a named reporter is remembered for administrators' questions.
+            if value.get("identity") != "anonymous":
+                await front.remember_personal(turn_context)
             await front.submit_form(turn_context, value, invoke=False)
             return
+        await front.remember_personal(turn_context)
         command = command_from_value(value)
         text = command if command is not None else message_text(activity)
         if command is None and ADMIN_CHANNEL_COMMAND.match(text):
@@ -548,12 +563,14 @@ class TeamsBot(ActivityHandler):
             return _invoke(400, "application/vnd.microsoft.error",
                            {"code": "BadRequest", "message": "The card action has no data."})
         front = self.front
-        await front.remember_personal(turn_context)
-        if data.get("pbForm") == cards.FORM_ID:
+        if data.get("pbForm") == cards.FORM_ID:  # remembered only when named, as above
+            if data.get("identity") != "anonymous":
+                await front.remember_personal(turn_context)
             form = await front.submit_form(turn_context, data, invoke=True)
             if form is not None:
                 return _invoke(200, CARD_TYPE, form)
             return _invoke(200, MESSAGE_TYPE, "Report submitted.")
+        await front.remember_personal(turn_context)
         command = command_from_value(data)
         if command is None:
             return _invoke(400, "application/vnd.microsoft.error",
