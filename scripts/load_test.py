@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/load_test.py [--levels 1,10,50,100] [--seconds 15]
                                           [--max-requests 3000]
+    .venv/bin/python scripts/load_test.py --rates 50,75,100   # open loop: arrivals per second
     .venv/bin/python scripts/load_test.py --memory [--count 100000] [--time-limit 1500]
 
 The script starts a fake Slack Web API and a fake Bot Framework connector (tests/fake_slack.py,
@@ -58,6 +59,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import aiohttp  # noqa: E402
 from fake_connector import FakeConnector  # noqa: E402
 from fake_slack import FakeSlack  # noqa: E402
+from slack_payloads import view_submission  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
 
 SECRET = "load-test-signing-secret"
@@ -122,23 +124,6 @@ def slack_message(n: int, text: str, user: str, channel: str) -> dict:
                              "ts": f"{1700001000 + n}.000100", "event_ts": f"{1700001000 + n}.1",
                              "client_msg_id": f"load-{n}"})
     payload["event"].pop("blocks", None)
-    return payload
-
-
-def slack_view_submission(values: dict, view_id: str, user: str) -> dict:
-    payload = load_payload("slack", "view_submission_report")
-    payload["view"]["id"] = view_id
-    payload["user"].update({"id": user})
-    state = payload["view"]["state"]["values"]
-    for block, value in values.items():
-        action = state[block]["value"]
-        if action["type"] in ("static_select", "radio_buttons"):
-            action["selected_option"] = {"text": {"type": "plain_text", "text": value},
-                                         "value": value} if value else None
-        elif action["type"] == "datepicker":
-            action["selected_date"] = value
-        else:
-            action["value"] = value
     return payload
 
 
@@ -445,7 +430,7 @@ async def slack_report(c: Client, st: LevelStats, user: int, resend: bool) -> No
     n = next(COUNTER)
     marker = f"load-report-{secrets.token_hex(6)}"
     values = {**FORM, "description": f"Load test report {marker}: a parent posted insults."}
-    payload = slack_view_submission(values, f"VLOAD{n:08d}", f"ULOAD{user:04d}")
+    payload = view_submission(values, f"VLOAD{n:08d}", f"ULOAD{user:04d}")
     start = time.perf_counter()
     sends = [c.slack_interact(payload)]
     if resend:  # Slack re-sends a submission it did not see acknowledged in time
@@ -493,8 +478,45 @@ async def teams_report(c: Client, st: LevelStats, user: int) -> None:
     st.reports_acked[marker] = CASE_NUMBER.search(json.dumps(receipts[0].cards)).group(1)
 
 
-async def run_level(c: Client, concurrency: int, seconds: float, max_requests: int,
-                    report_every: int = 10) -> LevelStats:
+async def one_turn(c: Client, st: LevelStats, u: int, turn: int, session_id: str,
+                   report_every: int = 10) -> None:
+    """One request of the mix: every 10th a report (Slack modal or Teams form), the rest
+    questions rotating over Slack, Teams and the web chat."""
+    try:
+        if turn % report_every == 0:
+            if (turn // report_every) % 2:
+                await slack_report(c, st, u, resend=(turn // report_every) % 5 == 1)
+            else:
+                await teams_report(c, st, u)
+        elif turn % 3 == 0:
+            await slack_question(c, st, u)
+        elif turn % 3 == 1:
+            await teams_question(c, st, u)
+        else:
+            await web_question(c, st, session_id)
+    except (TimeoutError, aiohttp.ClientError, OSError) as e:
+        st.error("client", repr(e))
+
+
+async def run_rate(c: Client, rate: float, seconds: float, max_requests: int) -> LevelStats:
+    """Open loop: requests arrive at a fixed `rate` per second whatever the server does
+    (closed-loop users slow down with the server; real employees do not)."""
+    st = LevelStats(int(rate))
+    total = min(max_requests, int(rate * seconds))
+    sessions = [secrets.token_urlsafe(18) for _ in range(100)]
+    started = time.perf_counter()
+    tasks = []
+    for n in range(total):
+        delay = started + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one_turn(c, st, n % 1000, n + 1, sessions[n % 100])))
+    await asyncio.gather(*tasks)
+    st.seconds = time.perf_counter() - started
+    return st
+
+
+async def run_level(c: Client, concurrency: int, seconds: float, max_requests: int) -> LevelStats:
     st = LevelStats(concurrency)
     budget = itertools.count()
     deadline = time.monotonic() + seconds
@@ -504,20 +526,7 @@ async def run_level(c: Client, concurrency: int, seconds: float, max_requests: i
         turn = u  # stagger the rotation between users
         while time.monotonic() < deadline and next(budget) < max_requests:
             turn += 1
-            try:
-                if turn % report_every == 0:
-                    if (turn // report_every) % 2:
-                        await slack_report(c, st, u, resend=(turn // report_every) % 5 == 1)
-                    else:
-                        await teams_report(c, st, u)
-                elif turn % 3 == 0:
-                    await slack_question(c, st, u)
-                elif turn % 3 == 1:
-                    await teams_question(c, st, u)
-                else:
-                    await web_question(c, st, session_id)
-            except (TimeoutError, aiohttp.ClientError, OSError) as e:
-                st.error("client", repr(e))
+            await one_turn(c, st, u, turn, session_id)
 
     started = time.perf_counter()
     await asyncio.gather(*(user(u) for u in range(concurrency)))
@@ -547,13 +556,17 @@ def fmt(values: list[float]) -> str:
             f"{percentile(values, 99):.0f}")
 
 
-def print_load_table(levels: list[LevelStats], db: str, startup: float) -> None:
+def print_load_table(levels: list[LevelStats], db: str, startup: float,
+                     open_loop: bool = False) -> None:
+    unit = "offered q/s" if open_loop else "users"
+    mode = ("open loop: fixed arrival rate" if open_loop
+            else "closed loop: N users asking back to back")
     print(f"\n### policybot serve under mixed load ({os.cpu_count()} CPUs, real model, "
-          f"ready in {startup:.1f} s)\n")
+          f"ready in {startup:.1f} s, {mode})\n")
     print("Latencies are p50 / p95 / p99 in ms. Answer: Slack = event sent -> chat.postMessage "
           "at the fake; Teams = activity sent -> reply at the fake connector; web = HTTP "
           "response.\n")
-    print("| users | s | questions | q/s | Slack ack | Slack answer | Teams answer | "
+    print(f"| {unit} | s | questions | q/s | Slack ack | Slack answer | Teams answer | "
           "web answer | all answers | report ack | errors |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for st in levels:
@@ -566,7 +579,7 @@ def print_load_table(levels: list[LevelStats], db: str, startup: float) -> None:
               f"{fmt(st.answer['web'])} | {fmt(every)} | {fmt(reports)} | {errors} |")
     for st in levels:
         if st.error_samples:
-            print(f"\nerrors at {st.concurrency} users: {dict(st.errors)}")
+            print(f"\nerrors at {st.concurrency} {unit}: {dict(st.errors)}")
             for sample in st.error_samples:
                 print(f"  - {sample}")
     markers = [m for st in levels for m in st.reports_acked]
@@ -589,10 +602,10 @@ def print_load_table(levels: list[LevelStats], db: str, startup: float) -> None:
     if best:
         every = best.answer["slack"] + best.answer["teams"] + best.answer["web"]
         print(f"| 100 questions/s sustained | best {ok_rate:.1f} q/s at {best.concurrency} "
-              f"users ({ok_rate / 100:.0%} of target) |")
+              f"{unit} ({ok_rate / 100:.0%} of target) |")
         for st in levels:
             every = st.answer["slack"] + st.answer["teams"] + st.answer["web"]
-            print(f"| p95 answer < 200 ms at {st.concurrency} users | "
+            print(f"| p95 answer < 200 ms at {st.concurrency} {unit} | "
                   f"{percentile(every, 95):.0f} ms |")
     print(f"| zero errors | {sum(sum(st.errors.values()) for st in levels)} errors |")
     print(f"| Slack acks < 3 s | max {max_slack_ack:.0f} ms |")
@@ -617,14 +630,17 @@ async def load_main(args) -> int:
                 await teams_question(client, warm, 0)
                 await web_question(client, warm, secrets.token_urlsafe(18))
             levels = []
-            for concurrency in args.levels:
-                st = await run_level(client, concurrency, args.seconds, args.max_requests)
-                print(f"  {concurrency} users: {st.questions} questions in {st.seconds:.1f} s, "
+            for level in (args.rates or args.levels):
+                if args.rates:
+                    st = await run_rate(client, level, args.seconds, args.max_requests)
+                else:
+                    st = await run_level(client, level, args.seconds, args.max_requests)
+                print(f"  {level}: {st.questions} questions in {st.seconds:.1f} s, "
                       f"errors {dict(st.errors)}", file=sys.stderr)
                 levels.append(st)
                 await asyncio.sleep(1.0)  # let Slack retries / background work settle
         await asyncio.sleep(2.0)
-        print_load_table(levels, db, startup)
+        print_load_table(levels, db, startup, open_loop=bool(args.rates))
         print(f"\nserver RSS at the end: {rss_kib(server.proc.pid) / 1024:.0f} MiB")
     finally:
         server.stop()
@@ -703,6 +719,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", default="1,10,50,100",
                         type=lambda s: [int(x) for x in s.split(",")])
+    parser.add_argument("--rates", default=None, type=lambda s: [float(x) for x in s.split(",")],
+                        help="open loop instead: fixed arrival rates in requests/s, e.g. 50,100")
     parser.add_argument("--seconds", type=float, default=15.0, help="per level")
     parser.add_argument("--max-requests", type=int, default=3000, help="per level")
     parser.add_argument("--memory", action="store_true")

@@ -14,9 +14,10 @@ from typing import Self
 from urllib.parse import urlencode
 
 import pytest
+import slack_payloads
 from aiohttp.test_utils import TestClient, TestServer
 from fake_slack import FakeSlack
-from slack_sdk.signature import SignatureVerifier
+from slack_payloads import load, view_submission
 
 from bot.models import Incoming
 from handlers.runtime import FRONTENDS, BotRef
@@ -32,14 +33,8 @@ FORM = {"category": "harassing", "danger": "no", "platform": "facebook",
         "identity": "named"}
 
 
-def load(name: str) -> dict:
-    return json.loads((PAYLOADS / f"{name}.json").read_text())
-
-
 def signed(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature}
+    return slack_payloads.signed(body, secret, timestamp)
 
 
 def event_payload(name: str, event_id: str | None = None, **event_changes) -> dict:
@@ -47,24 +42,6 @@ def event_payload(name: str, event_id: str | None = None, **event_changes) -> di
     if event_id:
         payload["event_id"] = event_id
     payload["event"].update(event_changes)
-    return payload
-
-
-def view_submission(values: dict, view_id: str = "V0REPORT01", user: str = "UTEACHER1") -> dict:
-    """The real-shaped submission with the state of each input block set from `values`."""
-    payload = load("view_submission_report")
-    payload["view"]["id"] = view_id
-    payload["user"]["id"] = user
-    state = payload["view"]["state"]["values"]
-    for block, value in values.items():
-        action = state[block]["value"]
-        if action["type"] in ("static_select", "radio_buttons"):
-            action["selected_option"] = {"text": {"type": "plain_text", "text": value},
-                                         "value": value} if value else None
-        elif action["type"] == "datepicker":
-            action["selected_date"] = value
-        else:
-            action["value"] = value
     return payload
 
 
