@@ -44,7 +44,8 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(settings: Settings, ref: BotRef | None = None) -> web.Application:
     """The aiohttp application with every front end mounted. `ref` is filled in by
     `load_bot_in_background` (or directly by tests)."""
-    from handlers import slack, teams, web as web_ui
+    from handlers import slack, teams
+    from handlers import web as web_ui
 
     ref = ref or BotRef()
     app = web.Application(client_max_size=MAX_BODY, middlewares=[not_ready_middleware])

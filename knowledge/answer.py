@@ -22,8 +22,15 @@ import yaml
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
 
 from bot.db import Storage
-from knowledge.index import (Encoder, build_vectors, entry_scores, items_for, load_cached,
-                             store_cached, tokenize)
+from knowledge.index import (
+    Encoder,
+    build_vectors,
+    entry_scores,
+    items_for,
+    load_cached,
+    store_cached,
+    tokenize,
+)
 from knowledge.loader import Entry, KnowledgeBase
 
 HERE = Path(__file__).resolve().parent
@@ -60,7 +67,7 @@ class Calibration:
     report_similarity_with_keyword: float = 0.42
 
     @classmethod
-    def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
+    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
         if path.exists():
             data = json.loads(path.read_text())
             data["weights"] = tuple(data["weights"])
@@ -99,7 +106,7 @@ class EntryClassifier:
 
     @classmethod
     def trained(cls, storage: Storage | None, model: str, vectors: np.ndarray,
-                labels: np.ndarray, c: float) -> "EntryClassifier":
+                labels: np.ndarray, c: float) -> EntryClassifier:
         digest = hashlib.sha256(vectors.tobytes() + labels.tobytes() + repr(c).encode())
         key = f"classifier:{model}:{digest.hexdigest()}"
         packed = load_cached(storage, key)
@@ -163,7 +170,7 @@ class Retriever:
         self._real_words = frozenset(getattr(encoder, "known_words", frozenset()))
 
     def _train_classifier(self, storage: Storage | None, vectors: np.ndarray,
-                          n_entries: int) -> "EntryClassifier":
+                          n_entries: int) -> EntryClassifier:
         labels = np.concatenate([[it.entry_index for it in self.items],
                                  np.full(len(vectors) - len(self.items), n_entries)])
         return EntryClassifier.trained(storage, self.encoder.name, vectors, labels,

@@ -28,7 +28,6 @@ from hypothesis import strategies as st
 
 from bot import messages
 from bot.config import Settings
-from bot.core import clean_text
 from bot.errors import InputTooLargeError
 from bot.models import Incoming
 from bot.report_flow import (
