@@ -311,21 +311,19 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
             flash(session, "error", str(e))
         return redirect(f"/admin/cases/{number}", request, session)
 
-    @admin_only
-    async def case_detail(request, session, form):
-        number = case_number(request)
+    async def case_page(request, session, revealed: bool):
         try:
-            return await show_case(request, session, number, revealed=False)
+            return await show_case(request, session, case_number(request), revealed=revealed)
         except CaseNotFoundError as e:
             return page(request, session, "admin_error.html", status=404, message=str(e))
 
     @admin_only
+    async def case_detail(request, session, form):
+        return await case_page(request, session, revealed=False)
+
+    @admin_only
     async def reveal(request, session, form):
-        number = case_number(request)
-        try:
-            return await show_case(request, session, number, revealed=True)
-        except CaseNotFoundError as e:
-            return page(request, session, "admin_error.html", status=404, message=str(e))
+        return await case_page(request, session, revealed=True)
 
     @admin_only
     async def assign(request, session, form):

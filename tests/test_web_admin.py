@@ -1,16 +1,19 @@
 """The admin console over HTTP: sessions, CSRF, lockout, masking, actions, escaping."""
 
-import asyncio
 import csv
 import io
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
-from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, add_admin, csrf_from, file_report
+from browser.helpers import (
+    ADMIN_NAME,
+    ADMIN_PASSWORD,
+    add_admin,
+    csrf_from,
+    file_report,
+    run,
+)
 
 from bot.admin_accounts import MAX_FAILURES, AdminAccounts
-from handlers.runtime import BotRef
-from handlers.server import create_app
 from handlers.web import sign
 
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
@@ -27,15 +30,6 @@ def web_bot(bot):
     return bot
 
 
-def run(bot, settings, scenario):
-    ref = BotRef()
-    ref.set(bot)
-
-    async def go():
-        async with TestClient(TestServer(create_app(settings, ref))) as client:
-            return await scenario(client)
-
-    return asyncio.run(go())
 
 
 async def sign_in(client, name=ADMIN_NAME, password=ADMIN_PASSWORD):

@@ -5,21 +5,11 @@ import re
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from browser.helpers import run
 
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.web import format_text, safe_url
-
-
-def run(bot, settings, scenario):
-    ref = BotRef()
-    ref.set(bot)
-
-    async def go():
-        async with TestClient(TestServer(create_app(settings, ref))) as client:
-            return await scenario(client)
-
-    return asyncio.run(go())
 
 
 async def say(client, text, is_button=False):

@@ -1,4 +1,5 @@
-"""A live policybot server in a background thread, and the system Chromium via Playwright.
+"""A live policybot server in a background thread, the system Chromium via Playwright, and
+`run(bot, settings, scenario)` for HTTP tests against the same aiohttp app.
 
 Browser tests use `chromium_browser()`; it skips (with the reason) only when
 /usr/bin/chromium is missing. Never `playwright install`: the Debian package is used.
@@ -15,6 +16,24 @@ from typing import Self
 
 import pytest
 from aiohttp import web
+
+
+def run(bot, settings, scenario):
+    """Run `scenario(client)` against create_app(settings) serving `bot` (aiohttp test client)."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from handlers.runtime import BotRef
+    from handlers.server import create_app
+
+    ref = BotRef()
+    ref.set(bot)
+
+    async def go():
+        async with TestClient(TestServer(create_app(settings, ref))) as client:
+            return await scenario(client)
+
+    return asyncio.run(go())
+
 
 CHROMIUM = os.environ.get("POLICYBOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
