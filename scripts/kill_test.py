@@ -48,9 +48,9 @@ from load_test import (  # noqa: E402
     Server,
     slack_message,
     slack_note_submission,
-    slack_view_submission,
     teams_form,
     teams_message,
+    view_submission,
 )
 
 FLOW_BEFORE_KILL = (("report", True, "category"), ("harassing", True, "danger"),
@@ -89,7 +89,7 @@ async def one_step(c: Client, acked: Acked, rng: random.Random, n: int, user: in
         marker = f"kill-report-{secrets.token_hex(6)}"
         values = {**FORM, "description": f"Kill test report {marker}."}
         status, text = await c.slack_interact(
-            slack_view_submission(values, f"VKILL{n:07d}", f"UKILL{user:03d}"))
+            view_submission(values, f"VKILL{n:07d}", f"UKILL{user:03d}"))
         found = CASE_NUMBER.search(text) if status == 200 else None
         if found:
             acked.cases[marker] = found.group(1)
