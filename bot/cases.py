@@ -372,7 +372,7 @@ class CaseStore:
                    "urgency": row["urgency"], "platform": row["platform"],
                    "platform_label": label_for("platform", row["platform"]),
                    "matched_policy_ids": policies, "status": row["status"],
-                   "created_at": row["created_at"]}
+                   "assignee": row["assignee"], "created_at": row["created_at"]}
         urgent = "*URGENT* " if row["urgency"] == "urgent" else ""
         summary["text"] = (f"{urgent}New case *{row['number']}*: {summary['category_label']} "
                            f"on {summary['platform_label']} (status: {row['status']}). "

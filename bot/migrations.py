@@ -178,3 +178,14 @@ def m0006_retention(db: Database) -> None:
             CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
             WHEN NOT EXISTS (SELECT 1 FROM retention_purge WHERE case_number = OLD.{column})
             BEGIN SELECT RAISE(ABORT, '{table} rows are only deleted by retention'); END""")
+
+
+@migrations(name="0007_slack_case_posts")
+def m0007_slack_case_posts(db: Database) -> None:
+    # Where each case was announced in the Slack admin channel, so the post can be updated
+    # when the case is claimed or changes status.
+    db.execute("""
+        CREATE TABLE slack_case_posts (
+            case_number TEXT PRIMARY KEY REFERENCES cases(number) ON DELETE CASCADE,
+            channel TEXT NOT NULL,
+            ts TEXT NOT NULL)""")

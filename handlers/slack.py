@@ -42,7 +42,7 @@ from bot.errors import (
     InvalidTransitionError,
     NotPermittedError,
 )
-from bot.events import CaseOpened, ReporterAsked
+from bot.events import CaseOpened, CaseUpdated, ReporterAsked
 from bot.models import Incoming, Reply
 from bot.report_flow import CATEGORIES, STEPS, validate_form
 from handlers import slack_views as views
@@ -269,11 +269,29 @@ class SlackFrontEnd:
             admins = [a.split(":", 1)[1] for a in sorted(self.bot.settings.admins)
                       if a.startswith("slack:")]
             message = views.admin_case_message(summary, admins, conversation_id(channel))
-            await self.api("chat.postMessage", channel=channel, **message)
+            posted = await self.api("chat.postMessage", channel=channel, **message)
+            if posted and posted.get("ts"):
+                await self.call_core(self.remember_post, event.number, channel, posted["ts"])
+        elif isinstance(event, CaseUpdated) and event.action in ("assigned", "status_changed"):
+            post = await self.call_core(self.find_post, event.number)
+            if post is not None:
+                summary = await self.call_core(self.bot.cases.masked_summary, event.number)
+                message = views.admin_case_message(summary, (), conversation_id(post["channel"]),
+                                                   updated=True)
+                await self.api("chat.update", channel=post["channel"], ts=post["ts"], **message)
         elif isinstance(event, ReporterAsked) and (event.reporter_id or "").startswith("slack:"):
             user = event.reporter_id.split(":", 1)[1]
             await self.api("chat.postMessage", channel=user,
                            **views.reporter_question_message(event.number, event.text))
+
+    def remember_post(self, number: str, channel: str, ts: str) -> None:
+        with self.bot.storage.write() as db:
+            db["slack_case_posts"].upsert({"case_number": number, "channel": channel, "ts": ts},
+                                          pk="case_number")
+
+    def find_post(self, number: str) -> dict[str, Any] | None:
+        return next(self.bot.storage.db["slack_case_posts"].rows_where(
+            "case_number = ?", [number]), None)
 
     # ------------------------------------------------------------ delivery
 

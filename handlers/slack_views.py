@@ -322,21 +322,25 @@ def prefill_from_message(message: dict[str, Any], permalink: str | None,
 # ------------------------------------------------------------------ administrators
 
 def admin_case_message(summary: dict[str, Any], mention_ids: Sequence[str] = (),
-                       conversation_id: str = "") -> dict[str, Any]:
-    """The masked case post for the private admin channel: no description, no names."""
+                       conversation_id: str = "", updated: bool = False) -> dict[str, Any]:
+    """The masked case post for the private admin channel: no description, no names.
+    `updated` renders the same post after a claim or status change (no mentions)."""
     number = summary["number"]
     urgent = summary.get("urgency") == "urgent"
-    mentions = " ".join(f"<@{u}>" for u in mention_ids) if urgent else ""
+    mentions = " ".join(f"<@{u}>" for u in mention_ids) if urgent and not updated else ""
     head = (f"{mentions} " if mentions else "") + (":rotating_light: *URGENT* " if urgent
-                                                   else "") + f"New case *{number}*"
+                                                   else "") + f"{'Case' if updated else 'New case'} *{number}*"
     policies = ", ".join(summary.get("matched_policy_ids") or []) or "none matched"
+    assignee = summary.get("assignee") or ""
     fields = [("Category", summary.get("category_label") or summary.get("category")),
               ("Urgency", summary.get("urgency")),
               ("Platform", summary.get("platform_label") or summary.get("platform")),
               ("Matched policy", policies), ("Status", summary.get("status"))]
+    fields = [(k, escape(str(v))) for k, v in fields]  # field values are shown as mrkdwn
+    fields.append(("Assignee", f"<@{escape(assignee[6:])}>" if assignee.startswith("slack:")
+                   else escape(assignee or "nobody")))
     blocks = [section(head),
-              {"type": "section", "fields": [{"type": "mrkdwn",
-                                              "text": f"*{k}:*\n{escape(str(v))}"}
+              {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}:*\n{v}"}
                                              for k, v in fields]},
               context("The description is not shown here. Open details (recorded in the "
                       "audit trail) to read the case.")]
@@ -346,7 +350,7 @@ def admin_case_message(summary: dict[str, Any], mention_ids: Sequence[str] = (),
               button("Ask the reporter", CASE_ACTIONS["ask"], number),
               button("Open details", CASE_ACTIONS["open"], number)]
     blocks.append(actions_block(claim + others, conversation_block_id(0, conversation_id)))
-    text = (f"{mentions} " if mentions else "") + (summary.get("text") or head)
+    text = head if updated else (f"{mentions} " if mentions else "") + (summary.get("text") or head)
     return {"text": clip(text, 3000), "blocks": blocks}
 
 

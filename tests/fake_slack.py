@@ -36,6 +36,7 @@ class Call:
     status: int = 200  # what the fake answered (0: it hung)
     at: float = field(default_factory=time.perf_counter)
     path: str = ""
+    response: dict[str, Any] = field(default_factory=dict)  # what the fake answered
 
 
 @dataclass
@@ -175,7 +176,8 @@ class FakeSlack:
         failed = await self._fault(method, call)
         if failed is not None:
             return failed
-        return web.json_response(self._answer(method, call.args))
+        call.response = self._answer(method, call.args)
+        return web.json_response(call.response)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         call = Call("response_url", await self._args(request), dict(request.headers),

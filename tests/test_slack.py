@@ -656,3 +656,22 @@ def test_manifest_matches_what_the_app_listens_for():
     assert set(events["bot_events"]) == {"app_home_opened", "app_mention", "message.im"}
     assert features["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_the_admin_channel_post_follows_claims_and_status_changes(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        [post] = [c for c in s.fake.calls_to("chat.postMessage")
+                  if c.args["channel"] == ADMIN_CHANNEL]
+        await s.interact(block_action("pb_btn_claim", f"claim {number}", admin_block_id()))
+        [update] = await s.fake.wait_for("chat.update")
+        assert update.args["channel"] == ADMIN_CHANNEL
+        assert update.args["ts"] == post.response["ts"]
+        text = all_text(update.args["blocks"])
+        assert "<@UADMIN>" in text and "triaged" not in text
+        assert "Maria Lopez" not in text  # still masked
+        await asyncio.to_thread(s.bot.cases.set_status, number, "triaged", "slack:UADMIN")
+        updates = await s.fake.wait_for("chat.update", 2)
+        assert "triaged" in all_text(updates[1].args["blocks"])
+
+    drive(settings, bot, scenario)
