@@ -243,11 +243,12 @@ class CaseStore:
             self._event(db, number, "revealed", actor)
         return case
 
-    def list_cases(self, actor: str, status: str | None = None, category: str | None = None,
-                   urgency: str | None = None, assignee: str | None = None,
-                   q: str | None = None, since: str | None = None, until: str | None = None,
-                   limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        self._require_admin(actor, "list")
+    @staticmethod
+    def _where(status: str | None, category: str | None, urgency: str | None,
+               assignee: str | None, q: str | None, since: str | None,
+               until: str | None) -> tuple[str, list[Any]]:
+        """The WHERE clause of a case filter. `since` and `until` are dates (YYYY-MM-DD,
+        both days included) or full timestamps."""
         where, params = [], []
         for column, value in (("status", status), ("category", category),
                               ("urgency", urgency), ("assignee", assignee)):
@@ -263,14 +264,34 @@ class CaseStore:
             where.append("created_at >= ?")
             params.append(since)
         if until:
-            where.append("created_at <= ?")
+            if len(until) == 10:  # a whole day: everything before the next one
+                where.append("created_at < date(?, '+1 day')")
+            else:
+                where.append("created_at <= ?")
             params.append(until)
-        sql = "SELECT * FROM cases"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY year DESC, seq DESC LIMIT ? OFFSET ?"
+        return (" WHERE " + " AND ".join(where)) if where else "", params
+
+    def list_cases(self, actor: str, status: str | None = None, category: str | None = None,
+                   urgency: str | None = None, assignee: str | None = None,
+                   q: str | None = None, since: str | None = None, until: str | None = None,
+                   limit: int = 50, offset: int = 0,
+                   urgent_first: bool = False) -> list[dict[str, Any]]:
+        """Newest first; with `urgent_first`, urgent cases before the others."""
+        self._require_admin(actor, "list")
+        where, params = self._where(status, category, urgency, assignee, q, since, until)
+        order = "(urgency = 'urgent') DESC, " if urgent_first else ""
+        sql = f"SELECT * FROM cases{where} ORDER BY {order}year DESC, seq DESC LIMIT ? OFFSET ?"
         rows = self.storage.db.query(sql, params + [int(limit), int(offset)])
         return [self._row_to_case(r) for r in rows]
+
+    def count_cases(self, actor: str, status: str | None = None, category: str | None = None,
+                    urgency: str | None = None, assignee: str | None = None,
+                    q: str | None = None, since: str | None = None,
+                    until: str | None = None) -> int:
+        """How many cases `list_cases` would return without a limit (for pagination)."""
+        self._require_admin(actor, "list")
+        where, params = self._where(status, category, urgency, assignee, q, since, until)
+        return self.storage.db.execute(f"SELECT count(*) FROM cases{where}", params).fetchone()[0]
 
     def count_by_status(self, actor: str) -> dict[str, int]:
         self._require_admin(actor, "count")

@@ -169,20 +169,10 @@ def list_filters(query: Any) -> dict[str, str]:
 def fetch_page(cases, actor: str, filters: dict[str, str], page_no: int,
                size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], bool]:
     """One page of cases, urgent cases on top (then newest first). Returns (rows, more)."""
-    kw = {k: filters[k] or None for k in ("status", "category", "assignee", "q")}
-    kw["since"] = filters["since"] or None
-    kw["until"] = (filters["until"] + "T99") if filters["until"] else None
-    offset = (page_no - 1) * size
-    if filters["urgency"]:
-        rows = cases.list_cases(actor, urgency=filters["urgency"], limit=size + 1,
-                                offset=offset, **kw)
-        return rows[:size], len(rows) > size
-    urgent = cases.list_cases(actor, urgency="urgent", limit=100_000, offset=0, **kw)
-    rows = urgent[offset:offset + size + 1]
-    need = size + 1 - len(rows)
-    if need > 0:
-        rows += cases.list_cases(actor, urgency="normal", limit=need,
-                                 offset=max(0, offset - len(urgent)), **kw)
+    kw = {k: filters[k] or None
+          for k in ("status", "category", "urgency", "assignee", "q", "since", "until")}
+    rows = cases.list_cases(actor, limit=size + 1, offset=(page_no - 1) * size,
+                            urgent_first=True, **kw)
     return rows[:size], len(rows) > size
 
 

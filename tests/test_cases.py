@@ -315,3 +315,18 @@ def test_eight_processes_file_4000_cases_with_unique_gapless_numbers(db_path):
     assert seqs == list(range(1, 4001))
     assert conn.execute("SELECT COUNT(*) FROM case_events WHERE action = 'opened'"
                         ).fetchone()[0] == 4000
+
+
+def test_list_can_put_urgent_cases_first_and_counts_match_the_filter(store):
+    for danger in ("no", "yes", "no", "yes", "no"):
+        open_named(store, danger=danger)
+    urgent = store.list_cases(LOCAL_OPERATOR, urgent_first=True, limit=100)
+    assert len(urgent) == 5
+    assert [c["urgency"] for c in urgent] == sorted((c["urgency"] for c in urgent),
+                                                    key=lambda u: u != "urgent")
+    assert store.count_cases(LOCAL_OPERATOR) == len(urgent)
+    assert store.count_cases(LOCAL_OPERATOR, urgency="urgent") == sum(
+        c["urgency"] == "urgent" for c in urgent)
+    today = urgent[0]["created_at"][:10]
+    assert store.count_cases(LOCAL_OPERATOR, since=today, until=today) == len(urgent)
+    assert store.count_cases(LOCAL_OPERATOR, until="2000-01-01") == 0
