@@ -15,7 +15,8 @@ from bot.db import Storage
 from bot.errors import PolicybotError, StorageError
 from bot.events import EventBus
 from bot.models import Button, Citation, Incoming, Reply
-from knowledge.answer import Outcome, Retriever, is_spanish
+from bot.text import replace_lone_surrogates
+from knowledge.answer import Outcome, Retriever
 from knowledge.loader import Entry, KnowledgeBase
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,6 @@ _GREETING = re.compile(
     r"good (morning|afternoon|evening)|what can you do|who are you|\?+)\W*$", re.I)
 _THANKS = re.compile(r"^(thanks|thank you|thx|ty|gracias|ok|okay|cool|great)\W*$", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 FOLLOW_UP_WORDS = 8
 _FOLLOW_UP = re.compile(
     r"^(and|but|also|or|what about|how about|what if|same for|even|y|pero|también|"
@@ -35,7 +35,7 @@ _FOLLOW_UP = re.compile(
 def clean_text(text: str) -> str:
     """Normalise Unicode, turn control characters into spaces and lone surrogates (which
     no UTF-8 store accepts) into U+FFFD, trim."""
-    text = _SURROGATE.sub("\ufffd", text or "")
+    text = replace_lone_surrogates(text or "")
     return _CONTROL.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
@@ -112,12 +112,13 @@ class Bot:
         if not any(c.isalnum() for c in question):
             return [Reply(kind="error", text=messages.no_words())]
         outcome = self.retriever.decide(question)
-        context = load_part(self.storage, incoming.conversation_id, "context") if remember else None
-        if (outcome.status in ("no_answer", "ambiguous") and context
+        if (remember and outcome.status in ("no_answer", "ambiguous")
                 and len(question.split()) <= FOLLOW_UP_WORDS and _FOLLOW_UP.search(question)):
-            combined = self.retriever.decide(f"{context['question']} {question}")
-            if combined.status == "answered" and combined.confidence > outcome.confidence:
-                outcome = combined
+            context = load_part(self.storage, incoming.conversation_id, "context")
+            if context:
+                combined = self.retriever.decide(f"{context['question']} {question}")
+                if combined.status == "answered" and combined.confidence > outcome.confidence:
+                    outcome = combined
         try:
             question_id = self._log_question(incoming.platform, question, outcome)
             if remember and outcome.status == "answered":
@@ -202,4 +203,4 @@ class Bot:
         return [Reply(kind="error", text=messages.feedback_unknown())]
 
 
-__all__ = ["Bot", "clean_text", "citation", "is_spanish"]
+__all__ = ["Bot", "citation", "clean_text"]

@@ -56,7 +56,7 @@ def source_line(e: Entry) -> str:
     return f"— {where}, {e.bulletin_title} ({e.url})"
 
 
-def clause_block(e: Entry, spanish: bool = False) -> str:
+def clause_block(e: Entry) -> str:
     quoted = "\n".join("> " + line for line in e.text.splitlines())
     lines = [quoted, source_line(e)]
     if e.truncated:
@@ -70,7 +70,7 @@ def clause_block(e: Entry, spanish: bool = False) -> str:
 
 def answered(e: Entry, spanish: bool, related: list[Entry]) -> str:
     short = e.answer_es if spanish and e.answer_es else e.answer
-    parts = [short, "", clause_block(e, spanish)]
+    parts = [short, "", clause_block(e)]
     if related:
         parts += ["", "See also: " + "; ".join(f"{r.id} ({r.title})" for r in related)]
     return "\n".join(parts)

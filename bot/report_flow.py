@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.models import Button, Reply
+from bot.text import replace_lone_surrogates
 
 Options = tuple[tuple[str, str], ...]
 
@@ -168,8 +169,7 @@ def _valid_url(text: str) -> bool:
 def validate(step_id: str, raw: str | None, today: date) -> tuple[Any, str | None]:
     """Check one answer. Returns (value, None) or (None, reason). Skipped optional -> (None, None)."""
     step = _BY_ID[step_id]
-    # Lone surrogates (possible in JSON from a platform) cannot be stored as UTF-8.
-    text = re.sub(r"[\ud800-\udfff]", "\ufffd", raw or "").strip()
+    text = replace_lone_surrogates(raw or "").strip()
     if step.optional and (not text or text.lower() in SKIP_WORDS):
         return None, None
     if step.kind == "choice":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,12 +44,6 @@ class KnowledgeBase:
 
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id.lower() == entry_id.lower()), None)
-
-    def content_hash(self) -> str:
-        """Changes whenever any indexed text changes (used to key the embedding cache)."""
-        payload = [[e.id, e.title, e.text, list(e.questions), list(e.questions_es)]
-                   for e in self.entries]
-        return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
 def load_knowledge(folder: str | Path) -> KnowledgeBase:
