@@ -47,6 +47,7 @@ from bot.models import Incoming, Reply
 from bot.report_flow import CATEGORIES, STEPS, validate_form
 from handlers import slack_views as views
 from handlers.runtime import BotRef
+from handlers.slack_shapes import shape_guard
 
 log = logging.getLogger(__name__)
 
@@ -211,8 +212,12 @@ class SlackFrontEnd:
     async def handle_http(self, request: web.Request) -> web.Response:
         try:
             bolt_request = await to_bolt_request(request)
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError) as e:
-            # Bolt parses the body before it checks the signature: garbage is refused here.
+        except web.HTTPException:
+            raise  # 413 for a body over the limit
+        except Exception as e:  # noqa: BLE001
+            # Bolt parses the body (and builds its context from it: authorizations[0],
+            # response_urls[0], ...) before it checks the signature. That is parsing only,
+            # with no side effects, so any failure there is a body we cannot read: 400.
             log.warning("Slack request refused: unreadable body (%s)", type(e).__name__)
             return web.Response(status=400, text="Bad request: the body is not a Slack payload")
         try:
@@ -355,6 +360,7 @@ class SlackFrontEnd:
 
     def _register(self) -> None:
         b = self.bolt
+        b.middleware(shape_guard)  # listeners below trust the shapes in slack_shapes.SHAPES
         b.event("app_mention")(self.on_mention)
         b.event("message")(self.on_message)
         b.event("app_home_opened")(self.on_home_opened)
@@ -629,7 +635,11 @@ class SlackFrontEnd:
 
     async def _admin_submit(self, ack, body: dict, view: dict, block: str, work) -> None:
         user = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = _case_form_metadata(view.get("private_metadata"))
+        if meta is None:
+            await ack(response_action="errors", errors={
+                block: "This form is out of date. Close it and press the case button again."})
+            return
         try:
             text = await self.call_core(work, meta, f"slack:{user}")
         except NotPermittedError:
@@ -642,7 +652,7 @@ class SlackFrontEnd:
         await self.tell(user, text, meta.get("channel"))
 
     async def on_status_submit(self, ack, body: dict, view: dict) -> None:
-        values = views.form_values(view["state"]["values"])
+        values = views.form_values((view.get("state") or {}).get("values"))
         bot = self.bot
 
         def work(meta: dict, actor: str) -> str:
@@ -656,7 +666,7 @@ class SlackFrontEnd:
         await self._admin_submit(ack, body, view, block, work)
 
     async def on_text_submit(self, ack, body: dict, view: dict) -> None:
-        text = views.form_values(view["state"]["values"]).get("text") or ""
+        text = views.form_values((view.get("state") or {}).get("values")).get("text") or ""
         bot = self.bot
 
         def work(meta: dict, actor: str) -> str:
@@ -667,6 +677,20 @@ class SlackFrontEnd:
             return f"Note added to case *{meta['number']}*."
 
         await self._admin_submit(ack, body, view, "text", work)
+
+
+def _case_form_metadata(raw: str | None) -> dict[str, Any] | None:
+    """The private_metadata of a case modal: {"number": ..., "kind"?, "channel"?}, or None
+    when it is not that (a form from an older version, a forged submission)."""
+    try:
+        meta = json.loads(raw or "")
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or not isinstance(meta.get("number"), str):
+        return None
+    if not all(isinstance(meta.get(k), str | None) for k in ("kind", "channel")):
+        return None
+    return meta
 
 
 SLACK_KEY = web.AppKey("slack", SlackFrontEnd)

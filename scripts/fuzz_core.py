@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         examples = args.examples * (3 if name == "report_flow" else 1)
         t0 = time.perf_counter()
         try:
-            fuzz.fuzz_settings(examples)(given(*strategies)(check))()
+            fuzz.fuzz_settings(examples, explore=True)(given(*strategies)(check))()
             outcome = "ok"
         except Exception:  # noqa: BLE001 - report and carry on with the other properties
             failed = True
