@@ -113,7 +113,7 @@ def fit_logistic(X, y, ridge=1e-3, iterations=50):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help=f"write {CALIBRATION_FILE}")
-    ap.add_argument("--features", default="sem_max,sem_top3,sem_margin,lex_rel,lex_sat",
+    ap.add_argument("--features", default=",".join(FEATURES),
                     help="comma-separated subset of " + ",".join(FEATURES))
     args = ap.parse_args()
     kb = load_knowledge(DEFAULT_KNOWLEDGE_DIR)
