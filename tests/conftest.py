@@ -63,3 +63,27 @@ def real_bot(tmp_path_factory, real_encoder):
 
     path = tmp_path_factory.mktemp("real") / "policybot.db"
     return build_bot(Settings.from_env({"POLICYBOT_DB": str(path)}), encoder=real_encoder)
+
+
+@pytest.fixture(scope="session")
+def model_db_template(tmp_path_factory, real_encoder):
+    """A database with the real model's embeddings cached and nothing else in it."""
+    from bot.app import build_bot
+
+    path = tmp_path_factory.mktemp("model-template") / "policybot.db"
+    build_bot(Settings.from_env({"POLICYBOT_DB": str(path)}), encoder=real_encoder
+              ).storage.close()
+    return path
+
+
+@pytest.fixture
+def model_bot(settings, real_encoder, model_db_template):
+    """The bot with the real model on a fresh database of its own (the embedding cache is
+    copied in, so it starts in milliseconds): for tests of what users really get."""
+    import sqlite3
+
+    from bot.app import build_bot
+
+    with sqlite3.connect(model_db_template) as src, sqlite3.connect(settings.db_path) as dst:
+        src.backup(dst)
+    return build_bot(settings, encoder=real_encoder)

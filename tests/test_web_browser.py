@@ -1,7 +1,7 @@
 """The chat and the admin console in a real headless Chromium (Debian package).
 
-Skipped only when /usr/bin/chromium is missing. The `bot` fixture's fake encoder
-already answers "can I friend a parent?" with BUL-5688.0#1, so no model is loaded.
+Skipped only when /usr/bin/chromium is missing. The server runs the real model (the
+`model_bot` fixture), as users get it.
 """
 
 import re
@@ -16,8 +16,14 @@ from browser.helpers import (
     file_report,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.model]
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
+
+
+@pytest.fixture
+def bot(model_bot):
+    """The browser tests show what users get: the real model answers."""
+    return model_bot
 
 
 @pytest.fixture

@@ -80,7 +80,10 @@ def test_api_needs_the_session_cookie_and_json(bot, settings):
     run(bot, settings, scenario)
 
 
-def test_question_is_answered_with_the_quoted_clause_and_citation(bot, settings):
+@pytest.mark.model
+def test_question_is_answered_with_the_quoted_clause_and_citation(model_bot, settings):
+    bot = model_bot
+
     async def scenario(client):
         await client.get("/")
         data = await say(client, "can I friend a parent?")
@@ -130,7 +133,9 @@ def test_whole_anonymous_report_flow_then_status_key(bot, settings):
     run(bot, settings, scenario)
 
 
-def test_each_browser_session_is_its_own_conversation(bot, settings):
+@pytest.mark.model
+def test_each_browser_session_is_its_own_conversation(model_bot, settings):
+    bot = model_bot
     ref = BotRef()
     ref.set(bot)
 
