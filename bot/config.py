@@ -23,6 +23,7 @@ class Settings:
     admins: frozenset[str] = field(default_factory=frozenset)
     host: str = "127.0.0.1"
     port: int = 3978
+    workers: int = 1
     log_level: str = "INFO"
     secret_key: str | None = None
     slack_bot_token: str | None = None
@@ -52,6 +53,15 @@ class Settings:
                     raise ValueError
             except ValueError:
                 problems.append(f"PORT must be a number from 1 to 65535, got {env['PORT']!r}")
+        workers = cls.workers
+        if get("POLICYBOT_WORKERS"):
+            try:
+                workers = int(get("POLICYBOT_WORKERS"))
+                if not 1 <= workers <= 16:
+                    raise ValueError
+            except ValueError:
+                problems.append("POLICYBOT_WORKERS must be a number from 1 to 16, got "
+                                f"{env['POLICYBOT_WORKERS']!r}")
         log_level = (get("POLICYBOT_LOG_LEVEL") or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             problems.append("POLICYBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
@@ -75,6 +85,7 @@ class Settings:
             admins=admins,
             host=get("POLICYBOT_HOST") or cls.host,
             port=port,
+            workers=workers,
             log_level=log_level,
             secret_key=get("POLICYBOT_SECRET_KEY"),
             slack_bot_token=get("SLACK_BOT_TOKEN"),

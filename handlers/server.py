@@ -59,8 +59,10 @@ def create_app(settings: Settings, ref: BotRef | None = None) -> web.Application
     return app
 
 
-def load_bot_in_background(app: web.Application, build) -> None:
-    """Build the core in a thread after the server is listening; /healthz turns 200 then."""
+def load_bot_in_background(app: web.Application, build, wait: bool = False) -> None:
+    """Build the core in a thread after the server is listening; /healthz turns 200 then.
+    With `wait`, the app's start-up waits for it instead (a worker of several: it takes
+    connections only once it can answer, so its siblings serve meanwhile)."""
 
     async def start(app: web.Application) -> None:
         async def load() -> None:
@@ -73,16 +75,30 @@ def load_bot_in_background(app: web.Application, build) -> None:
             app[REF].set(bot)
             log.info("policybot is ready")
 
-        app["loader"] = asyncio.create_task(load())
+        if wait:
+            await load()
+        else:
+            app["loader"] = asyncio.create_task(load())
 
     app.on_startup.append(start)
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
+def served_app(settings: Settings, wait: bool = False) -> web.Application:
+    """What `policybot serve` runs: every front end, the core built from `settings`."""
     from bot.app import build_bot
 
     app = create_app(settings)
-    load_bot_in_background(app, lambda: build_bot(settings))
+    load_bot_in_background(app, lambda: build_bot(settings), wait=wait)
+    return app
+
+
+def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    if workers > 1:
+        from handlers.workers import serve_workers
+
+        serve_workers(settings, host, port, workers)
+        return
+    app = served_app(settings)
     fronts = ", ".join(f"{k}: {v}" for k, v in app[FRONTENDS].items())
     log.info("policybot listening on http://%s:%s (%s)", host, port, fronts)
     web.run_app(app, host=host, port=port, print=None, access_log=None)

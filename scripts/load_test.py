@@ -3,6 +3,7 @@
     .venv/bin/python scripts/load_test.py [--levels 1,10,50,100] [--seconds 15]
                                           [--max-requests 3000]
     .venv/bin/python scripts/load_test.py --rates 50,75,100   # open loop: arrivals per second
+    .venv/bin/python scripts/load_test.py --rates 112 --workers 2   # two server processes
     .venv/bin/python scripts/load_test.py --memory [--count 100000] [--time-limit 1500]
 
 The script starts a fake Slack Web API and a fake Bot Framework connector (tests/fake_slack.py,
@@ -557,11 +558,12 @@ def fmt(values: list[float]) -> str:
 
 
 def print_load_table(levels: list[LevelStats], db: str, startup: float,
-                     open_loop: bool = False) -> None:
-    unit = "offered q/s" if open_loop else "users"
+                     open_loop: bool = False, workers: int = 1) -> None:
+    unit = "offered requests/s" if open_loop else "users"
     mode = ("open loop: fixed arrival rate" if open_loop
             else "closed loop: N users asking back to back")
-    print(f"\n### policybot serve under mixed load ({os.cpu_count()} CPUs, real model, "
+    print(f"\n### policybot serve --workers {workers} under mixed load ({os.cpu_count()} CPUs, "
+          "real model, "
           f"ready in {startup:.1f} s, {mode})\n")
     print("Latencies are p50 / p95 / p99 in ms. Answer: Slack = event sent -> chat.postMessage "
           "at the fake; Teams = activity sent -> reply at the fake connector; web = HTTP "
@@ -616,7 +618,7 @@ async def load_main(args) -> int:
     tmp = tempfile.mkdtemp(prefix="policybot-load-")
     db = f"{tmp}/policybot.db"
     fakes = Fakes().start()
-    server = Server(db, fakes).start()
+    server = Server(db, fakes, extra_env={"POLICYBOT_WORKERS": str(args.workers)}).start()
     print(f"server pid {server.proc.pid}, db {db}, log {server.log_path}", file=sys.stderr)
     try:
         startup = await server.wait_ready()
@@ -640,7 +642,7 @@ async def load_main(args) -> int:
                 levels.append(st)
                 await asyncio.sleep(1.0)  # let Slack retries / background work settle
         await asyncio.sleep(2.0)
-        print_load_table(levels, db, startup, open_loop=bool(args.rates))
+        print_load_table(levels, db, startup, open_loop=bool(args.rates), workers=args.workers)
         print(f"\nserver RSS at the end: {rss_kib(server.proc.pid) / 1024:.0f} MiB")
     finally:
         server.stop()
@@ -723,6 +725,8 @@ def main() -> None:
                         help="open loop instead: fixed arrival rates in requests/s, e.g. 50,100")
     parser.add_argument("--seconds", type=float, default=15.0, help="per level")
     parser.add_argument("--max-requests", type=int, default=3000, help="per level")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server processes (policybot serve --workers); load modes only")
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--time-limit", type=float, default=1800.0, help="memory mode, seconds")

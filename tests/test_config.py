@@ -1,0 +1,47 @@
+"""Settings from the environment: defaults, and one message naming every bad value."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.config import Settings
+from bot.errors import ConfigError
+
+
+def test_defaults_serve_one_process_on_3978():
+    s = Settings.from_env({})
+    assert (s.host, s.port, s.workers, s.db_path) == ("127.0.0.1", 3978, 1, "policybot.db")
+
+
+def test_port_and_workers_are_read():
+    s = Settings.from_env({"PORT": "8080", "POLICYBOT_WORKERS": "2"})
+    assert (s.port, s.workers) == (8080, 2)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "17", "-1", "1.5"])
+def test_a_bad_worker_count_is_refused_by_name(value):
+    with pytest.raises(ConfigError, match="POLICYBOT_WORKERS must be a number from 1 to 16"):
+        Settings.from_env({"POLICYBOT_WORKERS": value})
+
+
+def test_every_bad_value_is_named_in_one_message():
+    with pytest.raises(ConfigError) as e:
+        Settings.from_env({"PORT": "abc", "POLICYBOT_WORKERS": "many",
+                           "POLICYBOT_LOG_LEVEL": "loud"})
+    message = str(e.value)
+    assert "PORT must be" in message and "POLICYBOT_WORKERS must be" in message
+    assert "POLICYBOT_LOG_LEVEL must be" in message
+
+
+def test_serve_refuses_a_bad_setting_before_starting(monkeypatch):
+    monkeypatch.setenv("POLICYBOT_WORKERS", "zero")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code != 0
+    assert "POLICYBOT_WORKERS must be a number from 1 to 16, got 'zero'" in result.output
+
+
+def test_serve_refuses_a_worker_count_out_of_range():
+    result = CliRunner().invoke(main, ["serve", "--workers", "40"])
+    assert result.exit_code != 0 and "--workers" in result.output
