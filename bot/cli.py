@@ -164,7 +164,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         load_knowledge(settings.knowledge_dir)  # refuse to start on an invalid knowledge base
     except PolicybotError as e:
         raise click.ClickException(str(e)) from e
-    run(settings, host or settings.host, port or settings.port, workers or settings.workers)
+    try:
+        run(settings, host or settings.host, port or settings.port,
+            workers or settings.workers)
+    except PolicybotError as e:  # e.g. the database cannot be opened (--workers migrates first)
+        raise click.ClickException(str(e)) from e
 
 
 def _register_commands() -> None:

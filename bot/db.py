@@ -72,7 +72,12 @@ class Storage:
         self.busy_timeout = busy_timeout
         self._local = threading.local()
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(self.path).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:  # a file in the way, no permission, read-only disk
+                raise StorageError(f"The database cannot be opened: {self.path} (its folder "
+                                   f"{folder} cannot be created: {e.strerror}).") from e
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -45,3 +45,12 @@ def test_serve_refuses_a_bad_setting_before_starting(monkeypatch):
 def test_serve_refuses_a_worker_count_out_of_range():
     result = CliRunner().invoke(main, ["serve", "--workers", "40"])
     assert result.exit_code != 0 and "--workers" in result.output
+
+
+def test_serve_with_workers_names_a_database_it_cannot_open(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("POLICYBOT_DB", str(blocker / "policybot.db"))
+    result = CliRunner().invoke(main, ["serve", "--workers", "2", "--port", "1"])
+    assert result.exit_code == 1
+    assert "The database cannot be opened" in result.output
