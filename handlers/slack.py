@@ -406,6 +406,8 @@ class SlackFrontEnd:
         return False
 
     async def on_mention(self, body: dict, event: dict, context) -> None:
+        if not event.get("user") or event.get("bot_id"):
+            return  # another app or a workflow mentioning policybot: not a person asking
         if not await self._first_delivery(body):
             return
         bot_user = context.get("bot_user_id") or ""

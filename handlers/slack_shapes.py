@@ -28,7 +28,7 @@ _EVENT = {"event": OBJ, "event.type": STR, "event_id": OPT_STR, "event.text": OP
           "event.subtype": OPT_STR, "event.bot_id": OPT_STR}
 
 SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
-    "event:app_mention": {**_EVENT, "event.ts": STR, "event.channel": STR, "event.user": STR},
+    "event:app_mention": {**_EVENT, "event.ts": STR, "event.channel": STR},
     "event:message": {**_EVENT, "event.channel": STR},
     "event:app_home_opened": {**_EVENT, "event.user": STR},
     "event": _EVENT,

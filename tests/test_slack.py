@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging
 import sqlite3
 import time
 from pathlib import Path
@@ -170,6 +171,32 @@ def test_mention_is_answered_in_the_thread_and_a_follow_up_keeps_context(setting
         assert "BUL-5688.0#3" in all_text(second.args["blocks"])
         row = s.bot.storage.db["conversations"].get("slack:C0STAFF:1700000200.000200")
         assert "context" in json.loads(row["state"])
+
+    drive(settings, bot, scenario)
+
+
+def test_a_mention_by_another_app_is_acknowledged_and_not_answered(settings, bot, caplog):
+    """Workflows and other apps mention the bot with a bot_id and no user: 200 (so Slack
+    does not retry), no answer, no question logged, no listener error."""
+    async def scenario(s: Slack) -> None:
+        payload = event_payload("app_mention", "Ev0BOTMENTION", text="<@UBOTUSER> hello",
+                                bot_id="B0WORKFLOW")
+        del payload["event"]["user"]
+        assert (await s.event(payload)).status == 200
+        await asyncio.sleep(0.3)
+        assert not s.fake.calls_to("chat.postMessage") and s.questions() == 0
+
+    drive(settings, bot, scenario)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_an_event_whose_fields_have_the_wrong_shape_gets_400_naming_the_field(settings, bot):
+    async def scenario(s: Slack) -> None:
+        response = await s.event(event_payload("message_im", "Ev0BADSHAPE", text=["hi"]))
+        assert response.status == 400
+        assert "`event.text` must be text" in await response.text()
+        await asyncio.sleep(0.3)
+        assert not s.fake.calls_to("chat.postMessage") and s.questions() == 0
 
     drive(settings, bot, scenario)
 
