@@ -35,7 +35,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     storage.migrate()
     retriever = Retriever(kb, encoder or load_encoder(), storage, rebuild=rebuild_index,
                           progress=progress)
-    events = EventBus()
+    events = EventBus(storage)
     bot = Bot(settings, storage, kb, retriever, events)
     accounts = AdminAccounts(storage)
     bot.cases = CaseStore(storage, settings, events,

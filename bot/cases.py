@@ -142,8 +142,10 @@ class CaseStore:
             if in_transaction is not None:
                 in_transaction(db)
             case = self._row_to_case(self._fetch(db, number))
+            event = CaseOpened(number=number, urgent=urgency == "urgent")
+            event_id = self.bus.record(db, event)
         log.info("case %s opened (urgency=%s, anonymous=%s)", number, urgency, anonymous)
-        self.bus.publish(CaseOpened(number=number, urgent=urgency == "urgent"))
+        self.bus.publish(event, event_id)
         return case, key
 
     def _case_for_key(self, db: Database, key: str) -> dict[str, Any] | None:
@@ -217,8 +219,10 @@ class CaseStore:
             db.execute("UPDATE cases SET updated_at = ? WHERE number = ?", [now, row["number"]])
             self._event(db, row["number"], "reporter_answered", actor)
             view = self._reporter_view(db, self._fetch(db, row["number"]))
+            event = CaseUpdated(number=row["number"], action="reporter_answered")
+            event_id = self.bus.record(db, event)
         log.info("case %s: reporter answered", row["number"])
-        self.bus.publish(CaseUpdated(number=row["number"], action="reporter_answered"))
+        self.bus.publish(event, event_id)
         return view
 
     # ------------------------------------------------------------ administrators
@@ -313,8 +317,10 @@ class CaseStore:
             self._event(db, number, "assigned", actor,
                         {"from": before["assignee"], "to": assignee})
             case = self._row_to_case(self._fetch(db, number))
+            event = CaseUpdated(number=number, action="assigned")
+            event_id = self.bus.record(db, event)
         log.info("case %s assigned by %s", number, actor)
-        self.bus.publish(CaseUpdated(number=number, action="assigned"))
+        self.bus.publish(event, event_id)
         return case
 
     def set_status(self, number: str, status: str, actor: str,
@@ -342,8 +348,10 @@ class CaseStore:
             self._event(db, number, "status_changed", actor,
                         {"from": current, "to": status, "reason": reason})
             case = self._row_to_case(self._fetch(db, number))
+            event = CaseUpdated(number=number, action="status_changed")
+            event_id = self.bus.record(db, event)
         log.info("case %s: %s -> %s by %s", number, current, status, actor)
-        self.bus.publish(CaseUpdated(number=number, action="status_changed"))
+        self.bus.publish(event, event_id)
         return case
 
     def add_note(self, number: str, text: str, actor: str) -> None:
@@ -353,8 +361,10 @@ class CaseStore:
             self._fetch(db, number)
             db.execute("UPDATE cases SET updated_at = ? WHERE number = ?", [now_iso(), number])
             self._event(db, number, "note_added", actor, {"text": text})
+            event = CaseUpdated(number=number, action="note_added")
+            event_id = self.bus.record(db, event)
         log.info("case %s: note added by %s", number, actor)
-        self.bus.publish(CaseUpdated(number=number, action="note_added"))
+        self.bus.publish(event, event_id)
 
     def ask_reporter(self, number: str, text: str, actor: str) -> None:
         self._require_admin(actor, "ask_reporter", number)
@@ -366,8 +376,10 @@ class CaseStore:
                        "created_at) VALUES (?, 'question', ?, ?, ?)", [number, actor, text, now])
             db.execute("UPDATE cases SET updated_at = ? WHERE number = ?", [now, number])
             self._event(db, number, "question_asked", actor)
+            event = ReporterAsked(number=number, reporter_id=row["reporter"], text=text)
+            event_id = self.bus.record(db, event)
         log.info("case %s: question asked by %s", number, actor)
-        self.bus.publish(ReporterAsked(number=number, reporter_id=row["reporter"], text=text))
+        self.bus.publish(event, event_id)
 
     def events(self, number: str, actor: str) -> list[dict[str, Any]]:
         self._require_admin(actor, "events", number)

@@ -189,3 +189,23 @@ def m0007_slack_case_posts(db: Database) -> None:
             case_number TEXT PRIMARY KEY REFERENCES cases(number) ON DELETE CASCADE,
             channel TEXT NOT NULL,
             ts TEXT NOT NULL)""")
+
+
+@migrations(name="0008_outbox")
+def m0008_outbox(db: Database) -> None:
+    # Core events written in the same transaction as the change they announce, so a front
+    # end in any process (a second worker, the server after a CLI command or a crash)
+    # delivers each of them once. outbox_done records which consumer took which event.
+    db.execute("""
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX outbox_created_at ON outbox (created_at)")
+    db.execute("""
+        CREATE TABLE outbox_done (
+            event_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+            consumer TEXT NOT NULL,
+            done_at TEXT NOT NULL,
+            PRIMARY KEY (event_id, consumer))""")

@@ -56,6 +56,15 @@ def create_app(settings: Settings, ref: BotRef | None = None) -> web.Application
     app[FRONTENDS]["web"] = web_ui.mount(app, ref, settings)
     app[FRONTENDS]["slack"] = slack.mount(app, ref, settings)
     app[FRONTENDS]["teams"] = teams.mount(app, ref, settings)
+    # Announce core events written by other processes (the CLI, another worker) or left
+    # unannounced by a crash; events published here are announced at once.
+    ref.on_ready(lambda bot: bot.events.start_polling())
+
+    async def stop_polling(app: web.Application) -> None:
+        if ref.bot is not None:
+            await asyncio.to_thread(ref.bot.events.stop_polling)
+
+    app.on_cleanup.append(stop_polling)
     return app
 
 

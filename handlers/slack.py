@@ -257,7 +257,7 @@ class SlackFrontEnd:
             task.cancel()
 
     def subscribe(self, bot: Bot) -> None:
-        bot.events.subscribe(self.on_core_event)
+        bot.events.subscribe(self.on_core_event, consumer="slack")
 
     def on_core_event(self, event) -> None:
         """Called in the core's thread: hand the work to the event loop and return."""

@@ -433,7 +433,7 @@ class TeamsFrontEnd:
     # ---------------------------------------------------------------- events
 
     def attach(self, bot) -> None:
-        bot.events.subscribe(self.on_event)
+        bot.events.subscribe(self.on_event, consumer="teams")
 
     def on_event(self, event) -> None:
         """Called in the core's thread: schedule the proactive work and return at once."""

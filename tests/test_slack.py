@@ -201,6 +201,34 @@ def test_an_event_whose_fields_have_the_wrong_shape_gets_400_naming_the_field(se
     drive(settings, bot, scenario)
 
 
+def test_a_question_asked_from_another_process_reaches_the_slack_reporter(settings, bot):
+    """`policybot cases ask` runs in its own process: the event goes through the outbox
+    and the server's poller delivers it (once) to the named reporter's DM."""
+    from bot.cases import CaseStore
+    from bot.config import LOCAL_OPERATOR
+    from bot.db import Storage
+    from bot.events import EventBus
+
+    draft = {"category": "harassing", "danger": "no", "platform": "facebook", "link": None,
+             "when": None, "target": "employee", "description": "A mocking post.",
+             "identity": "named"}
+
+    async def scenario(s: Slack) -> None:
+        case, _ = await asyncio.to_thread(s.bot.cases.open_case, draft, "slack:UTEACHER1",
+                                          False, [])
+        await s.fake.wait_for("chat.postMessage")  # the admin-channel post, in-process
+        cli = CaseStore(Storage(s.settings.db_path), s.settings, EventBus())
+        await asyncio.to_thread(cli.ask_reporter, case["number"], "Which account posted it?",
+                                LOCAL_OPERATOR)
+        [dm] = await s.fake.wait_for("chat.postMessage", timeout=15,
+                                     where=lambda c: c.args.get("channel") == "UTEACHER1")
+        assert "Which account posted it?" in json.dumps(dm.args)
+        await asyncio.sleep(2.5)  # another poll: still one DM, one admin post
+        assert len(s.fake.calls_to("chat.postMessage")) == 2
+
+    drive(settings, bot, scenario)
+
+
 def test_feedback_button_stores_feedback_without_a_user_id(settings, bot):
     async def scenario(s: Slack) -> None:
         await s.event(load("message_im"))
