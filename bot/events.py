@@ -91,10 +91,14 @@ class EventBus:
             if consumer is not None and event_id is not None and not self._claim(event_id,
                                                                                  consumer):
                 continue
-            try:
-                listener(event)
-            except Exception:  # noqa: BLE001 - a front end's failure must not undo core work
-                log.exception("event listener failed for %s", type(event).__name__)
+            self._hand(listener, event)
+
+    @staticmethod
+    def _hand(listener: Callable[[Event], None], event: Event) -> None:
+        try:
+            listener(event)
+        except Exception:  # noqa: BLE001 - a front end's failure must not undo core work
+            log.exception("event listener failed for %s", type(event).__name__)
 
     def _claim(self, event_id: int, consumer: str) -> bool:
         if self.storage is None:
@@ -127,10 +131,7 @@ class EventBus:
                     continue
                 for name, listener in list(self._listeners):
                     if name == consumer:
-                        try:
-                            listener(event)
-                        except Exception:  # noqa: BLE001
-                            log.exception("event listener failed for %s", row["kind"])
+                        self._hand(listener, event)
                 delivered += 1
         if time.monotonic() >= self._next_prune:  # a write, so not on every poll
             self._next_prune = time.monotonic() + PRUNE_EVERY
