@@ -24,6 +24,9 @@ Desk = Callable[[Incoming], "list[Reply] | None"]
 _GREETING = re.compile(
     r"^(hi|hello|hey|hiya|yo|hola|buenos dias|buenas|help|ayuda|start|menu|"
     r"good (morning|afternoon|evening)|what can you do|who are you|\?+)\W*$", re.I)
+_QUESTION = re.compile(
+    r"\?|^(can|could|may|might|is|are|am|do|does|did|should|would|will|what|how|who|where|"
+    r"when|why|which|puedo|puede|se puede|debo|qué|cómo|quién|dónde|cuándo|por qué)\b", re.I)
 _THANKS = re.compile(r"^(thanks|thank you|thx|ty|gracias|ok|okay|cool|great)\W*$", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FOLLOW_UP_WORDS = 8
@@ -70,7 +73,8 @@ class Bot:
         self.cases = None
 
     def handle(self, incoming: Incoming) -> list[Reply]:
-        """Never raises: every input ends in at least one reply."""
+        """Never raises: every input ends in at least one reply, except an `overheard`
+        message that is not an answerable policy question (it gets none)."""
         try:
             return self._handle(incoming)
         except PolicybotError as e:
@@ -85,6 +89,8 @@ class Bot:
         if problem:
             return [Reply(kind="error", text=problem)]
         incoming = Incoming(**{**incoming.__dict__, "text": text})
+        if incoming.overheard:
+            return self.overheard_question(incoming)
         for desk in self.desks:
             replies = desk(incoming)
             if replies is not None:
@@ -131,6 +137,16 @@ class Bot:
         if outcome.status == "report" and start_report and self.reports is not None:
             replies += self.reports.start(incoming, None)
         return replies
+
+    def overheard_question(self, incoming: Incoming) -> list[Reply]:
+        """A message people wrote to each other where the bot listens: a question (a "?" or
+        a question word first; a short one is read with the thread's context) that the
+        policy answers gets the answer; chatter, commands and questions it cannot answer
+        get nothing, so the bot never talks over a thread."""
+        if not _QUESTION.search(incoming.text):
+            return []
+        replies = self.answer_question(incoming, start_report=False)
+        return replies if replies and replies[0].kind in ("answered", "ambiguous") else []
 
     def render(self, outcome: Outcome, question_id: int | None) -> list[Reply]:
         feedback = (Button("Helpful", f"feedback helpful {question_id}"),

@@ -22,6 +22,9 @@ class Incoming:
     platform: str = "console"  # console | web | slack | teams | cli
     is_button: bool = False  # True when text is a Button.value the person pressed
     wants_form: bool = False  # the front end takes reports with a form (modal/card), not chat
+    # Not addressed to the bot (a reply in a channel thread it answered): only a policy
+    # question it can answer gets a reply; anything else gets none (see Bot.handle).
+    overheard: bool = False
 
 
 @dataclass(frozen=True)

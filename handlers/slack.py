@@ -34,6 +34,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.admin_commands import NOT_PERMITTED, normalize_number
 from bot.config import Settings
+from bot.conversations import load_part
 from bot.core import Bot
 from bot.dedup import claim_event
 from bot.errors import (
@@ -420,7 +421,10 @@ class SlackFrontEnd:
         await self.answer(to_incoming(text.strip() or "help", where.conversation, event["user"]),
                           where)
 
-    async def on_message(self, body: dict, event: dict) -> None:
+    async def on_message(self, body: dict, event: dict, context) -> None:
+        if event.get("channel_type") in ("channel", "group"):
+            await self.on_thread_reply(body, event, context)
+            return
         if (event.get("channel_type") != "im" or event.get("bot_id")
                 or event.get("subtype") not in (None, "file_share", "thread_broadcast")
                 or not event.get("user")):
@@ -432,6 +436,27 @@ class SlackFrontEnd:
                       channel=channel, thread_ts=thread, is_dm=True)
         await self.answer(to_incoming(event.get("text") or "", where.conversation,
                                       event["user"]), where)
+
+    async def on_thread_reply(self, body: dict, event: dict, context) -> None:
+        """A reply in a channel thread policybot answered, without an @mention (those come
+        as app_mention): a follow-up question there is answered in the thread, in context;
+        anything else is left to the people talking (the core returns no reply)."""
+        thread, user, text = event.get("thread_ts"), event.get("user"), event.get("text") or ""
+        if (not thread or not user or event.get("bot_id")
+                or event.get("subtype") not in (None, "thread_broadcast")):
+            return
+        bot_user = context.get("bot_user_id") or ""
+        if bot_user and f"<@{bot_user}" in text:
+            return  # answered through its app_mention event
+        channel = event["channel"]
+        conversation = conversation_id(channel, thread)
+        followed = await self.call_core(load_part, self.bot.storage, conversation, "context")
+        if not followed or not await self._first_delivery(body):
+            return
+        incoming = replace(to_incoming(text, conversation, user), overheard=True)
+        replies = await self.handle(incoming)
+        await self.deliver(replies, Where(user=user, conversation=conversation, channel=channel,
+                                          thread_ts=thread, is_dm=False))
 
     async def on_home_opened(self, body: dict, event: dict) -> None:
         if event.get("tab") not in (None, "home") or not await self._first_delivery(body):

@@ -121,3 +121,23 @@ def test_a_front_end_with_forms_gets_a_report_form_and_no_chat_flow(bot):
     [next_reply] = say(bot, "can I friend a parent?", conversation="slack:C1:")
     assert next_reply.kind != "flow"
     assert not list(bot.storage.db["conversations"].rows_where("state LIKE '%report%'"))
+
+
+# ------------------------------------------------------------ overheard (not addressed)
+
+def overheard(text: str) -> Incoming:
+    return Incoming(text=text, conversation_id="slack:C0STAFF:1700000200.000200",
+                    user_id="slack:UTEACHER2", platform="slack", overheard=True)
+
+
+def test_an_overheard_policy_question_is_answered(bot):
+    reply = bot.handle(overheard("Can I post photos of my students?"))[0]
+    assert reply.kind == "answered" and reply.citations[0].id == "BUL-5688.0#3"
+
+
+@pytest.mark.parametrize("text", ["thanks, that helps!", "report", "cases", "hi",
+                                  "I think that is fine", "Who is bringing snacks on Friday?"])
+def test_overheard_chatter_commands_and_unanswerable_questions_get_no_reply(bot, text):
+    assert bot.handle(overheard(text)) == []
+    # nothing was started either: the same conversation, addressed, is a fresh one
+    assert bot.storage.db["conversations"].count == 0

@@ -54,8 +54,8 @@ def _load(kind: str) -> dict[str, Any]:
 
 SLACK = _load("slack")
 TEAMS_PAYLOADS = _load("teams")
-SLACK_EVENTS = [SLACK[n] for n in ("message_im", "app_mention", "app_home_opened",
-                                   "reaction_added")]
+SLACK_EVENTS = [SLACK[n] for n in ("message_im", "message_channel_thread", "app_mention",
+                                   "app_home_opened", "reaction_added")]
 SLACK_INTERACTIONS = [SLACK[n] for n in ("view_submission_report", "block_actions_button",
                                          "block_actions_case", "shortcut_report_message")]
 SLACK_COMMANDS = [SLACK[n] for n in ("command_policy", "command_report", "command_cases")]

@@ -229,6 +229,61 @@ def test_a_question_asked_from_another_process_reaches_the_slack_reporter(settin
     drive(settings, bot, scenario)
 
 
+def test_a_follow_up_in_the_thread_without_a_mention_is_answered_in_context(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.event(load("app_mention"))
+        await s.fake.wait_for("chat.postMessage")
+        assert (await s.event(load("message_channel_thread"))).status == 200
+        calls = await s.fake.wait_for("chat.postMessage", 2)
+        assert calls[1].args["channel"] == "C0STAFF"
+        assert calls[1].args["thread_ts"] == "1700000200.000200"
+        # "and what about videos?" alone is not answerable; in this thread it is.
+        assert "BUL-5688.0#3" in all_text(calls[1].args["blocks"])
+
+    drive(settings, bot, scenario)
+
+
+@pytest.mark.parametrize("text", ["thanks, that helps!", "ok I'll ask my principal",
+                                  "Who is bringing snacks on Friday?"])
+def test_chatter_in_a_thread_the_bot_answered_gets_no_reply(settings, bot, text):
+    async def scenario(s: Slack) -> None:
+        await s.event(load("app_mention"))
+        await s.fake.wait_for("chat.postMessage")
+        questions = s.questions()
+        reply = event_payload("message_channel_thread", "Ev0THREAD002", text=text)
+        assert (await s.event(reply)).status == 200
+        await asyncio.sleep(0.5)
+        assert len(s.fake.calls_to("chat.postMessage")) == 1
+        assert s.questions() <= questions + 1  # a question it could not answer is logged
+
+    drive(settings, bot, scenario)
+
+
+def test_threads_the_bot_never_answered_and_mentions_are_left_alone(settings, bot):
+    async def scenario(s: Slack) -> None:
+        other = event_payload("message_channel_thread", "Ev0THREAD003",
+                              thread_ts="1700000999.000999", text="can I friend a parent?")
+        assert (await s.event(other)).status == 200
+        await s.event(load("app_mention"))
+        await s.fake.wait_for("chat.postMessage")
+        # a thread reply that mentions the bot arrives twice (app_mention and message):
+        # the message copy is ignored, so it is answered once
+        mention = event_payload("app_mention", "Ev0MENTION03", ts="1700000240.000240",
+                                thread_ts="1700000200.000200",
+                                text="<@UBOTUSER> and what about videos?")
+        copy = event_payload("message_channel_thread", "Ev0THREAD004", ts="1700000240.000240",
+                             text="<@UBOTUSER> and what about videos?")
+        await s.event(copy)
+        await s.event(mention)
+        await s.fake.wait_for("chat.postMessage", 2)
+        await asyncio.sleep(0.5)
+        posts = s.fake.calls_to("chat.postMessage")
+        assert len(posts) == 2 and all(p.args["thread_ts"] == "1700000200.000200"
+                                       for p in posts)
+
+    drive(settings, bot, scenario)
+
+
 def test_feedback_button_stores_feedback_without_a_user_id(settings, bot):
     async def scenario(s: Slack) -> None:
         await s.event(load("message_im"))
@@ -708,7 +763,10 @@ def test_manifest_matches_what_the_app_listens_for():
     assert {c["command"] for c in features["slash_commands"]} == {"/policy", "/report",
                                                                    "/cases"}
     assert [s["callback_id"] for s in features["shortcuts"]] == ["report_message"]
-    assert set(events["bot_events"]) == {"app_home_opened", "app_mention", "message.im"}
+    assert set(events["bot_events"]) == {"app_home_opened", "app_mention", "message.im",
+                                         "message.channels", "message.groups"}
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"channels:history", "groups:history", "im:history", "app_mentions:read"} <= scopes
     assert features["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
 
