@@ -87,7 +87,7 @@ class Bot:
         text = clean_text(incoming.text)
         problem = input_problem(incoming.text, text)
         if problem:
-            return [Reply(kind="error", text=problem)]
+            return [] if incoming.overheard else [Reply(kind="error", text=problem)]
         incoming = Incoming(**{**incoming.__dict__, "text": text})
         if incoming.overheard:
             return self.overheard_question(incoming)
@@ -125,6 +125,8 @@ class Bot:
                 combined = self.retriever.decide(f"{context['question']} {question}")
                 if combined.status == "answered" and combined.confidence > outcome.confidence:
                     outcome = combined
+        if incoming.overheard and outcome.status not in ("answered", "ambiguous"):
+            return []  # not addressed to the bot and not answerable: not even logged
         try:
             question_id = self._log_question(incoming.platform, question, outcome)
             if remember and outcome.status == "answered":
@@ -143,10 +145,11 @@ class Bot:
         a question word first; a short one is read with the thread's context) that the
         policy answers gets the answer; chatter, commands and questions it cannot answer
         get nothing, so the bot never talks over a thread."""
-        if not _QUESTION.search(incoming.text):
+        text = incoming.text
+        if (len(text) > messages.MAX_QUESTION or not any(c.isalnum() for c in text)
+                or not _QUESTION.search(text)):
             return []
-        replies = self.answer_question(incoming, start_report=False)
-        return replies if replies and replies[0].kind in ("answered", "ambiguous") else []
+        return self.answer_question(incoming, start_report=False)
 
     def render(self, outcome: Outcome, question_id: int | None) -> list[Reply]:
         feedback = (Button("Helpful", f"feedback helpful {question_id}"),

@@ -136,8 +136,10 @@ def test_an_overheard_policy_question_is_answered(bot):
 
 
 @pytest.mark.parametrize("text", ["thanks, that helps!", "report", "cases", "hi",
-                                  "I think that is fine", "Who is bringing snacks on Friday?"])
+                                  "I think that is fine", "Who is bringing snacks on Friday?",
+                                  "", "?!", "can I " + "post " * 2000 + "?", "\x00\x01bin"])
 def test_overheard_chatter_commands_and_unanswerable_questions_get_no_reply(bot, text):
     assert bot.handle(overheard(text)) == []
-    # nothing was started either: the same conversation, addressed, is a fresh one
+    # nothing was started or stored: no conversation state, no question log entry
     assert bot.storage.db["conversations"].count == 0
+    assert bot.storage.db["questions"].count == 0

@@ -254,7 +254,7 @@ def test_chatter_in_a_thread_the_bot_answered_gets_no_reply(settings, bot, text)
         assert (await s.event(reply)).status == 200
         await asyncio.sleep(0.5)
         assert len(s.fake.calls_to("chat.postMessage")) == 1
-        assert s.questions() <= questions + 1  # a question it could not answer is logged
+        assert s.questions() == questions  # people's own talk is not logged
 
     drive(settings, bot, scenario)
 
