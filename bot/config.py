@@ -45,23 +45,20 @@ class Settings:
             value = env.get(key, "").strip()
             return value or None
 
-        port = cls.port
-        if get("PORT"):
+        def number(key: str, default: int, low: int, high: int) -> int:
+            if not get(key):
+                return default
             try:
-                port = int(get("PORT"))
-                if not 0 < port < 65536:
-                    raise ValueError
+                value = int(get(key))
+                if low <= value <= high:
+                    return value
             except ValueError:
-                problems.append(f"PORT must be a number from 1 to 65535, got {env['PORT']!r}")
-        workers = cls.workers
-        if get("POLICYBOT_WORKERS"):
-            try:
-                workers = int(get("POLICYBOT_WORKERS"))
-                if not 1 <= workers <= 16:
-                    raise ValueError
-            except ValueError:
-                problems.append("POLICYBOT_WORKERS must be a number from 1 to 16, got "
-                                f"{env['POLICYBOT_WORKERS']!r}")
+                pass
+            problems.append(f"{key} must be a number from {low} to {high}, got {env[key]!r}")
+            return default
+
+        port = number("PORT", cls.port, 1, 65535)
+        workers = number("POLICYBOT_WORKERS", cls.workers, 1, 16)
         log_level = (get("POLICYBOT_LOG_LEVEL") or "INFO").upper()
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             problems.append("POLICYBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
