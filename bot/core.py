@@ -143,13 +143,13 @@ class Bot:
     def overheard_question(self, incoming: Incoming) -> list[Reply]:
         """A message people wrote to each other where the bot listens: a question (a "?" or
         a question word first; a short one is read with the thread's context) that the
-        policy answers gets the answer; chatter, commands and questions it cannot answer
-        get nothing, so the bot never talks over a thread."""
-        text = incoming.text
-        if (len(text) > messages.MAX_QUESTION or not any(c.isalnum() for c in text)
-                or not _QUESTION.search(text)):
+        policy answers gets the answer; chatter, commands, questions it cannot answer
+        (answer_question returns nothing for those) and input errors get nothing, so the
+        bot never talks over a thread."""
+        if not _QUESTION.search(incoming.text):
             return []
-        return self.answer_question(incoming, start_report=False)
+        replies = self.answer_question(incoming, start_report=False)
+        return [] if any(r.kind == "error" for r in replies) else replies
 
     def render(self, outcome: Outcome, question_id: int | None) -> list[Reply]:
         feedback = (Button("Helpful", f"feedback helpful {question_id}"),
