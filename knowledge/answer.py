@@ -22,6 +22,7 @@ import yaml
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
 
 from bot.db import Storage
+from knowledge import focus
 from knowledge.index import (
     Encoder,
     build_vectors,
@@ -65,6 +66,18 @@ class Calibration:
     ambiguity_margin: float = 0.1
     report_similarity: float = 0.62
     report_similarity_with_keyword: float = 0.42
+    # Whether the best clause answers the question, not only whether it is near it
+    # (chosen on tests/eval/real_dev.jsonl by scripts/tune_decision.py): a question is
+    # answered when every word it turns on is spoken to by the clause (coverage_similarity)
+    # and the score reaches answer_confidence, or when the score reaches sure_confidence with
+    # at most uncovered_words words the clause does not speak to. Otherwise the clause is
+    # shown as related when the score reaches related_confidence or the question is close
+    # to the clause's own text (related_similarity); else there is no answer.
+    sure_confidence: float = 0.8
+    uncovered_words: int = 2
+    coverage_similarity: float = 0.52
+    related_confidence: float = 0.2
+    related_similarity: float = 0.3
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
@@ -82,15 +95,20 @@ class Candidate:
     score: float  # calibrated probability that this entry answers the question
     semantic: float
     lexical: float
+    clause_similarity: float = 0.0  # best cosine to the clause text or title (no alternates)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # answered | ambiguous | no_answer | report
-    candidates: tuple[Candidate, ...]  # best first: 1 when answered, 2-3 when ambiguous
+    status: str  # answered | ambiguous | related | no_answer | report
+    candidates: tuple[Candidate, ...]  # best first: 1 when answered or related, 2-3 ambiguous
     confidence: float
     spanish: bool
     ranked: tuple[Candidate, ...] = ()  # every entry, best first (for eval and tagging)
+    offers_report: bool = False  # wants something done about someone else's post
+    report_category: str | None = None  # the report category to pre-fill, when known
+    topic: str | None = None  # what was asked that the related clause does not speak to
+    uncertain: bool = False  # answered, but below sure_confidence
 
 
 class EntryClassifier:
@@ -155,6 +173,7 @@ class Retriever:
         self.classifier = self._train_classifier(
             storage, vectors[:len(texts) - len(report_phrases)], len(kb.entries))
         self.item_entry = np.array([it.entry_index for it in self.items])
+        self.clause_items = np.array([it.kind != "question" for it in self.items])
         self.entry_items = [np.flatnonzero(self.item_entry == i) for i in range(len(kb.entries))]
         self.glossary = {k: str(v) for k, v in yaml.safe_load(
             (HERE / "glossary_es.yaml").read_text(encoding="utf-8")).items()}
@@ -168,6 +187,36 @@ class Retriever:
         self._corrections: dict[str, str] = {}
         # Words the model knows as whole words are real words: "rude" is not a typo of "true".
         self._real_words = frozenset(getattr(encoder, "known_words", frozenset()))
+        self._build_word_index(storage, rebuild)
+
+    def _build_word_index(self, storage: Storage | None, rebuild: bool) -> None:
+        """Each entry's words (stems, and a vector per word) from its clause text and title
+        only, never its alternate questions: what the clause itself speaks to is what
+        `coverage` compares a question's focus words with."""
+        words_of: list[set[str]] = [set() for _ in self.kb.entries]
+        for i, e in enumerate(self.kb.entries):
+            words_of[i].update(t for t in tokenize(f"{e.title} {e.text}") if len(t) >= 3
+                               and t not in focus.STOPWORDS and t not in focus.META_WORDS)
+        vocabulary = sorted(set().union(*words_of)) if words_of else []
+        vectors = (build_vectors(storage, self.encoder, vocabulary, rebuild)
+                   if vocabulary else np.zeros((0, 384), dtype=np.float32))
+        row = {w: i for i, w in enumerate(vocabulary)}
+        self.entry_concepts = [frozenset().union(*(focus.concepts(focus.stem(w)) for w in ws))
+                               for ws in words_of]
+        self.entry_word_vectors = [vectors[[row[w] for w in sorted(ws)]] for ws in words_of]
+
+    def coverage(self, words: tuple[tuple[str, str], ...], word_vectors: np.ndarray,
+                 entry_index: int) -> np.ndarray:
+        """Per focus word, how well the entry speaks to it: 1 when the entry uses the word or
+        one of its thesaurus group (knowledge/thesaurus.yaml), else the best cosine of the
+        word to any of the entry's words."""
+        if not words:
+            return np.ones(0, dtype=np.float32)
+        known = self.entry_concepts[entry_index]
+        ev = self.entry_word_vectors[entry_index]
+        sims = (word_vectors @ ev.T).max(axis=1) if len(ev) else np.zeros(len(words))
+        return np.array([1.0 if focus.concepts(s) & known else float(sims[i])
+                         for i, (_, s) in enumerate(words)], dtype=np.float32)
 
     def _train_classifier(self, storage: Storage | None, vectors: np.ndarray,
                           n_entries: int) -> EntryClassifier:
@@ -214,10 +263,13 @@ class Retriever:
             lexical = f"{corrected} {gloss}"
         return texts, lexical
 
-    def features(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-entry evidence matrix (entries x FEATURES), raw lexical scores, query vectors."""
+    def features(self, question: str, extra: tuple[str, ...] = ()
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-entry evidence matrix (entries x FEATURES), raw lexical scores, query vectors,
+        and the vectors of `extra` texts (encoded in the same model call)."""
         texts, lexical_text = self.query_texts(question)
-        qv = self.encoder.encode(texts)
+        vectors = self.encoder.encode([*texts, *extra])
+        qv, extra_vectors = vectors[:len(texts)], vectors[len(texts):]
         item_sims = (qv @ self.item_vectors.T).max(axis=0)
         n = len(self.kb.entries)
         sem_max = entry_scores(qv, self.item_vectors, self.item_entry, n)
@@ -239,17 +291,21 @@ class Retriever:
                    "sem_margin": sem_max - best_other, "knn_vote": knn_vote,
                    "lex_rel": lex_rel, "lex_sat": lex_sat}
         feats = np.stack([columns[f] for f in self.cal.features], axis=1).astype(np.float32)
-        return feats, lexical, qv
+        return feats, lexical, qv, extra_vectors
 
-    def rank(self, question: str) -> tuple[list[Candidate], np.ndarray]:
-        """All entries scored for `question`, best first; also the query vectors."""
-        feats, lexical, qv = self.features(question)
+    def rank(self, question: str, extra: tuple[str, ...] = ()
+             ) -> tuple[list[Candidate], np.ndarray, np.ndarray]:
+        """All entries scored for `question`, best first; also the query vectors and the
+        vectors of `extra` texts."""
+        feats, lexical, qv, extra_vectors = self.features(question, extra)
         z = feats @ np.array(self.cal.weights, dtype=np.float32) + self.cal.bias
         prob = 1.0 / (1.0 + np.exp(-z))
         order = np.argsort(-prob)
+        clause = entry_scores(qv, self.item_vectors[self.clause_items],
+                              self.item_entry[self.clause_items], len(self.kb.entries))
         cands = [Candidate(self.kb.entries[i], float(prob[i]), float(feats[i, 0]),
-                           float(lexical[i])) for i in order]
-        return cands, qv
+                           float(lexical[i]), float(clause[i])) for i in order]
+        return cands, qv, extra_vectors
 
     def is_report(self, question: str, query_vectors: np.ndarray) -> bool:
         """Wants to report a post: close to a report phrase, with a reporting word, or very
@@ -259,24 +315,60 @@ class Retriever:
             return sim >= self.cal.report_similarity_with_keyword
         return sim >= self.cal.report_similarity and not _POLICY_QUESTION.match(question)
 
+    def focus_words(self, question: str) -> tuple[tuple[str, str], ...]:
+        """The words the question turns on, read in English (spelling corrected; a Spanish
+        question through its English gloss)."""
+        text = self.spanish_gloss(question) if is_spanish(question) else \
+            self.correct_spelling(question)
+        return focus.focus_words(text)
+
+    def uncovered(self, words: tuple[tuple[str, str], ...], word_vectors: np.ndarray,
+                  entry: Entry) -> list[str]:
+        """The focus words the entry's clause does not speak to, in question order."""
+        cov = self.coverage(words, word_vectors, self.kb.entries.index(entry))
+        return [w for (w, _), c in zip(words, cov, strict=True)
+                if c < self.cal.coverage_similarity]
+
     def decide(self, question: str) -> Outcome:
-        ranked, qv = self.rank(question)
+        """One outcome. A clause is given as the answer only when it speaks to what was
+        asked: near the question is not enough (see Calibration). A message that tells a
+        story before it asks is never answered outright: its closest clause is shown as
+        related. Wanting something done about someone else's post offers the report flow."""
+        words = self.focus_words(question)
+        ranked, qv, word_vectors = self.rank(question, tuple(w for w, _ in words))
         spanish = is_spanish(question)
+        story = bool(focus.question_parts(question))
+        offers = focus.wants_report(question)
         top = ranked[0]
-        conf = top.score
-        if self.is_report(question, qv):
-            return Outcome("report", (top,), round(conf, 3), spanish, tuple(ranked))
-        if conf < self.cal.answer_confidence:
-            return Outcome("no_answer", (), round(conf, 3), spanish, tuple(ranked))
-        close = [c for c in ranked[1:3]
-                 if top.score - c.score < self.cal.ambiguity_margin
-                 and c.entry.id not in top.entry.related
-                 and top.entry.id not in c.entry.related]
-        if close:
-            return Outcome("ambiguous", (top, *close), round(conf, 3), spanish, tuple(ranked))
-        return Outcome("answered", (top,), round(conf, 3), spanish, tuple(ranked))
+        conf = round(top.score, 3)
+        every = tuple(ranked)
+        category = top.entry.report_category if offers else None
+        if not story and self.is_report(question, qv):
+            return Outcome("report", (top,), conf, spanish, every, offers_report=True,
+                           report_category=category)
+        cal = self.cal
+        uncovered = self.uncovered(words, word_vectors, top.entry)
+        answers = ((top.score >= cal.answer_confidence and not uncovered)
+                   or (top.score >= cal.sure_confidence
+                       and len(uncovered) <= cal.uncovered_words))
+        if answers and not story:
+            close = [c for c in ranked[1:3]
+                     if top.score - c.score < cal.ambiguity_margin
+                     and c.entry.id not in top.entry.related
+                     and top.entry.id not in c.entry.related]
+            status = "ambiguous" if close else "answered"
+            return Outcome(status, (top, *close), conf, spanish, every, offers_report=offers,
+                           report_category=category,
+                           uncertain=status == "answered" and top.score < cal.sure_confidence)
+        if top.score >= cal.related_confidence or top.clause_similarity >= cal.related_similarity:
+            topic = None if story or not uncovered else " ".join(uncovered[:3])
+            return Outcome("related", (top,), conf, spanish, every, offers_report=offers,
+                           report_category=category, topic=topic)
+        if offers:
+            return Outcome("report", (top,), conf, spanish, every, offers_report=True)
+        return Outcome("no_answer", (), conf, spanish, every)
 
     def match_policies(self, text: str, limit: int = 3) -> list[str]:
         """Entry ids a report's text may concern (for tagging cases), best first."""
-        ranked, _ = self.rank(text)
+        ranked, _, _ = self.rank(text)
         return [c.entry.id for c in ranked[:limit] if c.score >= self.cal.answer_confidence / 2]

@@ -64,7 +64,7 @@ def collect(kb, encoder, negatives, features):
         r = Retriever(fkb, encoder, storage=None, negatives=train_neg,
                       calibration=Calibration(features=features, weights=(0.0,) * len(features)))
         for q, eid in held + [(q, None) for q in held_neg]:
-            feats, _, _ = r.features(q)
+            feats = r.features(q)[0]
             for i, e in enumerate(fkb.entries):
                 X.append(feats[i])
                 y.append(1.0 if e.id == eid else 0.0)
