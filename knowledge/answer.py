@@ -70,14 +70,15 @@ class Calibration:
     # (chosen on tests/eval/real_dev.jsonl by scripts/tune_decision.py): a question is
     # answered when every word it turns on is spoken to by the clause (coverage_similarity)
     # and the score reaches answer_confidence, or when the score reaches sure_confidence with
-    # at most uncovered_words words the clause does not speak to. Otherwise the clause is
+    # at most uncovered_words words the clause does not speak to (and no more than it speaks
+    # to). Otherwise the clause is
     # shown as related when the score reaches related_confidence or the question is close
     # to the clause's own text (related_similarity); else there is no answer.
     sure_confidence: float = 0.8
     uncovered_words: int = 2
-    coverage_similarity: float = 0.52
-    related_confidence: float = 0.2
-    related_similarity: float = 0.3
+    coverage_similarity: float = 0.55
+    related_confidence: float = 0.1
+    related_similarity: float = 0.25
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
@@ -350,7 +351,8 @@ class Retriever:
         uncovered = self.uncovered(words, word_vectors, top.entry)
         answers = ((top.score >= cal.answer_confidence and not uncovered)
                    or (top.score >= cal.sure_confidence
-                       and len(uncovered) <= cal.uncovered_words))
+                       and len(uncovered) <= min(cal.uncovered_words,
+                                                 len(words) - len(uncovered))))
         if answers and not story:
             close = [c for c in ranked[1:3]
                      if top.score - c.score < cal.ambiguity_margin
