@@ -71,14 +71,16 @@ class Calibration:
     # answered when every word it turns on is spoken to by the clause (coverage_similarity)
     # and the score reaches answer_confidence, or when the score reaches sure_confidence with
     # at most uncovered_words words the clause does not speak to (and no more than it speaks
-    # to). Otherwise the clause is
-    # shown as related when the score reaches related_confidence or the question is close
-    # to the clause's own text (related_similarity); else there is no answer.
+    # to), or when the question is as close as alternate_similarity to one of the entry's
+    # curated alternate questions (a question of that kind, which the clause answers).
+    # Otherwise the clause is shown as related when the score reaches related_confidence or
+    # the question is close to the clause's own text (related_similarity); else no answer.
     sure_confidence: float = 0.8
     uncovered_words: int = 2
     coverage_similarity: float = 0.55
+    alternate_similarity: float = 0.75
     related_confidence: float = 0.1
-    related_similarity: float = 0.25
+    related_similarity: float = 0.3
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
@@ -97,6 +99,7 @@ class Candidate:
     semantic: float
     lexical: float
     clause_similarity: float = 0.0  # best cosine to the clause text or title (no alternates)
+    alternate_similarity: float = -1.0  # best cosine to a curated alternate question
 
 
 @dataclass(frozen=True)
@@ -302,10 +305,14 @@ class Retriever:
         z = feats @ np.array(self.cal.weights, dtype=np.float32) + self.cal.bias
         prob = 1.0 / (1.0 + np.exp(-z))
         order = np.argsort(-prob)
+        n = len(self.kb.entries)
         clause = entry_scores(qv, self.item_vectors[self.clause_items],
-                              self.item_entry[self.clause_items], len(self.kb.entries))
+                              self.item_entry[self.clause_items], n)
+        alternate = entry_scores(qv, self.item_vectors[~self.clause_items],
+                                 self.item_entry[~self.clause_items], n)
         cands = [Candidate(self.kb.entries[i], float(prob[i]), float(feats[i, 0]),
-                           float(lexical[i]), float(clause[i])) for i in order]
+                           float(lexical[i]), float(clause[i]), float(alternate[i]))
+                 for i in order]
         return cands, qv, extra_vectors
 
     def is_report(self, question: str, query_vectors: np.ndarray) -> bool:
@@ -321,7 +328,7 @@ class Retriever:
         question through its English gloss)."""
         text = self.spanish_gloss(question) if is_spanish(question) else \
             self.correct_spelling(question)
-        return focus.focus_words(text)
+        return focus.focus_words(text, self._real_words)
 
     def uncovered(self, words: tuple[tuple[str, str], ...], word_vectors: np.ndarray,
                   entry: Entry) -> list[str]:
@@ -349,7 +356,8 @@ class Retriever:
                            report_category=category)
         cal = self.cal
         uncovered = self.uncovered(words, word_vectors, top.entry)
-        answers = ((top.score >= cal.answer_confidence and not uncovered)
+        answers = ((top.score >= cal.answer_confidence
+                    and (not uncovered or top.alternate_similarity >= cal.alternate_similarity))
                    or (top.score >= cal.sure_confidence
                        and len(uncovered) <= min(cal.uncovered_words,
                                                  len(words) - len(uncovered))))
@@ -363,7 +371,7 @@ class Retriever:
                            report_category=category,
                            uncertain=status == "answered" and top.score < cal.sure_confidence)
         if top.score >= cal.related_confidence or top.clause_similarity >= cal.related_similarity:
-            topic = None if story or not uncovered else " ".join(uncovered[:3])
+            topic = None if story or offers or not uncovered else ", ".join(uncovered[:3])
             return Outcome("related", (top,), conf, spanish, every, offers_report=offers,
                            report_category=category, topic=topic)
         if offers:

@@ -9,7 +9,6 @@ its topic.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import Stemmer
@@ -80,6 +79,9 @@ STOPWORDS = (frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_SPANISH) | ENGLISH_ST
     "mine", "us", "let", "make", "say", "said", "tell", "think", "thought", "use", "used",
     "using", "take", "well", "since", "now", "year", "years", "day", "days", "time", "new",
     "does", "did", "doing", "done", "care", "try", "tries", "tried", "put", "puts",
+    "apply", "applies", "cover", "covers", "covered", "count", "counts", "kind", "kinds",
+    "stuff", "whats", "different", "keep", "keeps", "thing", "able", "supposed", "okay",
+    "asked", "asks", "ask", "look", "looks", "allowed", "permitido", "necesito",
     "yo", "mi", "puedo", "puede", "pueden", "debo", "hay", "si", "es", "son", "está",
 )))
 # Words nearly every question here carries: whether a clause repeats them says nothing
@@ -91,7 +93,9 @@ GENERIC = frozenset(_STEM.stemWords([
     "sites", "account", "accounts", "person", "people", "classroom", "class", "teach",
     "teaching", "educator", "educators", "maestro", "maestra", "maestros", "docente",
     "docentes", "escuela", "distrito", "trabajo", "redes", "sociales", "problem", "trouble",
-    "ok", "right", "fine", "legal", "illegal", "wrong", "bad", "good",
+    "ok", "right", "fine", "legal", "illegal", "wrong", "bad", "good", "principal",
+    "principals", "vice", "admin", "admins", "administration", "administrator",
+    "administrators", "headteacher", "superintendent",
 ]))
 
 
@@ -145,13 +149,15 @@ def wants_report(text: str) -> bool:
                 and _HARM.search(text))
 
 
-@lru_cache(maxsize=4096)
-def focus_words(question: str) -> tuple[tuple[str, str], ...]:
+def focus_words(question: str, known: frozenset[str] = frozenset()
+                ) -> tuple[tuple[str, str], ...]:
     """(word, stem) pairs the question turns on: its content words, less stop words and the
-    words every question here carries."""
+    words every question here carries. With `known` (the model's whole words), a word
+    outside it (a typo nobody could correct, a word of another language) is left out: there
+    is no judging whether a clause speaks to it."""
     out: dict[str, str] = {}
     for tok in tokenize(question):
-        if len(tok) < 3 or tok in STOPWORDS or tok.isdigit():
+        if len(tok) < 3 or tok in STOPWORDS or tok.isdigit() or (known and tok not in known):
             continue
         s = stem(tok)
         if s in GENERIC or s in out.values():
