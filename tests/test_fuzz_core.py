@@ -250,10 +250,14 @@ def test_digit_like_answers_are_reasked_not_raised(answer):
     assert advance(begin().state, answer, date(2026, 3, 10)).error
 
 
-def test_lone_surrogates_get_a_normal_reply(bot):
-    replies = bot.handle(Incoming(text="can I post \ud800 photos?", conversation_id="s",
+def test_lone_surrogates_get_the_answer_the_question_gets_without_them(bot):
+    [reply] = bot.handle(Incoming(text="can I post \ud800 photos?", conversation_id="s",
                                   platform="slack"))
-    assert all(r.text != messages.internal_error() for r in replies)
+    [plain] = bot.handle(Incoming(text="can I post photos?", conversation_id="t",
+                                  platform="slack"))
+    assert reply.text != messages.internal_error()
+    assert (reply.kind, reply.status, [c.id for c in reply.citations], reply.confidence) == (
+        "answered", "answered", [c.id for c in plain.citations], plain.confidence)
 
 
 PROPERTIES = {  # name -> (check, strategies); scripts/fuzz_core.py runs them with more examples
