@@ -15,8 +15,8 @@ import time
 
 from aiohttp import web
 from fake_connector import FakeConnector
-from test_slack import Slack, drive, event_payload
-from test_teams import TeamsEnv, payload
+from slack_harness import Slack, drive, event_payload
+from teams_harness import TeamsEnv, payload
 
 from handlers.slack import SLACK_KEY
 
