@@ -151,7 +151,9 @@ def test_a_question_asked_from_another_process_reaches_the_slack_reporter(settin
         [dm] = await s.fake.wait_for("chat.postMessage", timeout=15,
                                      where=lambda c: c.args.get("channel") == "UTEACHER1")
         assert "Which account posted it?" in json.dumps(dm.args)
-        await asyncio.sleep(2.5)  # another poll: still one DM, one admin post
+        # another poll (run here, not waited for) finds nothing left: one DM, one admin post
+        assert await asyncio.to_thread(s.bot.events.deliver_pending) == 0
+        await s.settled()
         assert len(s.fake.calls_to("chat.postMessage")) == 2
 
     drive(settings, bot, scenario)
