@@ -1,11 +1,6 @@
-"""Property-based fuzzing of the core (hypothesis).
-
-(a) report_flow.advance over random answer sequences never raises, always answers
-    (or finishes / cancels), and its state survives JSON;
-(b) Bot.handle on arbitrary messages always returns at least one reply with text,
-    and never the "something went wrong" of an unhandled exception;
-(c) CaseStore keeps any description within the limit exactly (trimmed), and refuses
-    longer ones without storing anything.
+"""Property-based fuzzing of the core (hypothesis): the properties of
+tests/fuzz_core_properties.py (the report flow, Bot.handle, CaseStore descriptions), plus
+regression tests for what they found.
 
 The default run is small (FUZZ_EXAMPLES per property); scripts/fuzz_core.py runs
 the same properties with a large count and prints how many cases were tried.
