@@ -2,9 +2,10 @@
 
 Semantic evidence (all-MiniLM-L6-v2 over clause texts, titles and alternate
 questions) and lexical evidence (BM25 over each entry's text and questions) are
-combined into one score per entry; a logistic curve fitted on our own question
-set (scripts/calibrate.py, never the dev set) turns the best score into a
-confidence.
+combined into one score per entry; a logistic curve (knowledge/calibration.json,
+fitted by scripts/calibrate.py on the knowledge base's alternate questions, held out
+by folds, plus knowledge/calibration_negatives.yaml; never on a test set) turns the
+best score into a confidence.
 """
 
 from __future__ import annotations
@@ -54,18 +55,20 @@ NEGATIVES_FILE = HERE / "calibration_negatives.yaml"
 
 @dataclass(frozen=True)
 class Calibration:
-    """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on our own
-    question set (tests/eval/own_questions.jsonl), never on the dev set. Its output is
-    both the ranking score and the confidence."""
-    features: tuple[str, ...] = ("sem_max", "sem_top3", "sem_margin", "lex_rel", "lex_sat")
-    weights: tuple[float, ...] = (8.0, 4.0, 6.0, 1.5, 1.5)
-    bias: float = -8.5
-    lexical_saturation: float = 3.0
-    classifier_c: float = 10.0
-    answer_confidence: float = 0.5
-    ambiguity_margin: float = 0.1
-    report_similarity: float = 0.62
-    report_similarity_with_keyword: float = 0.42
+    """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on the
+    knowledge base's alternate questions (held out by folds) plus
+    knowledge/calibration_negatives.yaml, never on a test set. Its output is both the
+    ranking score and the confidence. knowledge/calibration.json holds every value (the
+    fitted ones and the hand-set thresholds): no defaults here, so there is one source."""
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    lexical_saturation: float
+    classifier_c: float
+    answer_confidence: float
+    ambiguity_margin: float
+    report_similarity: float
+    report_similarity_with_keyword: float
     # Whether the best clause answers the question, not only whether it is near it
     # (chosen on tests/eval/real_dev.jsonl by scripts/tune_decision.py): a question is
     # answered when every word it turns on is spoken to by the clause (coverage_similarity)
@@ -75,21 +78,18 @@ class Calibration:
     # curated alternate questions (a question of that kind, which the clause answers).
     # Otherwise the clause is shown as related when the score reaches related_confidence or
     # the question is close to the clause's own text (related_similarity); else no answer.
-    sure_confidence: float = 0.8
-    uncovered_words: int = 2
-    coverage_similarity: float = 0.55
-    alternate_similarity: float = 0.75
-    related_confidence: float = 0.1
-    related_similarity: float = 0.3
+    sure_confidence: float
+    uncovered_words: int
+    coverage_similarity: float
+    alternate_similarity: float
+    related_confidence: float
+    related_similarity: float
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
-        if path.exists():
-            data = json.loads(path.read_text())
-            data["weights"] = tuple(data["weights"])
-            data["features"] = tuple(data.get("features", cls.features))
-            return cls(**data)
-        return cls()
+        data = json.loads(path.read_text())
+        return cls(**{**data, "features": tuple(data["features"]),
+                      "weights": tuple(data["weights"])})
 
 
 @dataclass(frozen=True)
