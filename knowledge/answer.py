@@ -191,6 +191,7 @@ class Retriever:
         self._corrections: dict[str, str] = {}
         # Words the model knows as whole words are real words: "rude" is not a typo of "true".
         self._real_words = frozenset(getattr(encoder, "known_words", frozenset()))
+        self._word_memo: dict[str, np.ndarray] = {}
         self._build_word_index(storage, rebuild)
 
     def _build_word_index(self, storage: Storage | None, rebuild: bool) -> None:
@@ -267,13 +268,10 @@ class Retriever:
             lexical = f"{corrected} {gloss}"
         return texts, lexical
 
-    def features(self, question: str, extra: tuple[str, ...] = ()
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per-entry evidence matrix (entries x FEATURES), raw lexical scores, query vectors,
-        and the vectors of `extra` texts (encoded in the same model call)."""
+    def features(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-entry evidence matrix (entries x FEATURES), raw lexical scores, query vectors."""
         texts, lexical_text = self.query_texts(question)
-        vectors = self.encoder.encode([*texts, *extra])
-        qv, extra_vectors = vectors[:len(texts)], vectors[len(texts):]
+        qv = self.encoder.encode(texts)
         item_sims = (qv @ self.item_vectors.T).max(axis=0)
         n = len(self.kb.entries)
         sem_max = entry_scores(qv, self.item_vectors, self.item_entry, n)
@@ -295,13 +293,11 @@ class Retriever:
                    "sem_margin": sem_max - best_other, "knn_vote": knn_vote,
                    "lex_rel": lex_rel, "lex_sat": lex_sat}
         feats = np.stack([columns[f] for f in self.cal.features], axis=1).astype(np.float32)
-        return feats, lexical, qv, extra_vectors
+        return feats, lexical, qv
 
-    def rank(self, question: str, extra: tuple[str, ...] = ()
-             ) -> tuple[list[Candidate], np.ndarray, np.ndarray]:
-        """All entries scored for `question`, best first; also the query vectors and the
-        vectors of `extra` texts."""
-        feats, lexical, qv, extra_vectors = self.features(question, extra)
+    def rank(self, question: str) -> tuple[list[Candidate], np.ndarray]:
+        """All entries scored for `question`, best first; also the query vectors."""
+        feats, lexical, qv = self.features(question)
         z = feats @ np.array(self.cal.weights, dtype=np.float32) + self.cal.bias
         prob = 1.0 / (1.0 + np.exp(-z))
         order = np.argsort(-prob)
@@ -313,7 +309,7 @@ class Retriever:
         cands = [Candidate(self.kb.entries[i], float(prob[i]), float(feats[i, 0]),
                            float(lexical[i]), float(clause[i]), float(alternate[i]))
                  for i in order]
-        return cands, qv, extra_vectors
+        return cands, qv
 
     def is_report(self, question: str, query_vectors: np.ndarray) -> bool:
         """Wants to report a post: close to a report phrase, with a reporting word, or very
@@ -330,6 +326,23 @@ class Retriever:
             self.correct_spelling(question)
         return focus.focus_words(text, self._real_words)
 
+    def word_vectors(self, words: tuple[tuple[str, str], ...]) -> np.ndarray:
+        """One vector per word, each encoded alone and remembered: with int8 activations a
+        vector depends on what else is in the batch, so encoding words with a question, or
+        with another person's question in the batching encoder, would move a word across
+        the coverage threshold from one call to the next."""
+        model = getattr(self.encoder, "inner", self.encoder)
+        rows = []
+        for word, _ in words:
+            vector = self._word_memo.get(word)
+            if vector is None:
+                vector = model.encode([word])[0]
+                if len(self._word_memo) < 50_000:  # bounded: hostile input cannot grow it
+                    self._word_memo[word] = vector
+            rows.append(vector)
+        return np.stack(rows) if rows else np.zeros((0, self.item_vectors.shape[1]),
+                                                     dtype=np.float32)
+
     def uncovered(self, words: tuple[tuple[str, str], ...], word_vectors: np.ndarray,
                   entry: Entry) -> list[str]:
         """The focus words the entry's clause does not speak to, in question order."""
@@ -343,7 +356,7 @@ class Retriever:
         story before it asks is never answered outright: its closest clause is shown as
         related. Wanting something done about someone else's post offers the report flow."""
         words = self.focus_words(question)
-        ranked, qv, word_vectors = self.rank(question, tuple(w for w, _ in words))
+        ranked, qv = self.rank(question)
         spanish = is_spanish(question)
         story = bool(focus.question_parts(question))
         offers = focus.wants_report(question)
@@ -355,7 +368,7 @@ class Retriever:
             return Outcome("report", (top,), conf, spanish, every, offers_report=True,
                            report_category=category)
         cal = self.cal
-        uncovered = self.uncovered(words, word_vectors, top.entry)
+        uncovered = self.uncovered(words, self.word_vectors(words), top.entry)
         answers = ((top.score >= cal.answer_confidence
                     and (not uncovered or top.alternate_similarity >= cal.alternate_similarity))
                    or (top.score >= cal.sure_confidence
@@ -380,5 +393,5 @@ class Retriever:
 
     def match_policies(self, text: str, limit: int = 3) -> list[str]:
         """Entry ids a report's text may concern (for tagging cases), best first."""
-        ranked, _, _ = self.rank(text)
+        ranked, _ = self.rank(text)
         return [c.entry.id for c in ranked[:limit] if c.score >= self.cal.answer_confidence / 2]

@@ -65,7 +65,7 @@ def collect(kb, encoder, negatives, features):
                       calibration=dataclasses.replace(Calibration.load(), features=features,
                                                       weights=(0.0,) * len(features)))
         for q, eid in held + [(q, None) for q in held_neg]:
-            feats = r.features(q)[0]
+            feats, _, _ = r.features(q)
             for i, e in enumerate(fkb.entries):
                 X.append(feats[i])
                 y.append(1.0 if e.id == eid else 0.0)
