@@ -118,7 +118,7 @@ class Bot:
         if not any(c.isalnum() for c in question):
             return [Reply(kind="error", text=messages.no_words())]
         outcome = self.retriever.decide(question)
-        if (remember and outcome.status in ("no_answer", "ambiguous")
+        if (remember and outcome.status in ("no_answer", "ambiguous", "related")
                 and len(question.split()) <= FOLLOW_UP_WORDS and _FOLLOW_UP.search(question)):
             context = load_part(self.storage, incoming.conversation_id, "context")
             if context:

@@ -203,7 +203,7 @@ class Retriever:
             words_of[i].update(t for t in tokenize(f"{e.title} {e.text}") if len(t) >= 3
                                and t not in focus.STOPWORDS and t not in focus.META_WORDS)
         vocabulary = sorted(set().union(*words_of)) if words_of else []
-        vectors = (build_vectors(storage, self.encoder, vocabulary, rebuild)
+        vectors = (build_vectors(storage, self.encoder, vocabulary, rebuild, kind="words")
                    if vocabulary else np.zeros((0, 384), dtype=np.float32))
         row = {w: i for i, w in enumerate(vocabulary)}
         self.entry_concepts = [frozenset().union(*(focus.concepts(focus.stem(w)) for w in ws))

@@ -138,10 +138,12 @@ def store_cached(storage: Storage | None, key: str, model: str, matrix: np.ndarr
 
 def build_vectors(storage: Storage | None, encoder: Encoder, texts: list[str],
                   rebuild: bool = False,
-                  progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Embeddings of `texts`, from the cache when the model and the texts are unchanged."""
+                  progress: Callable[[int, int], None] | None = None,
+                  kind: str = "embeddings") -> np.ndarray:
+    """Embeddings of `texts`, from the cache when the model and the texts are unchanged.
+    `kind` names the cache slot: one entry per kind and model is kept."""
     content_hash = hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode()).hexdigest()
-    key = f"embeddings:{encoder.name}:{content_hash}"
+    key = f"{kind}:{encoder.name}:{content_hash}"
     cached = None if rebuild else load_cached(storage, key)
     if cached is not None and len(cached) == len(texts):
         return cached

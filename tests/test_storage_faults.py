@@ -262,7 +262,7 @@ def test_corrupt_embedding_cache_is_rebuilt(settings, fake_encoder, caplog, monk
     first = build_bot(settings, encoder=fake_encoder)
     expected = _answer(first)
     original = {r["key"]: r["vectors"] for r in first.storage.db["embedding_cache"].rows}
-    assert {k.split(":")[0] for k in original} == {"embeddings", "classifier"}
+    assert {k.split(":")[0] for k in original} == {"embeddings", "classifier", "words"}
     with first.storage.write() as db:
         for key, blob in original.items():
             bad = b"not vectors" if garbage == "text" else os.urandom(len(blob))
