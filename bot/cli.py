@@ -51,7 +51,8 @@ def answer_json(question: str, reply: Reply) -> dict:
     answer = reply.data.get("short_answer", reply.text)
     return {"question": question, "status": reply.status or "no_answer", "answer": answer,
             "citations": [c.to_dict() for c in reply.citations],
-            "confidence": reply.confidence}
+            "confidence": reply.confidence, "uncertain": reply.uncertain,
+            "offers_report": reply.offers_report}
 
 
 @main.command()

@@ -89,7 +89,7 @@ def main() -> None:
     index_build = time.perf_counter() - t
 
     rows = {name: read_questions(p) for name, p in SETS.items() if p.exists()}
-    pool = [r["q"] for rs in rows.values() for r in rs]
+    pool = [r.q for rs in rows.values() for r in rs]
     latencies = []
     for i in range(args.questions):
         q = pool[i % len(pool)]
