@@ -69,9 +69,7 @@ def test_ask_json_carries_related_and_offers_report(cli, monkeypatch):
         return Outcome("related", c, 0.2, False, c, topic="texting students")
 
     monkeypatch.setattr(Retriever, "decide", decide)
-    out = cli("ask", "--json", "-", input="can I text a student?
-can I get it taken down?
-")
+    out = cli("ask", "--json", "-", input="can I text a student?\ncan I get it taken down?\n")
     related, offer = [json.loads(x) for x in out.output.strip().splitlines()]
     assert (related["status"], related["offers_report"]) == ("related", False)
     assert related["citations"][0]["id"] == "BUL-5688.0#1"
