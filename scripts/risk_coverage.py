@@ -1,8 +1,9 @@
 """Risk–coverage plot of policybot against the BM25 and plain-cosine baselines on one set.
 
-Each system ranks the questions by its own confidence (policybot: its calibrated
-confidence; baselines: their top score) and answers the most confident share of them
-with its top clause. Coverage is that share; risk is the share of those answers whose
+Each system ranks the questions: first those it answers itself (policybot's report
+detection and refusals count), then the rest, each group by its own confidence
+(policybot: its calibrated confidence; baselines: their top score); it answers the first
+share of them with its top clause. Coverage is that share; risk is the share of those answers whose
 clause does not answer the question (any clause given for a related/no_answer/report
 label counts as wrong). policybot's actual operating point (what it answers as
 `answered`, with its verdicts) is marked. Baseline thresholds do not matter here; the
@@ -31,10 +32,13 @@ from knowledge.evaluate import Question, read_questions, verdict  # noqa: E402
 Point = tuple[float, float]  # (coverage, risk)
 
 
-def curve(confidence: Sequence[float], correct: Sequence[bool]) -> list[Point]:
-    """(coverage, risk) after answering the k most confident questions, k = 1..n (ties
-    broken by order)."""
-    order = np.argsort(-np.asarray(confidence, dtype=float), kind="stable")
+def curve(confidence: Sequence[float], correct: Sequence[bool],
+          answered: Sequence[bool] | None = None) -> list[Point]:
+    """(coverage, risk) after answering the k first questions, k = 1..n: those the system
+    itself answered first (so the curve passes through its operating point), each group
+    most confident first (ties broken by order)."""
+    first = np.asarray(answered if answered is not None else [True] * len(confidence), bool)
+    order = np.lexsort((-np.asarray(confidence, dtype=float), ~first))
     wrong = np.cumsum(~np.asarray(correct, dtype=bool)[order])
     k = np.arange(1, len(order) + 1)
     return list(zip((k / len(order)).tolist(), (wrong / k).tolist(), strict=True))
@@ -62,7 +66,8 @@ def measure(questions: Sequence[Question],
         outcomes = [decide(q.q) for q in questions]
         out[name] = {"curve": curve([o.confidence for o in outcomes],
                                     [answer_is_right(q, o) for q, o in
-                                     zip(questions, outcomes, strict=True)]),
+                                     zip(questions, outcomes, strict=True)],
+                                    [o.status == "answered" for o in outcomes]),
                      "point": operating_point(questions, outcomes)}
     return out
 

@@ -28,6 +28,9 @@ FIXTURE = ROOT / "tests" / "fixtures" / "real_format_fixture.jsonl"  # made up
 def test_curve_is_risk_after_answering_the_most_confident_first():
     got = curve([0.1, 0.9, 0.8], [True, True, False])
     assert np.allclose(got, [(1 / 3, 0.0), (2 / 3, 0.5), (1.0, 1 / 3)])
+    # what the system answered itself comes first, whatever its confidence
+    got = curve([0.1, 0.9, 0.8], [True, True, False], answered=[True, False, False])
+    assert np.allclose(got, [(1 / 3, 0.0), (2 / 3, 0.0), (1.0, 1 / 3)])
 
 
 def test_the_threshold_is_chosen_for_most_right_then_fewest_wrong(bot):
