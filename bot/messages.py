@@ -112,7 +112,7 @@ def holdings(missing: list[str]) -> str:
     """What policybot does not hold, in one sentence (empty when it holds everything)."""
     if not missing:
         return ""
-    return "policybot does not hold " + "; ".join(missing) + "."
+    return "policybot does not hold: " + "; ".join(missing) + "."
 
 
 def answered(e: Entry, spanish: bool, related: list[Entry], uncertain: bool = False) -> str:

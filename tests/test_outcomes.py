@@ -158,7 +158,8 @@ def test_the_refusal_speaks_only_for_the_parts_policybot_holds(bot):
     decided(bot, outcome(bot, "no_answer"))
     [reply] = ask(bot, "Can I bring my dog to school?")
     assert "don't cover that" in reply.text and "parts of the social media policy" in reply.text
-    assert "guidelines 7–9 and the definitions section of BUL-5688.0" in reply.text
+    assert "guidelines 7–9, the definitions section and the end of guideline 4 of BUL-5688.0" \
+        in reply.text
     assert "the text of BUL-999.4" in reply.text and BULLETIN_INDEX_URL in reply.text
     assert "The full bulletin may say more" in reply.text
 
