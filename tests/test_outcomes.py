@@ -242,3 +242,20 @@ def test_console_labels_related(bot):
     text = render_text(ask(bot))
     assert text.startswith(f"[{messages.RELATED_LABEL}]")
     assert "confidence" not in text
+
+
+def test_the_admins_gaps_page_lists_related_questions_as_such(bot, settings):
+    from browser.helpers import add_admin
+    from test_web_admin import signed_in
+
+    add_admin(bot)
+    decided(bot, outcome(bot, "related", confidence=0.9))
+    ask(bot)
+
+    async def scenario(client):
+        await signed_in(client)
+        html = await (await client.get("/admin/gaps")).text()
+        assert QUESTION.replace("'", "&#39;") in html
+        assert "closest clause only related: 1" in html and "BUL-5688.0#1" in html
+
+    run_web(bot, settings, scenario)
