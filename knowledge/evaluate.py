@@ -155,12 +155,14 @@ class EvalResult:
     def misses(self) -> list[dict]:
         return [r for r in self.rows if r["verdict"] != "right"]
 
-    def rates(self) -> dict[str, float]:
+    def rates(self) -> dict[str, float | None]:
         def rate(a: int, b: int) -> float:
             return round(a / b, 4) if b else 1.0
         return {
             **{v: rate(self.verdicts[v], self.total) for v in VERDICTS},
-            "answered_precision": rate(self.answered_right, self.answered),
+            # None when nothing was answered: no precision to speak of
+            "answered_precision": round(self.answered_right / self.answered, 4)
+            if self.answered else None,
             "top1_in_scope": rate(self.top1, self.in_scope),
             "recall_at_3": rate(self.recall3, self.in_scope),
             "no_answer_precision": rate(self.refusals_correct, self.refusals),
@@ -229,13 +231,17 @@ def _line(name: str, c: Counter) -> str:
             f"wrong {s['wrong']:6.1%}")
 
 
+def percent(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
+
+
 def format_result(res: EvalResult) -> str:
     rates = res.rates()
     lines = [f"questions: {res.total}",
              f"right / hedged / wrong:       {rates['right']:.1%} / {rates['hedged']:.1%} / "
              f"{rates['wrong']:.1%}  ({res.verdicts['right']}/{res.verdicts['hedged']}/"
              f"{res.verdicts['wrong']})",
-             f"answered precision:          {rates['answered_precision']:.1%}  "
+             f"answered precision:          {percent(rates['answered_precision'])}  "
              f"({res.answered_right}/{res.answered})",
              "outcomes:                    " + ", ".join(
                  f"{k} {res.statuses.get(k, 0)}"

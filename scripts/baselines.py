@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.answer import Candidate, Outcome  # noqa: E402
-from knowledge.evaluate import Question, evaluate, read_questions  # noqa: E402
+from knowledge.evaluate import Question, percent, evaluate, read_questions  # noqa: E402
 from knowledge.index import tokenize  # noqa: E402
 from knowledge.loader import KnowledgeBase  # noqa: E402
 
@@ -139,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name, (_, decide) in found.items():
             r = evaluate(questions, decide).rates()
             print(f"| {path.name} ({len(questions)}) | {name} | {r['right']:.1%} | "
-                  f"{r['hedged']:.1%} | {r['wrong']:.1%} | {r['answered_precision']:.1%} |")
+                  f"{r['hedged']:.1%} | {r['wrong']:.1%} | {percent(r['answered_precision'])} |")
 
 
 if __name__ == "__main__":

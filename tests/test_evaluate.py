@@ -117,3 +117,9 @@ def test_without_alternates_leaves_clause_texts_and_titles_only(bot):
     r = Retriever(bare, bot.retriever.encoder, storage=None, calibration=bot.retriever.cal)
     assert {it.kind for it in r.items} == {"text", "title"}
     assert len(r.decide("can I friend a parent on facebook").ranked) == len(bare.entries)
+
+
+def test_answered_precision_is_not_a_number_when_nothing_was_answered(kb):
+    res = evaluate([Question("q", G1)], lambda q: out(kb, "no_answer"))
+    assert res.rates()["answered_precision"] is None
+    assert "answered precision:          n/a  (0/0)" in format_result(res)
