@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from knowledge.answer import Candidate, Outcome  # noqa: E402
-from knowledge.evaluate import Question, percent, evaluate, read_questions  # noqa: E402
+from knowledge.evaluate import Question, evaluate, percent, read_questions  # noqa: E402
 from knowledge.index import tokenize  # noqa: E402
 from knowledge.loader import KnowledgeBase  # noqa: E402
 
