@@ -88,7 +88,7 @@ def plot(results: dict[str, dict], title: str, path: Path) -> Path:
            ylim=(0, max(0.05, max(y for r in results.values() for _, y in r["curve"])) * 1.05),
            title=title)
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8, title="dots: each system's operating point",
+    ax.legend(loc="lower right", fontsize=8, title="dots: each system's operating point",
               title_fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
