@@ -3,12 +3,12 @@ confidence.
 
 Semantic evidence (all-MiniLM-L6-v2 over clause texts, titles and alternate
 questions) and lexical evidence (BM25 over each entry's text and questions) are
-combined into one score per entry; a logistic curve fitted by scripts/calibrate.py
-on held-out folds of each entry's alternate questions (positives) and
-knowledge/calibration_negatives.yaml (negatives), never on an evaluation set,
-turns the best score into a confidence. The same negatives also train the
-out-of-scope class of EntryClassifier at run time, so they must never contain an
-evaluation question (tests/test_no_leak.py).
+combined into one score per entry; a logistic curve (knowledge/calibration.json,
+fitted by scripts/calibrate.py on the knowledge base's alternate questions, held out
+by folds, plus knowledge/calibration_negatives.yaml; never on an evaluation set) turns
+the best score into a confidence. The same negatives also train the out-of-scope class
+of EntryClassifier at run time, so they must never contain an evaluation question
+(tests/test_no_leak.py).
 """
 
 from __future__ import annotations
@@ -57,32 +57,32 @@ NEGATIVES_FILE = HERE / "calibration_negatives.yaml"
 
 @dataclass(frozen=True)
 class Calibration:
-    """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on held-out
-    alternate questions and knowledge/calibration_negatives.yaml, never on an evaluation
-    set. Its output is both the ranking score and the confidence."""
-    features: tuple[str, ...] = ("sem_max", "sem_top3", "sem_margin", "lex_rel", "lex_sat")
-    weights: tuple[float, ...] = (8.0, 4.0, 6.0, 1.5, 1.5)
-    bias: float = -8.5
-    lexical_saturation: float = 3.0
-    classifier_c: float = 10.0
-    answer_confidence: float = 0.5
+    """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on the
+    knowledge base's alternate questions (held out by folds) plus
+    knowledge/calibration_negatives.yaml, never on an evaluation set. Its output is both
+    the ranking score and the confidence. knowledge/calibration.json holds every value
+    (the fitted ones and the hand-set thresholds): no defaults here, so there is one
+    source."""
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    lexical_saturation: float
+    classifier_c: float
+    answer_confidence: float
     # Placeholder until the answers-vs-related judgement lands: a top score in
     # [answer_confidence * related_fraction, answer_confidence) is shown as `related`.
-    related_fraction: float = 0.6
+    related_fraction: float
     # An answer below this confidence is shown with an "I'm not sure" note.
-    uncertain_confidence: float = 0.5
-    ambiguity_margin: float = 0.1
-    report_similarity: float = 0.62
-    report_similarity_with_keyword: float = 0.42
+    uncertain_confidence: float
+    ambiguity_margin: float
+    report_similarity: float
+    report_similarity_with_keyword: float
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
-        if path.exists():
-            data = json.loads(path.read_text())
-            data["weights"] = tuple(data["weights"])
-            data["features"] = tuple(data.get("features", cls.features))
-            return cls(**data)
-        return cls()
+        data = json.loads(path.read_text())
+        return cls(**{**data, "features": tuple(data["features"]),
+                      "weights": tuple(data["weights"])})
 
 
 @dataclass(frozen=True)

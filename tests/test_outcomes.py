@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from browser.helpers import add_admin, signed_in
 from browser.helpers import run as run_web
+from slack_harness import Slack, buttons, drive, event_payload
 from slack_payloads import load
-from test_slack import Slack, buttons, drive, event_payload
-from test_teams import payload, pb_values
-from test_teams import run as run_teams
+from teams_harness import payload
+from teams_harness import run as run_teams
 
 from bot import messages
 from bot.config import BULLETIN_INDEX_URL
@@ -203,8 +204,8 @@ def test_teams_renders_related_uncertain_and_report_offer(settings, bot):
         assert "texting students" in json.dumps(related)
         assert answer["body"][0]["color"] == "Warning"
         assert messages.UNCERTAIN_LABEL in answer["body"][0]["text"]
-        assert pb_values(answer)[0] == "report bullying"
-        assert answer["actions"][0]["style"] == "positive"
+        first = answer["actions"][0]
+        assert (first["data"]["pb"], first["style"]) == ("report bullying", "positive")
 
     run_teams(settings, bot, scenario)
 
@@ -245,9 +246,6 @@ def test_console_labels_related(bot):
 
 
 def test_the_admins_gaps_page_lists_related_questions_as_such(bot, settings):
-    from browser.helpers import add_admin
-    from test_web_admin import signed_in
-
     add_admin(bot)
     decided(bot, outcome(bot, "related", confidence=0.9))
     ask(bot)
