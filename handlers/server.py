@@ -105,8 +105,9 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     if workers > 1:
         from handlers.workers import serve_workers
 
-        serve_workers(settings, host, port, workers)
+        serve_workers(settings.with_(host=host, port=port), host, port, workers)
         return
+    settings = settings.with_(host=host, port=port)  # front ends decide by the real bind
     app = served_app(settings)
     fronts = ", ".join(f"{k}: {v}" for k, v in app[FRONTENDS].items())
     log.info("policybot listening on http://%s:%s (%s)", host, port, fronts)

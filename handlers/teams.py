@@ -4,8 +4,11 @@ Two translators and a thin handler: a Teams activity becomes an `Incoming`
 (`teams:<aadObjectId>` user, `teams:<conversation.id>` conversation), the core
 answers, and each `Reply` is rendered as an Adaptive Card (`handlers.teams_cards`).
 Authentication is botbuilder's: with `MicrosoftAppId` set every request needs a valid
-Bot Framework token (401 otherwise); with it unset authentication is off (local
-emulator only) and the server says so at start.
+Bot Framework token (401 otherwise) and replies go only to Bot Framework hosts. Without
+an app id `/api/messages` is off (503), unless `POLICYBOT_TEAMS_EMULATOR=1` is set and
+the server listens on loopback only: then nobody is authenticated and replies go only
+to a loopback serviceUrl (the Bot Framework Emulator, the tests' fake connector). The
+start line says which.
 
 Private replies never go to a channel: they go to the person's personal chat (opened
 proactively when needed). The report form is private too. New cases are posted to
@@ -23,6 +26,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import (
@@ -47,7 +51,7 @@ from botbuilder.schema import (
 )
 
 from bot.clock import now_iso
-from bot.config import Settings
+from bot.config import Settings, is_loopback
 from bot.dedup import claim_event
 from bot.errors import PolicybotError
 from bot.events import CaseOpened, ReporterAsked
@@ -65,6 +69,10 @@ PRIVATE_KINDS = ("flow", "emergency", "receipt", "status")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 FRIENDLY_ERROR = ("Sorry, something went wrong on my side. Please try again in a moment; "
                   "if it keeps happening, tell your site administrator.")
+# Where the Bot Framework's connectors live (public cloud, Teams, US government clouds).
+BOT_FRAMEWORK_HOSTS = (".botframework.com", ".botframework.us", ".botframework.azure.us",
+                       "smba.trafficmanager.net", ".teams.microsoft.com",
+                       ".teams.microsoft.us")
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -139,10 +147,30 @@ def card_activity(card: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
-def shape_problem(activity: Activity) -> str | None:
-    """What a usable activity must carry before any turn runs (400 otherwise)."""
-    if not (activity.service_url or "").startswith(("http://", "https://")):
+def service_url_problem(url: str, authenticated: bool) -> str | None:
+    """Where replies may go: a Bot Framework host over https once authentication is on,
+    a loopback address in emulator mode. Anything else would let a sender point the bot's
+    replies (and its token) at a server of their choosing."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "serviceUrl is not a URL"
+    if parts.scheme not in ("http", "https") or not host:
         return "serviceUrl is missing or not an http(s) URL"
+    if authenticated:
+        if parts.scheme != "https" or not host.endswith(BOT_FRAMEWORK_HOSTS):
+            return "serviceUrl is not a Bot Framework host"
+    elif not is_loopback(host):
+        return "serviceUrl must be on loopback in emulator mode"
+    return None
+
+
+def shape_problem(activity: Activity, authenticated: bool) -> str | None:
+    """What a usable activity must carry before any turn runs (400 otherwise)."""
+    problem = service_url_problem(activity.service_url or "", authenticated)
+    if problem:
+        return problem
     if not (activity.conversation and isinstance(activity.conversation.id, str)
             and activity.conversation.id):
         return "conversation.id is missing"
@@ -244,7 +272,7 @@ class TeamsFrontEnd:
             log.warning("Teams request refused (%s): %s", type(e).__name__,
                         "no token" if not auth_header else "invalid token")
             return _error(401, "unauthorized")
-        problem = shape_problem(activity)
+        problem = shape_problem(activity, authenticated=bool(self.app_id))
         if problem:
             return _error(400, problem)
         try:
@@ -609,6 +637,12 @@ def speed_up_msrest_retry_policy() -> None:
 
 def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:
     """POST /api/messages. Returns the status line the server logs at start."""
+    if not settings.teams_app_id and not (settings.teams_emulator and settings.loopback_only):
+        status = ("off (no MicrosoftAppId: set it to serve Teams; POLICYBOT_TEAMS_EMULATOR=1 "
+                  "works only with the server on loopback)")
+        log.warning("Teams /api/messages: %s", status)
+        app.router.add_post("/api/messages", refused)
+        return status
     speed_up_msrest_retry_policy()
     try:
         adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(AdapterConfig(settings)))
@@ -632,7 +666,13 @@ def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:
         status = f"on (authenticated, app id {settings.teams_app_id})"
         log.info("Teams /api/messages: %s", status)
     else:
-        status = "on (no app id: authentication OFF, for local emulator use only)"
-        log.warning("Teams /api/messages: %s. Set MicrosoftAppId and MicrosoftAppPassword "
-                    "before exposing this server.", status)
+        status = ("on (emulator: no app id, authentication OFF, loopback only, replies to "
+                  "loopback only)")
+        log.warning("Teams /api/messages: %s", status)
     return status
+
+
+async def refused(request: web.Request) -> web.Response:
+    """/api/messages with Teams off: nobody is authenticated, so nothing is processed."""
+    log.warning("Teams request refused: Teams is off (no MicrosoftAppId; see docs/teams.md)")
+    return _error(503, "Teams is not configured on this server")

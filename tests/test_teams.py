@@ -10,6 +10,7 @@ import copy
 import json
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from fake_connector import FakeConnector
 
@@ -361,6 +362,83 @@ def test_with_app_id_unauthenticated_and_malformed_tokens_get_401(settings, bot)
     run(secured, bot, scenario)
 
 
+@pytest.mark.parametrize("changes", [{"teams_emulator": False},
+                                     {"host": "0.0.0.0"}, {"host": "10.1.2.3"}])
+def test_without_app_id_teams_is_off_unless_emulator_on_loopback(settings, bot, changes, caplog):
+    """An unsigned activity claiming an administrator's aadObjectId must not be processed
+    by a server others can reach: no case list, no reply to its serviceUrl, no claim."""
+    claiming_admin = payload("personal_message", text="cases")
+    claiming_admin["from"] = {**claiming_admin["from"], "aadObjectId": "admin-1"}
+
+    async def main():
+        connector = await FakeConnector().start()
+        ref = BotRef()
+        app = create_app(settings.with_(**changes), ref)
+        ref.set(bot)
+        assert TEAMS not in app
+        try:
+            async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+                resp = await client.post("/api/messages",
+                                         json={**claiming_admin, "serviceUrl": connector.url})
+                assert resp.status == 503
+        finally:
+            await connector.close()
+        assert connector.sent == [] and connector.created == [] and connector.attempts == 0
+        assert bot.storage.db["processed_events"].count == 0
+
+    with caplog.at_level("WARNING"):
+        asyncio.run(main())
+    assert "Teams is off" in caplog.text
+
+
+def test_emulator_replies_only_to_loopback_service_urls(settings, bot):
+    async def scenario(env):
+        for url in ("https://attacker.example/", "http://169.254.169.254/latest/",
+                    "https://smba.trafficmanager.net/amer/"):
+            activity = payload("personal_message", serviceUrl=url)
+            resp = await env.client.post("/api/messages", json=activity)
+            assert resp.status == 400, url
+        assert bot.storage.db["processed_events"].count == 0
+
+    run(settings, bot, scenario)
+
+
+def test_with_app_id_replies_only_to_bot_framework_hosts(settings, bot, monkeypatch):
+    """Even a request whose token checks out gets no reply sent off the Bot Framework."""
+    secured = settings.with_(teams_app_id="00000000-0000-4000-8000-00000000b0b0",
+                             teams_app_password="secret")
+
+    async def scenario(env):
+        auth = env.front.adapter.bot_framework_authentication
+
+        async def accept(activity, header):
+            return object()
+
+        monkeypatch.setattr(auth, "authenticate_request", accept)
+        for url in (env.connector.url, "https://attacker.example/",
+                    "http://smba.trafficmanager.net/amer/",
+                    "https://smba.trafficmanager.net.attacker.example/"):
+            resp = await env.client.post("/api/messages",
+                                         json=payload("personal_message", serviceUrl=url))
+            assert resp.status == 400, url
+        assert env.connector.sent == []
+
+    run(secured, bot, scenario)
+
+
+def test_service_url_rules():
+    from handlers.teams import service_url_problem
+
+    assert service_url_problem("https://smba.trafficmanager.net/amer/", True) is None
+    assert service_url_problem("https://smba.infra.gcc.teams.microsoft.com/", True) is None
+    assert service_url_problem("https://webchat.botframework.com/", True) is None
+    assert service_url_problem("http://127.0.0.1:3979/", False) is None
+    assert service_url_problem("http://localhost:3979/", False) is None
+    assert service_url_problem("https://evilbotframework.com/", True)
+    assert service_url_problem("http://127.0.0.1:3979/", True)
+    assert service_url_problem("https://smba.trafficmanager.net/amer/", False)
+
+
 def test_malformed_requests_get_4xx_not_500(settings, bot):
     async def scenario(env):
         post = env.client.post
@@ -435,7 +513,11 @@ def test_mount_status_says_whether_authentication_is_on(settings):
     from handlers import teams
 
     assert teams.mount(web.Application(), BotRef(), settings) == (
-        "on (no app id: authentication OFF, for local emulator use only)")
+        "on (emulator: no app id, authentication OFF, loopback only, replies to loopback only)")
+    assert teams.mount(web.Application(), BotRef(), settings.with_(teams_emulator=False)
+                       ).startswith("off (no MicrosoftAppId")
+    assert teams.mount(web.Application(), BotRef(), settings.with_(host="0.0.0.0")
+                       ).startswith("off (no MicrosoftAppId")
     secured = settings.with_(teams_app_id="abc", teams_app_password="pw")
     assert teams.mount(web.Application(), BotRef(), secured) == (
         "on (authenticated, app id abc)")
