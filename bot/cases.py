@@ -21,7 +21,7 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
-from bot.clock import now_iso
+from bot.clock import hour_iso, now_iso
 from bot.config import Settings
 from bot.db import Storage
 from bot.errors import (
@@ -75,11 +75,11 @@ class CaseStore:
     # ------------------------------------------------------------ helpers
 
     def _event(self, db: Database, number: str | None, action: str, actor: str,
-               detail: dict[str, Any] | None = None) -> None:
+               detail: dict[str, Any] | None = None, at: str | None = None) -> None:
         db.execute("INSERT INTO case_events (case_number, action, actor, detail, created_at) "
                    "VALUES (?, ?, ?, ?, ?)",
                    [number, action, actor, json.dumps(detail or {}, ensure_ascii=False),
-                    now_iso()])
+                    at or now_iso()])
 
     def _require_admin(self, actor: str | None, action: str, number: str | None = None) -> str:
         if not self.is_admin(actor):
@@ -123,7 +123,8 @@ class CaseStore:
         description = self._check_length(draft.get("description") or "", "description")
         key = secrets.token_urlsafe(18) if anonymous else None
         urgency = "urgent" if draft.get("danger") == "yes" else "normal"
-        now = now_iso()
+        # To the hour: an exact second would line up with the platform's own message log.
+        now = hour_iso()
         year = int(now[:4])
         with self.storage.write() as db:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?",
@@ -138,7 +139,7 @@ class CaseStore:
                  json.dumps(list(matched_policy_ids)), None if anonymous else reporter_id,
                  hash_key(key) if key else None, now, now])
             actor = ANONYMOUS if anonymous else reporter_id
-            self._event(db, number, "opened", actor, {"urgency": urgency})
+            self._event(db, number, "opened", actor, {"urgency": urgency}, at=now)
             if in_transaction is not None:
                 in_transaction(db)
             case = self._row_to_case(self._fetch(db, number))

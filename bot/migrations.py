@@ -209,3 +209,14 @@ def m0008_outbox(db: Database) -> None:
             consumer TEXT NOT NULL,
             done_at TEXT NOT NULL,
             PRIMARY KEY (event_id, consumer))""")
+
+
+@migrations(name="0009_keyed_ids")
+def m0009_keyed_ids(db: Database) -> None:
+    # Platform ids are now stored as keyed hashes (bot.keys). Rows keyed the old way (clear
+    # conversation ids, plain SHA-256 of Teams ids, clear de-duplication keys) can no
+    # longer be found and would only say who talked to the bot: drop them. A report in
+    # progress starts over; a Teams personal chat is learnt again at the next message.
+    db.execute("DELETE FROM conversations")
+    db.execute("DELETE FROM processed_events")
+    db.execute("DELETE FROM teams_user_conversations WHERE user_id LIKE 'sha256:%'")

@@ -629,8 +629,7 @@ class SlackFrontEnd:
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         if not await self.claim(f"slack:view:{view_id}:{digest}"):
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "This report was already received. Your receipt is in "
-                                   "your direct messages with policybot."))
+                "Report received", "This report was already received."))
             return
         incoming = Incoming(text="report form", conversation_id=f"slack:view:{view_id}",
                             user_id=f"slack:{user}", platform="slack")
@@ -640,8 +639,8 @@ class SlackFrontEnd:
             result = await asyncio.wait_for(asyncio.shield(task), SUBMIT_BUDGET)
         except TimeoutError:
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "Saving your report. Your receipt will arrive in your "
-                                   "direct messages with policybot in a moment."))
+                "Report received", "Saving your report: your receipt appears here in a "
+                                   "moment. Keep this window open."))
             acked = True
             result = await task
         except Exception:
@@ -656,6 +655,11 @@ class SlackFrontEnd:
             return
         if not acked:
             await ack(response_action="update", view=views.result_view(result.replies))
+        else:
+            await self.api("views.update", view_id=view_id,
+                           view=views.result_view(result.replies))
+        if any(r.data.get("case_key") for r in result.replies):
+            return  # anonymous: nothing goes to a conversation the workspace keeps
         for reply in result.replies:  # emergency guidance first, then the receipt
             await self.api("chat.postMessage", channel=user,
                            **views.reply_message(reply, conversation_id(user)))

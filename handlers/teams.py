@@ -19,7 +19,6 @@ masked; named reporters get an administrator's question in their personal chat.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import re
@@ -136,11 +135,6 @@ def to_incoming(activity: Activity, text: str, is_button: bool = False) -> Incom
     return Incoming(text=text, conversation_id=conversation_id(activity),
                     user_id=user_id(activity), user_name=activity.from_property.name,
                     platform="teams", is_button=is_button, wants_form=True)
-
-
-def user_key(who: str) -> str:
-    """How a person's 1:1 chat is found: a hash of their id, never the id itself."""
-    return "sha256:" + hashlib.sha256(who.encode()).hexdigest()
 
 
 def card_activity(card: dict[str, Any]) -> Activity:
@@ -513,18 +507,18 @@ class TeamsFrontEnd:
     # ---------------------------------------------------------------- storage (0004_teams)
 
     def save_user_reference(self, who: str, reference: ConversationReference) -> None:
-        """Stored without the person's id or name in clear: the row is found by a hash of
-        the id, and the reference (enough to message the 1:1 chat) carries no user."""
+        """Stored without the person's id or name in clear: the row is found by a keyed
+        hash of the id (bot.keys: not reversible without the secret key), and the reference (enough to message the 1:1 chat) carries no user."""
         stored = ConversationReference().deserialize(reference.serialize())
         stored.user = None
         with self.bot.storage.write() as db:
             db["teams_user_conversations"].upsert(
-                {"user_id": user_key(who), "reference": json.dumps(stored.serialize()),
+                {"user_id": self.bot.storage.keyed(who, "teams-user"), "reference": json.dumps(stored.serialize()),
                  "updated_at": now_iso()[:10]}, pk="user_id")
 
     def load_user_reference(self, who: str) -> ConversationReference | None:
         row = next(self.bot.storage.db["teams_user_conversations"].rows_where(
-            "user_id = ?", [user_key(who)]), None)
+            "user_id = ?", [self.bot.storage.keyed(who, "teams-user")]), None)
         return ConversationReference.deserialize(json.loads(row["reference"])) if row else None
 
     def save_admin_reference(self, reference: ConversationReference, actor: str) -> None:

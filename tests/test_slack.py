@@ -169,7 +169,8 @@ def test_mention_is_answered_in_the_thread_and_a_follow_up_keeps_context(setting
         assert second.args["thread_ts"] == "1700000200.000200"
         # "and videos?" alone is not answerable; in this thread it is, from context.
         assert "BUL-5688.0#3" in all_text(second.args["blocks"])
-        row = s.bot.storage.db["conversations"].get("slack:C0STAFF:1700000200.000200")
+        row = s.bot.storage.db["conversations"].get(
+            s.bot.storage.keyed("slack:C0STAFF:1700000200.000200", "conversation"))
         assert "context" in json.loads(row["state"])
 
     drive(settings, bot, scenario)
@@ -558,12 +559,13 @@ def test_anonymous_report_stores_no_slack_user_id(settings, bot):
     async def scenario(s: Slack) -> None:
         response = await s.interact(view_submission({**FORM, "identity": "anonymous"},
                                                     user="UANONYMOUS7"))
-        assert (await response.json())["response_action"] == "update"
-        [dm] = await s.fake.wait_for("chat.postMessage",
-                                     where=lambda c: c.args["channel"] == "UANONYMOUS7")
-        assert "Your case key:" in dm.args["text"]
+        body = await response.json()
+        assert body["response_action"] == "update"
+        assert "Your case key:" in json.dumps(body["view"])  # in the modal, and only there
         await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
                               ADMIN_CHANNEL)
+        assert not [c for c in s.fake.calls_to("chat.postMessage")
+                    if c.args["channel"] != ADMIN_CHANNEL]
         [case] = list(s.bot.storage.db["cases"].rows)
         assert case["reporter"] is None
         s.bot.storage.db.execute("PRAGMA wal_checkpoint(FULL)")

@@ -173,7 +173,8 @@ def test_report_button_sends_form_card_with_category_prefilled(settings, bot):
         assert card["actions"][0]["data"] == {"pbForm": "report"}
         # the core's chat flow is not left running in this conversation
         assert bot.storage.db["conversations"].count_where(
-            "id = ? AND state LIKE '%report%'", [f"teams:{PERSONAL}"]) == 0
+            "id = ? AND state LIKE '%report%'",
+            [bot.storage.keyed(f"teams:{PERSONAL}", "conversation")]) == 0
 
     run(settings, bot, scenario)
 
@@ -536,3 +537,16 @@ def test_incoming_translation():
     assert incoming == Incoming(text="Can I friend a parent on Facebook?",
                                 conversation_id=f"teams:{CHANNEL_THREAD}", user_id=USER,
                                 user_name="Maria Lopez", platform="teams", wants_form=True)
+
+
+def test_personal_chat_is_remembered_under_a_keyed_hash_of_the_user(settings, bot):
+    import hashlib
+
+    async def scenario(env):
+        assert (await env.post(payload("personal_message"))).status == 201
+        [row] = bot.storage.db.query("SELECT user_id, reference FROM teams_user_conversations")
+        assert row["user_id"] == bot.storage.keyed(USER, "teams-user")
+        assert hashlib.sha256(USER.encode()).hexdigest() not in row["user_id"]
+        assert USER.split(":", 1)[1] not in json.dumps(row)
+
+    run(settings, bot, scenario)

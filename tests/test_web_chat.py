@@ -10,6 +10,7 @@ from browser.helpers import run
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.web import format_text, safe_url
+from handlers.web_chat import COOKIE
 
 
 async def say(client, text, is_button=False):
@@ -133,24 +134,25 @@ def test_whole_anonymous_report_flow_then_status_key(bot, settings):
     run(bot, settings, scenario)
 
 
-@pytest.mark.model
-def test_each_browser_session_is_its_own_conversation(model_bot, settings):
-    bot = model_bot
+def test_each_browser_session_is_its_own_conversation(bot, settings):
+    """Two browsers never share a session: the second one's question is not read as an
+    answer to the first one's report in progress, and neither sees the other's report."""
     ref = BotRef()
     ref.set(bot)
 
     async def go():
-        app = create_app(settings, ref)
-        async with TestClient(TestServer(app)) as a:
+        async with TestClient(TestServer(create_app(settings, ref))) as a, \
+                TestClient(TestServer(create_app(settings, ref))) as b:
             await a.get("/")
-            data = await say(a, "report")
-            assert data["step"]["id"] == "category"
-            async with TestClient(TestServer(create_app(settings, ref))) as b:
-                await b.get("/")
-                data = await say(b, "can I friend a parent?")
-                assert data["replies"][0]["kind"] == "answered"
-            rows = list(bot.storage.db.query("SELECT id FROM conversations"))
-            assert any(r["id"].startswith("web-chat:") for r in rows)
+            await b.get("/")
+            cookie_a = a.session.cookie_jar.filter_cookies(a.make_url("/"))[COOKIE].value
+            cookie_b = b.session.cookie_jar.filter_cookies(b.make_url("/"))[COOKIE].value
+            assert cookie_a != cookie_b
+            assert (await say(a, "report"))["step"]["id"] == "category"
+            data = await say(b, "harassing")  # a's next answer, typed in b: not a's flow
+            assert data["step"] is None
+            assert (await say(a, "harassing"))["step"]["id"] == "danger"
+            assert (await say(b, "report"))["step"]["id"] == "category"
 
     asyncio.run(go())
 
