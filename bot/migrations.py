@@ -220,3 +220,12 @@ def m0009_keyed_ids(db: Database) -> None:
     db.execute("DELETE FROM conversations")
     db.execute("DELETE FROM processed_events")
     db.execute("DELETE FROM teams_user_conversations WHERE user_id LIKE 'sha256:%'")
+
+
+@migrations(name="0010_admin_sessions")
+def m0010_admin_sessions(db: Database) -> None:
+    # Sign-out ends every session of the account (session_epoch is part of the session
+    # version). The cookie-signing key is derived from the secret key kept outside the
+    # database now: the one stored here would let a backup forge console sessions.
+    db.execute("ALTER TABLE admin_accounts ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    db.execute("DELETE FROM app_settings WHERE key = 'web_session_secret'")

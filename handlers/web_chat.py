@@ -21,12 +21,15 @@ from bot.db import Storage
 from bot.keys import HASH_PREFIX
 from bot.models import Incoming, Reply
 from handlers.runtime import BotRef
+from handlers.throttle import Throttle, client_address, too_many
 from handlers.web import JINJA, render, set_cookie
 
 COOKIE = "policybot_chat"
 COOKIE_AGE = 30 * 24 * 3600
 SESSION_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_BODY = 64 * 1024
+PER_SESSION = "30 per minute"  # messages from one chat session
+PER_ADDRESS = "120 per minute"  # from one client address, however many sessions
 
 
 def session_id(request: web.Request) -> str | None:
@@ -49,6 +52,8 @@ def current_step(replies: list[Reply]) -> dict[str, Any] | None:
 
 
 def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
+    per_session, per_address = Throttle(PER_SESSION), Throttle(PER_ADDRESS)
+
     async def page(request: web.Request) -> web.Response:
         session = session_id(request) or secrets.token_urlsafe(18)
         replies = await asyncio.to_thread(ref.bot.handle,
@@ -62,6 +67,11 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
         if session is None:
             return web.json_response({"error": "Your chat session has ended: reload the "
                                                "page."}, status=400)
+        address = client_address(request)
+        for throttle, key in ((per_session, session), (per_address, address)):
+            if key is not None and not throttle.allow(key):
+                return too_many(throttle.retry_after(key), "You are sending messages faster "
+                                "than anyone types: wait a moment and try again.")
         if request.content_type != "application/json":
             return web.json_response({"error": "Send JSON."}, status=415)
         origin = request.headers.get("Origin")

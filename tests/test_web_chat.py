@@ -165,3 +165,53 @@ def test_static_files_are_served(bot, settings, path):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
     run(bot, settings, scenario)
+
+
+def test_a_named_reporter_is_known_by_a_public_id_not_their_cookie(bot, settings):
+    """The id administrators see (list, CSV, logs) cannot be used as a chat cookie."""
+    steps = ("report", "harassing", "no", "instagram", "skip", "skip", "employee",
+             "Someone posted my home address.", "named", "submit")
+
+    async def scenario(client):
+        await client.get("/")
+        cookie = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+        for text in steps:
+            data = await say(client, text)
+        assert data["replies"][-1]["kind"] == "receipt"
+        reporter = next(bot.storage.db.query("SELECT reporter FROM cases"))["reporter"]
+        assert reporter.startswith("web-chat:") and cookie not in reporter
+        number = data["replies"][-1]["data"]["case_number"]
+        assert number in (await say(client, "my reports"))["replies"][0]["text"]
+        # the public id set as a cookie is a stranger's new session, not the reporter's
+        client.session.cookie_jar.clear()
+        client.session.cookie_jar.update_cookies({COOKIE: reporter.split(":", 1)[1]})
+        data = await say(client, "my reports")
+        assert number not in data["replies"][0]["text"]
+        assert "no named reports" in data["replies"][0]["text"]
+
+    run(bot, settings, scenario)
+
+
+def test_the_chat_api_is_throttled_per_session_and_per_address(bot, settings):
+    from handlers.web_chat import PER_ADDRESS, PER_SESSION
+
+    per_session, per_address = int(PER_SESSION.split()[0]), int(PER_ADDRESS.split()[0])
+
+    async def scenario(client):
+        await client.get("/")
+        for _ in range(per_session):
+            assert (await client.post("/chat/api", json={"text": "status AAAAAAAAAAAAAAAAAAAAAA"})
+                    ).status == 200
+        refused = await client.post("/chat/api", json={"text": "status AAAAAAAAAAAAAAAAAAAAAA"})
+        assert refused.status == 429 and int(refused.headers["Retry-After"]) >= 1
+        # many fresh sessions from one address are held by the address limit
+        statuses = []
+        for i in range(per_address + 1):
+            client.session.cookie_jar.clear()
+            client.session.cookie_jar.update_cookies({COOKIE: f"fresh-session-{i:08d}"})
+            r = await client.post("/chat/api", json={"text": "hi"},
+                                  headers={"X-Forwarded-For": "203.0.113.5"})
+            statuses.append(r.status)
+        assert statuses[:per_address] == [200] * per_address and statuses[-1] == 429
+
+    run(bot, settings, scenario)
