@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError, web
+from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -359,9 +360,21 @@ class SlackFrontEnd:
 
     # ------------------------------------------------------------ listeners
 
+    async def replay_guard(self, body: dict, next) -> BoltResponse | None:  # noqa: A002
+        """A signed request is valid for 5 minutes, so it can be sent again: a slash command,
+        button or modal submission acts once per `trigger_id` (Slack makes one for each
+        press or command); a replay gets an empty 200 and does nothing."""
+        trigger = body.get("trigger_id") if isinstance(body, dict) else None
+        if isinstance(trigger, str) and trigger and not await self.claim(
+                f"slack:trigger:{trigger}"):
+            log.info("a replayed Slack %s was ignored", body.get("type") or "command")
+            return BoltResponse(status=200, body="")
+        return await next()
+
     def _register(self) -> None:
         b = self.bolt
         b.middleware(shape_guard)  # listeners below trust the shapes in slack_shapes.SHAPES
+        b.middleware(self.replay_guard)
         b.event("app_mention")(self.on_mention)
         b.event("message")(self.on_message)
         b.event("app_home_opened")(self.on_home_opened)
@@ -576,9 +589,12 @@ class SlackFrontEnd:
 
     async def on_case_action(self, ack, body: dict, action: dict) -> None:
         await ack()
-        number = action.get("value") or ""
         kind = action["action_id"].removeprefix("pb_case_")
         user = body["user"]["id"]
+        number = normalize_number(str(action.get("value") or "")[:32])
+        if number is None or kind not in views.CASE_ACTIONS:  # a forged or mangled payload
+            log.warning("Slack case button without a known action and case number ignored")
+            return
         actor = f"slack:{user}"
         where = self._action_where(body, action)
         url = where.response_url
@@ -718,6 +734,9 @@ def _case_form_metadata(raw: str | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     if not isinstance(meta, dict) or not isinstance(meta.get("number"), str):
+        return None
+    meta["number"] = normalize_number(meta["number"][:32])
+    if meta["number"] is None:
         return None
     if not all(isinstance(meta.get(k), str | None) for k in ("kind", "channel")):
         return None

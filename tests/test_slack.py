@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import itertools
 import json
 import logging
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlencode
@@ -56,7 +58,15 @@ def block_action(action_id: str, value: str, block_id: str, user: str = "UADMIN"
     if response_url:
         payload["response_url"] = response_url
     payload["actions"][0].update({"action_id": action_id, "value": value, "block_id": block_id})
+    payload["trigger_id"] = fresh_trigger()  # Slack makes one per press
     return payload
+
+
+_triggers = itertools.count(1)
+
+
+def fresh_trigger() -> str:
+    return f"1337.{next(_triggers):06d}.{uuid.uuid4().hex[:16]}"
 
 
 class Slack:
@@ -101,6 +111,7 @@ class Slack:
                       channel: str | None = None):
         fields = load(name)
         fields["response_url"] = self.fake.response_url(name)
+        fields["trigger_id"] = self.last_trigger = fresh_trigger()  # one per command
         if text is not None:
             fields["text"] = text
         if user:
@@ -456,7 +467,7 @@ def test_report_command_opens_the_modal_built_from_the_report_steps(settings, bo
     async def scenario(s: Slack) -> None:
         assert (await s.command("command_report", text="bullying")).status == 200
         [call] = await s.fake.wait_for("views.open")
-        assert call.args["trigger_id"] == load("command_report")["trigger_id"]
+        assert call.args["trigger_id"] == s.last_trigger
         view = call.args["view"]
         assert view["callback_id"] == "pb_report"
         ids = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
@@ -666,12 +677,13 @@ def test_admin_claims_and_opens_details_with_the_audit_trail(settings, bot):
         await s.interact(block_action("pb_btn_claim", f"claim {number}", admin_block_id()))
         [reply] = await s.fake.wait_for("chat.postEphemeral")
         assert f"You now have case *{number}*" in reply.args["text"]
-        await s.interact(block_action("pb_case_open", number, "case"))
+        press = block_action("pb_case_open", number, "case")
+        await s.interact(press)
         [details] = await s.fake.wait_for("views.open")
         text = all_text(details.args["view"]["blocks"])
         assert "Maria Lopez" in text and "assigned by slack:UADMIN" in text
         assert "viewed by slack:UADMIN" in text
-        assert details.args["trigger_id"] == load("block_actions_case")["trigger_id"]
+        assert details.args["trigger_id"] == press["trigger_id"]
 
     drive(settings, bot, scenario)
 
@@ -790,3 +802,69 @@ def test_the_admin_channel_post_follows_claims_and_status_changes(settings, bot)
         assert "triaged" in all_text(updates[1].args["blocks"])
 
     drive(settings, bot, scenario)
+
+
+def test_replayed_commands_buttons_and_modal_submissions_act_once(settings, bot):
+    """A signed request stays valid for 5 minutes: sent again, it must not act again."""
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        press = block_action("pb_case_note", number, "case")
+        for _ in range(3):
+            assert (await s.interact(press)).status == 200
+        await s.fake.wait_for("views.open")
+        await asyncio.sleep(0.2)
+        assert len(s.fake.calls_to("views.open")) == 1
+        view = s.fake.calls_to("views.open")[0].args["view"]
+        submission = {"type": "view_submission", "user": {"id": "UADMIN"},
+                      "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
+                      "trigger_id": fresh_trigger(),
+                      "view": {**view, "id": "V0NOTE01", "state": {"values": {
+                          "text": {"value": {"type": "plain_text_input",
+                                             "value": "Called the principal."}}}}}}
+        for _ in range(3):
+            assert (await s.interact(submission)).status == 200
+        notes = list(s.bot.storage.db.query(
+            "SELECT * FROM case_events WHERE action = 'note_added'"))
+        assert len(notes) == 1
+        fields = slack_payloads.load("command_cases")
+        fields.update(response_url=s.fake.response_url("command_cases"),
+                      trigger_id=fresh_trigger())
+        for _ in range(3):
+            assert (await s.form(fields)).status == 200
+        await s.fake.wait_for("response_url")
+        await asyncio.sleep(0.2)
+        assert len(s.fake.calls_to("response_url")) == 1
+
+    drive(settings, bot, scenario)
+
+
+def test_a_forged_case_button_value_is_neither_logged_raw_nor_stored(settings, bot, caplog):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        forged = f"{number}\n2026-12-02 02:00:00 INFO handlers.web_admin: admin signed in"
+        for user in ("UEMPLOYEE", "UADMIN"):
+            for kind in ("pb_case_status", "pb_case_open"):
+                assert (await s.interact(block_action(kind, forged, "case", user=user))
+                        ).status == 200
+        await s.interact(block_action("pb_case_bogus\nINFO x", number, "case",
+                                      user="UEMPLOYEE"))
+        await asyncio.sleep(0.3)
+        assert not s.fake.calls_to("views.open")
+        rows = list(s.bot.storage.db.query("SELECT case_number, detail FROM case_events"))
+        assert all(r["case_number"] in (None, number) for r in rows)
+        assert not [r for r in rows if "\n" in (r["detail"] or "")]
+
+    with caplog.at_level("INFO"):
+        drive(settings, bot, scenario)
+    assert not [r for r in caplog.records if "\n" in r.getMessage()]
+
+
+def test_the_log_format_keeps_one_record_on_one_line():
+    import logging
+
+    from bot.cli import OneLineFormatter
+
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "denied %s on case %s",
+                               ("view", "2026-0001\n2026-12-02 INFO forged\x1b[31m"), None)
+    line = OneLineFormatter("%(levelname)s %(name)s: %(message)s").format(record)
+    assert "\n" not in line and "\x1b" not in line and "\\n2026-12-02 INFO forged" in line

@@ -215,3 +215,15 @@ def test_the_chat_api_is_throttled_per_session_and_per_address(bot, settings):
         assert statuses[:per_address] == [200] * per_address and statuses[-1] == 429
 
     run(bot, settings, scenario)
+
+
+def test_hsts_over_https_only_and_no_server_version(bot, settings):
+    async def scenario(client):
+        for path in ("/", "/healthz", "/admin/login", "/api/messages"):
+            plain = await client.get(path)
+            assert "aiohttp" not in plain.headers.get("Server", "").lower(), path
+            assert "Strict-Transport-Security" not in plain.headers, path
+        secure = await client.get("/", headers={"X-Forwarded-Proto": "https"})
+        assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+    run(bot, settings, scenario)
