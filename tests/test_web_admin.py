@@ -411,3 +411,44 @@ def test_a_console_account_administers_cases_until_it_is_removed(bot, settings):
     run(bot, settings, scenario)
     AdminAccounts(bot.storage).remove("newadmin")
     assert not bot.cases.is_admin("web:newadmin")
+
+
+def test_every_console_account_is_a_case_administrator(bot, settings):
+    """docs/web.md: a console account needs no POLICYBOT_ADMINS entry."""
+    assert "web:maria" not in settings.admins
+    add_admin(bot, "maria", ADMIN_PASSWORD)
+    number = file_report(bot)
+
+    async def scenario(client):
+        assert (await sign_in(client, name="maria")).status == 303
+        response = await client.get(f"/admin/cases/{number}")
+        assert response.status == 200 and number in await response.text()
+
+    run(bot, settings, scenario)
+    assert bot.cases.is_admin("web:maria") and not bot.cases.is_admin("web:nobody")
+
+
+def test_reporter_answers_stay_hidden_until_reveal(web_bot, settings):
+    from bot.models import Incoming
+
+    result = web_bot.reports.submit_form(
+        Incoming(text="", conversation_id="web-chat:answers", user_id="web-chat:answers",
+                 platform="web"),
+        {"category": "harassing", "danger": "no", "platform": "facebook", "link": "",
+         "when": "", "target": "employee", "description": "A post about a colleague.",
+         "identity": "anonymous"})
+    number = result.case_number
+    key = next(r.data["case_key"] for r in result.replies if r.data.get("case_key"))
+    web_bot.cases.ask_reporter(number, "Which account posted it?", "web:admin")
+    web_bot.cases.answer_as_reporter(key, None, "It was Zebulon Quartermaine's page.")
+
+    async def scenario(client):
+        token = await signed_in(client)
+        html = await (await client.get(f"/admin/cases/{number}")).text()
+        assert "Which account posted it?" in html  # the administrators' own question
+        assert "Zebulon" not in html and "Hidden until you reveal the case." in html
+        html = await (await client.post(f"/admin/cases/{number}/reveal",
+                                        data={"csrf": token})).text()
+        assert "Zebulon Quartermaine" in html
+
+    run(web_bot, settings, scenario)
