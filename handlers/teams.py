@@ -391,7 +391,8 @@ class TeamsFrontEnd:
 
     async def submit_form(self, context: TurnContext, data: dict[str, Any],
                           invoke: bool) -> dict[str, Any] | None:
-        """A submitted report form. Returns the re-rendered form for an invoke with errors."""
+        """A submitted report form. Returns the card an invoke answers with: the form again
+        with its errors, or an anonymous report's receipt."""
         values = {k: data.get(k) for k in FORM_FIELDS if data.get(k) not in (None, "")}
         incoming = to_incoming(context.activity, "report form", True)
         try:
@@ -405,7 +406,30 @@ class TeamsFrontEnd:
                 return form
             await self.send_cards(context, [(True, form)])
             return None
+        if any(r.data.get("case_key") for r in result.replies):
+            return await self.show_in_form(context, result.replies, invoke)
         await self.send_cards(context, [(True, cards.to_card(r)) for r in result.replies])
+        return None
+
+    async def show_in_form(self, context: TurnContext, replies: list[Reply],
+                           invoke: bool) -> dict[str, Any] | None:
+        """An anonymous receipt (number and key) takes the place of the form card it came
+        from, and is never posted as a message of its own: a new message would stay in
+        the chat's history (and the tenant's exports) dated with the report."""
+        card = cards.to_card(replies[-1])
+        for reply in replies[:-1]:  # emergency guidance first, in the same card
+            card["body"] = cards.to_card(reply)["body"] + card["body"]
+        if invoke:
+            return card
+        form_id = context.activity.reply_to_id
+        if form_id:
+            update = card_activity(card)
+            update.id = form_id
+            await with_retries(lambda: context.update_activity(update), self.retry,
+                               "show the receipt in the form")
+            return None
+        log.warning("an anonymous Teams report without the form's id: receipt sent privately")
+        await self.send_cards(context, [(True, card)])
         return None
 
     async def set_admin_channel(self, context: TurnContext) -> None:
@@ -588,9 +612,9 @@ class TeamsBot(ActivityHandler):
         if data.get("pbForm") == cards.FORM_ID:  # remembered only when named, as above
             if data.get("identity") != "anonymous":
                 await front.remember_personal(turn_context)
-            form = await front.submit_form(turn_context, data, invoke=True)
-            if form is not None:
-                return _invoke(200, CARD_TYPE, form)
+            card = await front.submit_form(turn_context, data, invoke=True)
+            if card is not None:  # the form with its errors, or an anonymous receipt
+                return _invoke(200, CARD_TYPE, card)
             return _invoke(200, MESSAGE_TYPE, "Report submitted.")
         await front.remember_personal(turn_context)
         command = command_from_value(data)

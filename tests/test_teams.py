@@ -221,12 +221,36 @@ def test_form_errors_rerender_the_card_with_messages(settings, bot):
 def test_immediate_danger_shows_emergency_guidance_first(settings, bot):
     async def scenario(env):
         urgent = payload("report_form_submit")
-        urgent["value"] = {**urgent["value"], "danger": "yes", "identity": "anonymous"}
+        urgent["value"] = {**urgent["value"], "danger": "yes", "identity": "named"}
         await env.post(urgent)
         first, second = env.connector.cards()
         assert "911" in all_text(first) and "988" in all_text(first)
-        assert "case key" in all_text(second).lower()
+        assert "my reports" in all_text(second).lower()
         assert "urgent" in all_text(second)
+
+    run(settings, bot, scenario)
+
+
+def test_anonymous_receipt_replaces_the_form_card_and_is_never_posted(settings, bot):
+    """The case key lives in the form card (updated in place) or the invoke response,
+    never in a message of its own in the chat's history."""
+    async def scenario(env):
+        urgent = payload("report_form_submit")
+        urgent["value"] = {**urgent["value"], "danger": "yes", "identity": "anonymous"}
+        assert (await env.post(urgent)).status == 201
+        assert env.connector.sent == []
+        [update] = env.connector.updated
+        assert update.reply_to_id == urgent["replyToId"]
+        assert update.conversation_id == urgent["conversation"]["id"]
+        text = all_text(update.cards[0])
+        assert "911" in text and "case key" in text.lower() and "urgent" in text
+        invoke = payload("adaptive_card_invoke")
+        invoke["value"]["action"]["data"] = {**urgent["value"], "danger": "no"}
+        resp = await env.post(invoke)
+        body = await resp.json()
+        assert body["type"] == "application/vnd.microsoft.card.adaptive"
+        assert "case key" in json.dumps(body["value"]).lower()
+        assert env.connector.sent == [] and len(env.connector.updated) == 1
 
     run(settings, bot, scenario)
 
