@@ -28,8 +28,8 @@ COOKIE = "policybot_chat"
 COOKIE_AGE = 30 * 24 * 3600
 SESSION_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_BODY = 64 * 1024
-PER_SESSION = "30 per minute"  # messages from one chat session
-PER_ADDRESS = "120 per minute"  # from one client address, however many sessions
+PER_SESSION = "60 per minute"  # messages from one chat session: one a second
+PER_ADDRESS = "600 per minute"  # one address (a school site behind one NAT), any sessions
 
 
 def session_id(request: web.Request) -> str | None:
