@@ -363,8 +363,13 @@ class SlackFrontEnd:
     async def replay_guard(self, body: dict, next) -> BoltResponse | None:  # noqa: A002
         """A signed request is valid for 5 minutes, so it can be sent again: a slash command,
         button or modal submission acts once per `trigger_id` (Slack makes one for each
-        press or command); a replay gets an empty 200 and does nothing."""
+        press or command); a replay gets an empty 200 and does nothing. The report form
+        is left to `on_report_submit`, which knows a re-sent report by its view and answers
+        with a notice instead of closing the modal."""
         trigger = body.get("trigger_id") if isinstance(body, dict) else None
+        view = body.get("view") if isinstance(body, dict) else None
+        if isinstance(view, dict) and view.get("callback_id") == views.REPORT_CALLBACK:
+            return await next()
         if isinstance(trigger, str) and trigger and not await self.claim(
                 f"slack:trigger:{trigger}"):
             log.info("a replayed Slack %s was ignored", body.get("type") or "command")
