@@ -34,10 +34,10 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from slack_harness import ADMIN_CHANNEL, Slack, drive
 from slack_payloads import view_submission
-from test_slack import ADMIN_CHANNEL, Slack, drive
-from test_teams import TeamsEnv
-from test_teams import payload as teams_payload
+from teams_harness import TeamsEnv
+from teams_harness import payload as teams_payload
 
 from bot.cli import setup_logging
 from bot.models import Incoming
