@@ -309,6 +309,11 @@ class SlackFrontEnd:
                 await self.respond(where.response_url, message)
             elif where.channel is None:
                 await self.api("chat.postMessage", channel=where.user, **message)
+            elif where.is_dm and reply.data.get("case_key"):
+                # An anonymous receipt is ephemeral even in a DM: messages stay in the
+                # workspace's history and exports, dated; ephemeral ones do not.
+                await self.api("chat.postEphemeral", channel=where.channel, user=where.user,
+                               thread_ts=where.thread_ts, **message)
             elif where.is_dm:
                 await self.api("chat.postMessage", channel=where.channel,
                                thread_ts=where.thread_ts, **message)

@@ -810,3 +810,23 @@ def test_the_log_format_keeps_one_record_on_one_line():
                                ("view", "2026-0001\n2026-12-02 INFO forged\x1b[31m"), None)
     line = OneLineFormatter("%(levelname)s %(name)s: %(message)s").format(record)
     assert "\n" not in line and "\x1b" not in line and "\\n2026-12-02 INFO forged" in line
+
+
+def test_an_anonymous_chat_report_in_a_dm_gets_an_ephemeral_receipt(settings, bot):
+    """Typed in a DM, the report's steps are messages; the receipt with the key is not."""
+    steps = ("report", "harassing", "no", "facebook", "skip", "skip", "employee",
+             "A parent posted a photo of my class.", "anonymous", "submit")
+
+    async def scenario(s: Slack) -> None:
+        for i, text in enumerate(steps):
+            await s.event(event_payload("message_im", f"Ev0DMANON{i:03d}", text=text,
+                                        ts=f"17000009{i:02d}.000100",
+                                        client_msg_id=f"anon-{i}"))
+            await s.settled()
+        [receipt] = await s.fake.wait_for("chat.postEphemeral")
+        assert receipt.args["channel"] == "D0TEACHER1" and "Your case key:" in receipt.args["text"]
+        key = receipt.args["text"].split("Your case key:* ")[1].split()[0]
+        assert not [c for c in s.fake.calls_to("chat.postMessage")
+                    if key in json.dumps(c.args)]
+
+    drive(settings, bot, scenario)
