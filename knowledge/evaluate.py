@@ -138,6 +138,8 @@ class EvalResult:
     per_source: dict[str, Counter] = field(default_factory=lambda: defaultdict(_counts))
     per_label: dict[str, Counter] = field(default_factory=lambda: defaultdict(_counts))
     per_category: dict[str, Counter] = field(default_factory=lambda: defaultdict(_counts))
+    per_kind: dict[str, Counter] = field(default_factory=lambda: defaultdict(_counts))
+    per_lang: dict[str, Counter] = field(default_factory=lambda: defaultdict(_counts))
     in_scope: int = 0
     top1: int = 0
     recall3: int = 0
@@ -176,6 +178,8 @@ class EvalResult:
                 "per_label": {k: _shares(v) for k, v in sorted(self.per_label.items())},
                 "per_source": {k: _shares(v) for k, v in sorted(self.per_source.items())},
                 "per_category": {k: _shares(v) for k, v in sorted(self.per_category.items())},
+                "per_kind": {k: _shares(v) for k, v in sorted(self.per_kind.items())},
+                "per_lang": {k: _shares(v) for k, v in sorted(self.per_lang.items())},
                 "misses": self.misses}
 
 
@@ -194,6 +198,10 @@ def evaluate(questions: Iterable[Question], decide: Callable[[str], Outcome]) ->
         r.per_label[kind][v] += 1
         if question.cat:
             r.per_category[question.cat][v] += 1
+        if question.kind:
+            r.per_kind[question.kind][v] += 1
+        if question.lang:
+            r.per_lang[question.lang][v] += 1
         if out.status == "answered":
             r.answered += 1
             r.answered_right += v == "right"
@@ -256,9 +264,11 @@ def format_result(res: EvalResult) -> str:
     lines += [_line(k, c) for k, c in sorted(res.per_label.items())]
     lines.append("per source:")
     lines += [_line(k, c) for k, c in sorted(res.per_source.items())]
-    if res.per_category:
-        lines.append("per category:")
-        lines += [_line(k, c) for k, c in sorted(res.per_category.items())]
+    for title, table in (("per question kind", res.per_kind), ("per language", res.per_lang),
+                         ("per category", res.per_category)):
+        if table:
+            lines.append(title + ":")
+            lines += [_line(k, c) for k, c in sorted(table.items())]
     lines.append(f"not right ({len(res.misses)}):")
     for m in res.misses:
         lines.append(f"  [{m['verdict']}] {m['q']!r}: label {m['label']}, got {m['status']} "

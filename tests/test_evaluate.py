@@ -103,6 +103,8 @@ def test_figures_per_source_label_kind_and_answered_precision(kb):
     assert d["per_label"]["report"]["right"] == 1.0 and d["per_label"]["related"]["wrong"] == 1
     assert d["no_answer_recall"] == 0.5  # of no_answer + related labels, one refused
     assert [m["verdict"] for m in d["misses"]] == ["wrong", "hedged"]
+    assert d["per_kind"]["narrative"] == {"n": 1, "right": 1.0, "hedged": 0.0, "wrong": 0.0}
+    assert d["per_lang"]["es"]["hedged"] == 1.0 and d["per_lang"]["en"]["n"] == 4
     text = format_result(res)
     assert "right / hedged / wrong:       60.0% / 20.0% / 20.0%  (3/1/1)" in text
     assert "related 1" in text and "faq.example.net" in text
