@@ -1,11 +1,14 @@
-"""Question -> one outcome: answered, ambiguous, no_answer or report, with a calibrated confidence.
+"""Question -> one outcome: answered, ambiguous, related, no_answer or report, with a calibrated
+confidence.
 
 Semantic evidence (all-MiniLM-L6-v2 over clause texts, titles and alternate
 questions) and lexical evidence (BM25 over each entry's text and questions) are
 combined into one score per entry; a logistic curve (knowledge/calibration.json,
 fitted by scripts/calibrate.py on the knowledge base's alternate questions, held out
-by folds, plus knowledge/calibration_negatives.yaml; never on a test set) turns the
-best score into a confidence.
+by folds, plus knowledge/calibration_negatives.yaml; never on an evaluation set) turns
+the best score into a confidence. The same negatives also train the out-of-scope class
+of EntryClassifier at run time, so they must never contain an evaluation question
+(tests/test_no_leak.py).
 """
 
 from __future__ import annotations
@@ -57,9 +60,10 @@ NEGATIVES_FILE = HERE / "calibration_negatives.yaml"
 class Calibration:
     """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on the
     knowledge base's alternate questions (held out by folds) plus
-    knowledge/calibration_negatives.yaml, never on a test set. Its output is both the
-    ranking score and the confidence. knowledge/calibration.json holds every value (the
-    fitted ones and the hand-set thresholds): no defaults here, so there is one source."""
+    knowledge/calibration_negatives.yaml, never on an evaluation set. Its output is both
+    the ranking score and the confidence. knowledge/calibration.json holds every value
+    (the fitted ones and the hand-set thresholds): no defaults here, so there is one
+    source."""
     features: tuple[str, ...]
     weights: tuple[float, ...]
     bias: float
@@ -78,6 +82,7 @@ class Calibration:
     # curated alternate questions (a question of that kind, which the clause answers).
     # Otherwise the clause is shown as related when the score reaches related_confidence or
     # the question is close to the clause's own text (related_similarity); else no answer.
+    # An answer below sure_confidence is shown with an "I'm not sure" note.
     sure_confidence: float
     uncovered_words: int
     coverage_similarity: float
@@ -102,17 +107,36 @@ class Candidate:
     alternate_similarity: float = -1.0  # best cosine to a curated alternate question
 
 
+STATUSES = ("answered", "ambiguous", "related", "no_answer", "report")
+
+
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # answered | ambiguous | related | no_answer | report
-    candidates: tuple[Candidate, ...]  # best first: 1 when answered or related, 2-3 ambiguous
+    """What the bot makes of a question.
+
+    status: answered (the cited clause answers it) | ambiguous (2-3 candidates) | related
+    (the closest clause is on the topic but does not answer it; candidates=(closest,)) |
+    no_answer | report (the person wants to report a post).
+    offers_report: the person wants something done about someone else's post: the reply
+    answers AND offers the report flow, pre-filled with report_category when known.
+    topic: a short phrase for "The policy doesn't say anything specific about {topic}"
+    (None: generic wording).
+    uncertain: answered, but with middling confidence (shown to the person in words).
+    """
+
+    status: str
+    candidates: tuple[Candidate, ...]  # best first: 1 when answered/related, 2-3 when ambiguous
     confidence: float
     spanish: bool
     ranked: tuple[Candidate, ...] = ()  # every entry, best first (for eval and tagging)
-    offers_report: bool = False  # wants something done about someone else's post
-    report_category: str | None = None  # the report category to pre-fill, when known
-    topic: str | None = None  # what was asked that the related clause does not speak to
-    uncertain: bool = False  # answered, but below sure_confidence
+    offers_report: bool = False
+    report_category: str | None = None
+    topic: str | None = None
+    uncertain: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown outcome status {self.status!r}")
 
 
 class EntryClassifier:
