@@ -60,6 +60,11 @@ def citation(e: Entry) -> Citation:
                     source_note=" ".join(e.source_note.split()) if e.source_note else None)
 
 
+def report_it_button(category: str) -> Button:
+    """'Report it': starts the report flow pre-filled with `category` ("" when unknown)."""
+    return Button("Report it", f"report {category}".strip(), "primary")
+
+
 class Bot:
     def __init__(self, settings: Settings, storage: Storage, kb: KnowledgeBase,
                  retriever: Retriever, events: EventBus | None = None,
@@ -158,21 +163,25 @@ class Bot:
         if question_id is None:  # not logged, so feedback could not be matched to it
             feedback = ()
         data = {"question_id": question_id}
+        offer = ((outcome.report_category or outcome.candidates[0].entry.report_category or "")
+                 if outcome.offers_report and outcome.candidates else None)
         if outcome.status == "answered":
             top = outcome.candidates[0].entry
             reply = self.entry_reply(top, outcome.spanish, outcome.confidence, feedback, data,
-                                     uncertain=outcome.uncertain,
-                                     report_category=(outcome.report_category or
-                                                      top.report_category or "")
-                                     if outcome.offers_report else None)
+                                     uncertain=outcome.uncertain, report_category=offer)
             return [reply]
         if outcome.status == "related":
             closest = outcome.candidates[0].entry
-            return [Reply(kind="related", status="related",
-                          text=messages.related(closest, outcome.topic, self.missing,
-                                                self.settings.contact, outcome.spanish),
-                          citations=(citation(closest),), buttons=feedback,
-                          confidence=outcome.confidence, data=data)]
+            text = messages.related(closest, outcome.topic, self.missing,
+                                    self.settings.contact, outcome.spanish, outcome.asked)
+            buttons = feedback
+            if offer is not None:
+                buttons = (report_it_button(offer), *feedback)
+                text += "\n\n" + messages.report_it_offer(outcome.spanish)
+            return [Reply(kind="related", status="related", text=text,
+                          citations=(citation(closest),), buttons=buttons,
+                          confidence=outcome.confidence, offers_report=offer is not None,
+                          data=data)]
         if outcome.status == "ambiguous":
             options = [c.entry for c in outcome.candidates]
             return [Reply(kind="ambiguous", status="ambiguous",
@@ -205,8 +214,7 @@ class Bot:
         text = messages.answered(e, spanish, related, uncertain)
         offers = report_category is not None
         if offers:
-            buttons = (Button("Report it", f"report {report_category}".strip(), "primary"),
-                       *buttons)
+            buttons = (report_it_button(report_category), *buttons)
             text += "\n\n" + messages.report_it_offer(spanish)
         elif e.report_category:
             buttons += (Button("Report a post", f"report {e.report_category}"),)

@@ -88,9 +88,25 @@ UNCERTAIN_LABEL = "Not sure"
 
 
 def related(e: Entry, topic: str | None, missing: list[str], contact: str,
-            spanish: bool) -> str:
+            spanish: bool, asked: str | None = None) -> str:
     """The closest clause is on the topic but does not answer the question: say so, show
-    it as context, and say where a definite answer can be found."""
+    it as context, and say where a definite answer can be found. `asked`: the question a
+    long message ends in (its story is not judged), quoted back."""
+    if asked and not spanish:
+        head = (f"Your message tells a longer story, so I can't be sure any guideline settles "
+                f"it. The main question I found is: \u201c{asked}\u201d. The guideline closest to "
+                f"it is {e.id} ({e.title}), shown for context, not as a ruling on your case.")
+        tail = (f"{holdings(missing)} For a definite answer, ask {contact} or read the full "
+                f"bulletin at {BULLETIN_INDEX_URL}")
+        return "\n".join([head, "", clause_block(e), "", tail.strip()])
+    if asked:
+        head = (f"Su mensaje cuenta una historia más larga, así que no puedo asegurar que una "
+                f"pauta la resuelva. La pregunta principal que encontré es: \u201c{asked}\u201d. "
+                f"La pauta más cercana es {e.id} ({e.title}), como contexto, no como decisión "
+                "sobre su caso.")
+        tail = (f"Para una respuesta definitiva, pregunte a {contact} o lea el boletín "
+                f"completo en {BULLETIN_INDEX_URL}")
+        return "\n".join([head, "", clause_block(e), "", tail])
     if spanish:
         about = f"sobre {topic}" if topic else "sobre eso"
         head = (f"La política no dice nada específico {about} en las partes que policybot "

@@ -122,6 +122,7 @@ class Outcome:
     topic: a short phrase for "The policy doesn't say anything specific about {topic}"
     (None: generic wording).
     uncertain: answered, but with middling confidence (shown to the person in words).
+    asked: for a message that tells a story before it asks, the question it ends in.
     """
 
     status: str
@@ -133,6 +134,7 @@ class Outcome:
     report_category: str | None = None
     topic: str | None = None
     uncertain: bool = False
+    asked: str | None = None  # a long message's main question (its last question sentence)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -382,7 +384,8 @@ class Retriever:
         words = self.focus_words(question)
         ranked, qv = self.rank(question)
         spanish = is_spanish(question)
-        story = bool(focus.question_parts(question))
+        parts = focus.question_parts(question)
+        story = bool(parts)
         offers = focus.wants_report(question)
         top = ranked[0]
         conf = round(top.score, 3)
@@ -410,7 +413,8 @@ class Retriever:
         if top.score >= cal.related_confidence or top.clause_similarity >= cal.related_similarity:
             topic = None if story or offers or not uncovered else ", ".join(uncovered[:3])
             return Outcome("related", (top,), conf, spanish, every, offers_report=offers,
-                           report_category=category, topic=topic)
+                           report_category=category, topic=topic,
+                           asked=parts[-1] if parts else None)
         if offers:
             return Outcome("report", (top,), conf, spanish, every, offers_report=True)
         return Outcome("no_answer", (), conf, spanish, every)

@@ -26,6 +26,7 @@ from knowledge.loader import KnowledgeBase
 LABEL_KINDS = ("clause", "related", "no_answer", "report")
 VERDICTS = ("right", "hedged", "wrong")
 REFUSALS = ("no_answer", "related")  # the bot does not present a clause as the answer
+OFFERING = ("answered", "ambiguous", "related")  # replies that can carry a report offer
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,8 @@ def verdict(question: Question, out: Outcome) -> str:
     """right / hedged / wrong, exactly as shared/eval/REAL-QUESTIONS.md defines them.
 
     right: answered with an acceptable clause; related or no_answer where the label is
-    related:/no_answer; report, or an answer that offers the report flow, where the label
-    is report. hedged: ambiguous with an acceptable clause among the choices; related
+    related:/no_answer; report, or a reply that offers the report flow (an answer, a
+    did-you-mean or a related clause, each with "Report it"), where the label is report. hedged: ambiguous with an acceptable clause among the choices; related
     showing an acceptable clause where the label is a clause. Everything else is wrong
     (a clause shown as the answer that does not answer it, a refusal where a clause
     answers it, a report flow nobody asked for)."""
@@ -113,7 +114,7 @@ def verdict(question: Question, out: Outcome) -> str:
         return "wrong"
     if kind == "report":
         return "right" if out.status == "report" or (
-            out.status == "answered" and out.offers_report) else "wrong"
+            out.status in OFFERING and out.offers_report) else "wrong"
     if out.status in REFUSALS:
         return "right"
     if out.status == "ambiguous" and ok & set(shown):

@@ -49,3 +49,31 @@ def test_a_story_is_not_answered_outright_and_a_wish_to_report_is_offered(real_b
 def test_out_of_scope_is_still_refused(real_bot):
     out = real_bot.retriever.decide("How do I apply for a parking permit at my school?")
     assert out.status == "no_answer"
+
+
+def test_through_the_core_a_story_names_its_question_and_offers_the_report(model_bot):
+    from bot.models import Incoming
+
+    story = (
+        "Last spring I took my fifth graders to the science museum and a parent chaperone "
+        "came along. Yesterday I found out she posted a video on Instagram of me losing my "
+        "temper with a student on that trip, with a caption calling me unfit to teach. It "
+        "already has hundreds of views and other parents are sharing it. Who should I tell "
+        "about this?")
+    replies = model_bot.handle(Incoming(story, "story-1", "web-chat:abc"))
+    first = replies[0]
+    assert first.status == "related"
+    assert "Who should I tell about this?" in first.text
+    assert first.offers_report
+    assert first.buttons[0].label == "Report it"
+    assert first.buttons[0].value.startswith("report")
+
+
+def test_through_the_core_a_related_clause_is_not_presented_as_the_answer(model_bot):
+    from bot.models import Incoming
+
+    [reply] = model_bot.handle(Incoming("Can I text a student from my personal phone?",
+                                        "rel-1", "web-chat:abc"))
+    assert reply.status == "related" and reply.kind == "related"
+    assert "doesn't say anything specific about" in reply.text
+    assert not reply.offers_report
