@@ -153,13 +153,15 @@ def focus_words(question: str, known: frozenset[str] = frozenset()
                 ) -> tuple[tuple[str, str], ...]:
     """(word, stem) pairs the question turns on: its content words, less stop words and the
     words every question here carries. With `known` (the model's whole words), a word
-    outside it (a typo nobody could correct, a word of another language) is left out: there
-    is no judging whether a clause speaks to it."""
+    outside it and outside the thesaurus (a typo nobody could correct, a word of another
+    language) is left out: there is no judging whether a clause speaks to it."""
     out: dict[str, str] = {}
     for tok in tokenize(question):
-        if len(tok) < 3 or tok in STOPWORDS or tok.isdigit() or (known and tok not in known):
+        if len(tok) < 3 or tok in STOPWORDS or tok.isdigit():
             continue
         s = stem(tok)
+        if known and tok not in known and s not in _GROUPS:  # the thesaurus knows brand names
+            continue
         if s in GENERIC or s in out.values():
             continue
         out[tok] = s

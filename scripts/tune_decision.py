@@ -35,12 +35,12 @@ from knowledge.loader import load_knowledge  # noqa: E402
 REAL_DEV = ROOT / "tests" / "eval" / "real_dev.jsonl"
 SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 GRID = {
-    "coverage_similarity": (0.5, 0.52, 0.55, 0.58),
-    "uncovered_words": (1, 2, 3),
+    "coverage_similarity": (0.5, 0.55),
+    "uncovered_words": (2, 3),
     "sure_confidence": (0.7, 0.8, 0.9),
     "alternate_similarity": (0.65, 0.7, 0.75, 0.8),
-    "related_confidence": (0.05, 0.1, 0.2),
-    "related_similarity": (0.25, 0.3, 0.35),
+    "related_confidence": (0.05, 0.1),
+    "related_similarity": (0.25, 0.3),
 }
 
 

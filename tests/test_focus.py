@@ -54,3 +54,9 @@ def test_focus_words_skip_words_the_model_does_not_know():
 def test_thesaurus_groups_join_a_platform_with_social_networking():
     assert focus.concepts(focus.stem("instagram")) & focus.concepts(focus.stem("networking"))
     assert not focus.concepts(focus.stem("phone")) & focus.concepts(focus.stem("networking"))
+
+
+def test_a_platform_name_the_model_does_not_know_stays_a_focus_word():
+    words = [w for w, _ in focus.focus_words("field trip photos on instagram",
+                                             frozenset({"field", "trip", "photos"}))]
+    assert words == ["field", "trip", "photos", "instagram"]
