@@ -46,6 +46,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "resolved": (),
     "dismissed": (),
 }
+OPEN = "open"  # a status filter: every status a case can still move on from
 MESSAGE_LIMIT = DESCRIPTION_LIMIT
 CASE_FIELDS = ("number", "category", "urgency", "platform", "link", "seen_on", "target",
                "description", "matched_policy_ids", "status", "dismiss_reason", "assignee",
@@ -254,6 +255,10 @@ class CaseStore:
         """The WHERE clause of a case filter. `since` and `until` are dates (YYYY-MM-DD,
         both days included) or full timestamps."""
         where, params = [], []
+        if status == OPEN:
+            where.append("status IN (%s)" % ", ".join(f"'{s}'" for s, nxt in TRANSITIONS.items()
+                                                       if nxt))
+            status = None
         for column, value in (("status", status), ("category", category),
                               ("urgency", urgency), ("assignee", assignee)):
             if value:
@@ -285,8 +290,13 @@ class CaseStore:
         where, params = self._where(status, category, urgency, assignee, q, since, until)
         order = "(urgency = 'urgent') DESC, " if urgent_first else ""
         sql = f"SELECT * FROM cases{where} ORDER BY {order}year DESC, seq DESC LIMIT ? OFFSET ?"
-        rows = self.storage.db.query(sql, params + [int(limit), int(offset)])
-        return [self._row_to_case(r) for r in rows]
+        cases = [self._row_to_case(r)
+                 for r in self.storage.db.query(sql, params + [int(limit), int(offset)])]
+        if q:  # the search reads hidden text (description, link): record what it found
+            with self.storage.write() as db:
+                for case in cases:
+                    self._event(db, case["number"], "searched", actor)
+        return cases
 
     def count_cases(self, actor: str, status: str | None = None, category: str | None = None,
                     urgency: str | None = None, assignee: str | None = None,
@@ -396,21 +406,10 @@ class CaseStore:
         return list(db.query("SELECT * FROM case_messages WHERE case_number = ? ORDER BY id",
                              [number]))
 
-    def masked_summary(self, number: str) -> dict[str, Any]:
-        """For channel posts: no description or other free text, so no student names."""
-        row = self._fetch(self.storage.db, number)
-        policies = json.loads(row["matched_policy_ids"] or "[]")
-        summary = {"number": row["number"], "category": row["category"],
-                   "category_label": label_for("category", row["category"]),
-                   "urgency": row["urgency"], "platform": row["platform"],
-                   "platform_label": label_for("platform", row["platform"]),
-                   "matched_policy_ids": policies, "status": row["status"],
-                   "assignee": row["assignee"], "created_at": row["created_at"]}
-        urgent = "*URGENT* " if row["urgency"] == "urgent" else ""
-        summary["text"] = (f"{urgent}New case *{row['number']}*: {summary['category_label']} "
-                           f"on {summary['platform_label']} (status: {row['status']}). "
-                           f"Policies: {', '.join(policies) or 'none matched'}.")
-        return summary
+    def for_announcement(self, number: str) -> dict[str, Any]:
+        """The case for `bot.case_view.CaseDesk.announcement`, which masks it for a shared
+        admin channel (so no actor and no audit entry)."""
+        return self._row_to_case(self._fetch(self.storage.db, number))
 
     def export_csv(self, file_obj: IO[str], actor: str) -> int:
         """All cases as CSV (cells that a spreadsheet would run as a formula are prefixed

@@ -262,7 +262,7 @@ EMERGENCY_TEXT = (
 
 
 def emergency_reply() -> Reply:
-    return Reply(kind="emergency", text=EMERGENCY_TEXT, data={"urgent": True})
+    return Reply(kind="emergency", text=EMERGENCY_TEXT, data={"urgent": True}, private=True)
 
 
 def review_text(answers: dict[str, Any]) -> str:
@@ -301,7 +301,7 @@ def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
     buttons.append(Button("Cancel", "cancel", "danger"))
     data = {"error": error} if error else {}
     return Reply(kind="flow", text="\n".join(parts), step=step.to_dict(),
-                 buttons=tuple(buttons), data=data)
+                 buttons=tuple(buttons), data=data, private=True)
 
 
 def begin(category: str | None = None) -> Transition:
@@ -327,8 +327,8 @@ def advance(state: FlowState, answer: str, today: date) -> Transition:
     text = (answer or "").strip()
     low = text.lower()
     if low in ("cancel", "stop", "quit"):
-        return Transition(None, [Reply(kind="info", text="Report cancelled. Nothing was stored.")],
-                          cancelled=True)
+        return Transition(None, [Reply(kind="info", text="Report cancelled. Nothing was stored.",
+                                       private=True)], cancelled=True)
     if low == "back":
         if not state.history:
             return _reask(state, "This is the first step; there is nothing to go back to.")

@@ -156,8 +156,9 @@ class ReportDesk:
             return [receipt]
         if transition.error:
             if text.lower() == "report" or text.lower().startswith("report "):
-                note = Reply(kind="info", text="You already have a report in progress: "
-                                               "reply *cancel* to start over.")
+                note = Reply(kind="info", private=True, text="You already have a report "
+                                                               "in progress: reply *cancel* "
+                                                               "to start over.")
                 return [note, prompt_reply(flow)]
             command = self._reporter_command(incoming, text)
             if command is not None:

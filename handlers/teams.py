@@ -47,10 +47,10 @@ from botbuilder.schema import (
 )
 
 from bot.clock import now_iso
+from bot.case_view import CaseView
 from bot.config import Settings
 from bot.dedup import claim_event
 from bot.errors import PolicybotError
-from bot.events import CaseOpened, ReporterAsked
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from handlers import teams_cards as cards
@@ -61,7 +61,6 @@ log = logging.getLogger(__name__)
 ADMIN_CHANNEL_COMMAND = re.compile(
     r"^(please\s+)?use\s+this\s+(channel|chat|conversation)\s+for\s+(new\s+)?cases\W*$", re.IGNORECASE)
 GROUP_TYPES = ("channel", "groupChat")
-PRIVATE_KINDS = ("flow", "emergency", "receipt", "status")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 FRIENDLY_ERROR = ("Sorry, something went wrong on my side. Please try again in a moment; "
                   "if it keeps happening, tell your site administrator.")
@@ -348,24 +347,8 @@ class TeamsFrontEnd:
             if reply.kind == "report_form":
                 outgoing.append((True, cards.report_form_card(STEPS, reply.data["prefill"], {})))
                 continue
-            if reply.kind == "admin" and isinstance(reply.data.get("case"), dict):
-                outgoing.append((True, await self.case_details(reply.data["case"],
-                                                               incoming.user_id)))
-                continue
-            outgoing.append((reply.private or reply.kind in PRIVATE_KINDS,
-                             cards.to_card(reply)))
+            outgoing.append((reply.private, cards.to_card(reply)))
         await self.send_cards(context, outgoing)
-
-    async def case_details(self, case: dict[str, Any], actor: str | None) -> dict[str, Any]:
-        def extras():
-            return (self.bot.cases.events(case["number"], actor),
-                    self.bot.cases.messages(case["number"], actor))
-
-        try:
-            events, messages = await asyncio.to_thread(extras)
-        except PolicybotError:
-            events, messages = [], []
-        return cards.case_details_card(case, events, messages)
 
     async def submit_form(self, context: TurnContext, data: dict[str, Any],
                           invoke: bool) -> dict[str, Any] | None:
@@ -432,20 +415,18 @@ class TeamsFrontEnd:
 
     # ---------------------------------------------------------------- events
 
-    def attach(self, bot) -> None:
-        bot.events.subscribe(self.on_event, consumer="teams")
+    # ---------------------------------------------------------------- announcements (a Port)
 
-    def on_event(self, event) -> None:
+    name = "teams"
+
+    def attach(self, bot) -> None:
+        bot.announcements.attach(self)
+
+    def schedule(self, work: Callable[[], Awaitable[None]]) -> None:
         """Called in the core's thread: schedule the proactive work and return at once."""
-        if isinstance(event, CaseOpened):
-            work = lambda: self.post_case(event.number)
-        elif isinstance(event, ReporterAsked) and (event.reporter_id or "").startswith("teams:"):
-            work = lambda: self.ask_reporter(event)
-        else:
-            return
         loop = self.loop
         if loop is None or loop.is_closed():
-            log.info("Teams is not running: %s not posted", type(event).__name__)
+            log.info("Teams is not running: an announcement was not posted")
             return
         loop.call_soon_threadsafe(self._spawn, work)
 
@@ -459,28 +440,25 @@ class TeamsFrontEnd:
         while self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
-    async def post_case(self, number: str) -> None:
-        try:
-            reference = await asyncio.to_thread(self.load_admin_reference)
-            if reference is None:
-                log.info("case %s: no Teams admin channel yet (an administrator says "
-                         "'@policybot use this channel for cases' there)", number)
-                return
-            summary = await asyncio.to_thread(self.bot.cases.masked_summary, number)
-            await self.proactive(reference, [card_activity(cards.admin_case_card(summary))])
-        except Exception:
-            log.exception("could not post case %s to the Teams admin channel", number)
+    async def post(self, view: CaseView) -> dict[str, Any] | None:
+        reference = await asyncio.to_thread(self.load_admin_reference)
+        if reference is None:
+            log.info("case %s: no Teams admin channel yet (an administrator says "
+                     "'@policybot use this channel for cases' there)", view.number)
+            return None
+        await self.proactive(reference, [card_activity(cards.case_card(view))])
+        return None  # Teams posts are not updated (yet): nothing to remember
 
-    async def ask_reporter(self, event: ReporterAsked) -> None:
-        try:
-            reference = await asyncio.to_thread(self.load_user_reference, event.reporter_id)
-            if reference is None:
-                log.info("case %s: the reporter has no known Teams chat", event.number)
-                return
-            card = cards.reporter_question_card(event.number, event.text)
-            await self.proactive(reference, [card_activity(card)])
-        except Exception:
-            log.exception("could not send case %s's question to the reporter", event.number)
+    async def update(self, reference: dict[str, Any], view: CaseView) -> None:
+        """Never called: `post` remembers no reference."""
+
+    async def direct_message(self, user_id: str, reply: Reply) -> None:
+        reference = await asyncio.to_thread(self.load_user_reference, user_id)
+        if reference is None:
+            log.info("a Teams reporter has no known personal chat; the message waits for "
+                     "`my reports`")
+            return
+        await self.proactive(reference, [card_activity(cards.to_card(reply))])
 
     # ---------------------------------------------------------------- storage (0004_teams)
 
