@@ -314,6 +314,12 @@ def _quote(text: str) -> str:
     return "\n".join("> " + escape(line) for line in text.splitlines())
 
 
+def user_mention(value: str) -> str:
+    """A Slack user id ("slack:U123") as a mention; any other text escaped."""
+    user = value.removeprefix("slack:")
+    return f"<@{user}>" if user != value and user.isalnum() else escape(value)
+
+
 def case_message(view: CaseView, conversation_id: str,
                  mention_ids: Sequence[str] = ()) -> dict[str, Any]:
     """A core `CaseView` as a message (an admin channel post, a private reply): facts,
@@ -322,7 +328,7 @@ def case_message(view: CaseView, conversation_id: str,
     mentions = " ".join(f"<@{u}>" for u in mention_ids) if view.urgent else ""
     head = (f"{mentions} " if mentions else "") + (
         f":rotating_light: *{say('case.urgent')}* " if view.urgent else "") + f"*{view.title}*"
-    fields = [{"type": "mrkdwn", "text": f"*{escape(f.label)}:*\n{escape(f.value)}"}
+    fields = [{"type": "mrkdwn", "text": f"*{escape(f.label)}:*\n{user_mention(f.value)}"}
               for f in view.facts]
     blocks = [section(head)] + [{"type": "section", "fields": fields[i:i + 10]}
                                 for i in range(0, len(fields), 10)]
