@@ -29,6 +29,7 @@ TEXT: dict[str, str] = {
     "value.anonymous": "anonymous",
     "value.no_policy": "none matched",
     "value.hidden": "hidden until revealed",
+    "value.the_reporter": "the reporter",
     # the case as a whole
     "case.title": "Case {number}",
     "case.title_new": "New case {number}",
@@ -45,7 +46,8 @@ TEXT: dict[str, str] = {
     "case.messages": "Questions to the reporter",
     "case.trail": "Audit trail",
     "case.closed": "This case is closed ({status}).",
-    "case.type_command": "{label}: type `{command} TEXT`",
+    "case.actions": "Actions",
+    "case.action_line": "• {label}: `{command}`",
     "status.with_reason": "{status} ({reason})",
     # actions: label, then what the input asks for
     "action.claim": "Claim",
@@ -71,8 +73,6 @@ TEXT: dict[str, str] = {
                             "attempt was recorded."),
     "error.unknown_action": "There is no case action called {action!r}.",
     "error.stale_form": "This form is out of date. Close it and open the case again.",
-    "error.internal": ("Sorry, something went wrong on my side and I couldn't finish that. "
-                       "Nothing you sent was lost; please try again in a moment."),
     # announcements
     "announce.masked": ("The description, link and reporter are not shown here. Reveal "
                         "details (recorded in the audit trail) to read the case."),

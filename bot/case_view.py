@@ -106,8 +106,13 @@ class CaseView:
         for m in self.messages:
             lines.append(f"{m.heading} ({m.when}):")
             lines += [f"> {line}" for line in m.text.splitlines()]
-        lines += [say("case.type_command", label=a.label, command=a.command())
-                  for a in self.actions if a.input == "text"]
+        if self.actions:
+            lines.append(f"*{say('case.actions')}:*")
+        for a in self.actions:
+            command = a.command({"text": "TEXT", "choice": "CHOICE"}.get(a.input, ""))
+            choices = ", ".join(value for value, _ in a.options)
+            lines.append(say("case.action_line", label=a.label, command=command)
+                         + (f" ({choices})" if choices else ""))
         return "\n".join(lines)
 
 
@@ -175,7 +180,10 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
                      m["text"] if revealed or m["direction"] == "question"
                      else say("case.answer_hidden"), (m.get("created_at") or "")[:16])
              for m in messages]
-    trail = tuple(TrailEntry((e.get("created_at") or "")[:16], e["action"], e["actor"],
+    def actor(who: str) -> str:  # a named reporter is masked in the trail too
+        return say("value.the_reporter") if who == reporter and not revealed else who
+
+    trail = tuple(TrailEntry((e.get("created_at") or "")[:16], e["action"], actor(e["actor"]),
                              event_detail(e)) for e in events)
     description = case.get("description") or ""
     return CaseView(

@@ -47,6 +47,7 @@ from botbuilder.schema import (
 )
 
 from bot.clock import now_iso
+from bot import messages
 from bot.case_view import CaseView
 from bot.config import Settings
 from bot.dedup import claim_event
@@ -62,8 +63,6 @@ ADMIN_CHANNEL_COMMAND = re.compile(
     r"^(please\s+)?use\s+this\s+(channel|chat|conversation)\s+for\s+(new\s+)?cases\W*$", re.IGNORECASE)
 GROUP_TYPES = ("channel", "groupChat")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-FRIENDLY_ERROR = ("Sorry, something went wrong on my side. Please try again in a moment; "
-                  "if it keeps happening, tell your site administrator.")
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -408,8 +407,8 @@ class TeamsFrontEnd:
                 await context.send_activity(Activity(
                     type=ActivityTypes.invoke_response, value=InvokeResponse(
                         status=200, body={"statusCode": 200, "type": MESSAGE_TYPE,
-                                          "value": FRIENDLY_ERROR})))
-            await context.send_activity(MessageFactory.text(FRIENDLY_ERROR))
+                                          "value": messages.internal_error()})))
+            await context.send_activity(MessageFactory.text(messages.internal_error()))
         except Exception:  # noqa: BLE001
             log.warning("could not tell the person about the failed turn")
 
