@@ -182,18 +182,17 @@ def text_message(text: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ the report modal
 
-def _option(value: str, label: str) -> dict[str, Any]:
-    head, sep, rest = label.partition(":")
-    option: dict[str, Any] = {"text": plain(head if sep else label), "value": value}
-    if sep and rest.strip():
-        option["description"] = plain(rest.strip(), OPTION_LIMIT)
+def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
+    option: dict[str, Any] = {"text": plain(label), "value": value}
+    if description:
+        option["description"] = plain(description, OPTION_LIMIT)
     return option
 
 
 def _step_element(step: Step, prefill: Any) -> dict[str, Any]:
     action: dict[str, Any]
     if step.kind == "choice":
-        options = [_option(v, label) for v, label in step.options]
+        options = [_option(v, label, step.detail(v)) for v, label in step.options]
         kind = "radio_buttons" if len(options) <= 2 else "static_select"
         action = {"type": kind, "action_id": VALUE_ACTION, "options": options}
         if kind == "static_select":

@@ -207,7 +207,9 @@ def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
             options = step.get("options") or []
             field.update(type="Input.ChoiceSet", wrap=True,
                          style="expanded" if len(options) <= 4 else "compact",
-                         choices=[{"title": o["label"], "value": o["value"]} for o in options])
+                         choices=[{"title": o["label"] + (f": {o['description']}"
+                                                          if o.get("description") else ""),
+                                   "value": o["value"]} for o in options])
             if value is not None:
                 field["value"] = str(value)
         elif kind == "date":
