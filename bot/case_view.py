@@ -21,8 +21,12 @@ from typing import Any
 
 from bot.case_text import say, status_text, words
 from bot.cases import DISMISS_REASONS, TRANSITIONS, CaseStore
-from bot.errors import CaseNotFoundError, InputTooLargeError, InvalidTransitionError, \
-    NotPermittedError
+from bot.errors import (
+    CaseNotFoundError,
+    InputTooLargeError,
+    InvalidTransitionError,
+    NotPermittedError,
+)
 from bot.report_flow import label_for
 
 # action id -> chat command word (the chat commands and button values use these)

@@ -256,8 +256,9 @@ class CaseStore:
         both days included) or full timestamps."""
         where, params = [], []
         if status == OPEN:
-            where.append("status IN (%s)" % ", ".join(f"'{s}'" for s, nxt in TRANSITIONS.items()
-                                                       if nxt))
+            still_open = [s for s, nxt in TRANSITIONS.items() if nxt]
+            where.append(f"status IN ({', '.join('?' * len(still_open))})")
+            params += still_open
             status = None
         for column, value in (("status", status), ("category", category),
                               ("urgency", urgency), ("assignee", assignee)):

@@ -100,23 +100,28 @@ def show(number: str, reveal: bool) -> None:
 
 
 def _act(number: str, action: str, value: str = ""):
+    """One `CaseDesk.act` as the local operator; a refusal is a one-line error."""
     outcome = CaseDesk(build_store()).act(_number(number), ACTOR, action, value)
     if not outcome.ok:
         raise click.ClickException(outcome.text.replace("*", ""))
     return outcome
 
 
-def _echo(outcome) -> None:
-    click.echo(outcome.text.replace("*", ""))
+def _text_action(name: str, metavar: str, doc: str) -> None:
+    """`policybot cases NAME NUMBER VALUE` for a case action that takes text."""
+    @cases.command(name, help=doc)
+    @click.argument("number")
+    @click.argument("value", metavar=metavar)
+    @_friendly
+    def command(number: str, value: str) -> None:
+        click.echo(_act(number, name, value).text.replace("*", ""))
 
 
-@cases.command("assign")
-@click.argument("number")
-@click.argument("user")
-@_friendly
-def assign(number: str, user: str) -> None:
-    """Assign a case to USER (a platform id, e.g. slack:U123)."""
-    _echo(_act(number, "assign", user))
+_text_action("assign", "USER", "Assign a case to USER (a platform id, e.g. slack:U123).")
+_text_action("note", "TEXT", "Add an internal note to a case's audit trail.")
+_text_action("ask", "TEXT", "Ask the reporter a question. A running server sends it to a "
+             "named reporter in Slack or Teams; anyone reads it with `status KEY` or "
+             "`my reports`.")
 
 
 @cases.command("status")
@@ -127,26 +132,7 @@ def assign(number: str, user: str) -> None:
 @_friendly
 def status(number: str, status: str, reason: str) -> None:
     """Move a case along new -> triaged -> investigating -> resolved | dismissed."""
-    _echo(_act(number, "status", f"{status} {reason}"))
-
-
-@cases.command("note")
-@click.argument("number")
-@click.argument("text")
-@_friendly
-def note(number: str, text: str) -> None:
-    """Add an internal note to a case's audit trail."""
-    _echo(_act(number, "note", text))
-
-
-@cases.command("ask")
-@click.argument("number")
-@click.argument("text")
-@_friendly
-def ask(number: str, text: str) -> None:
-    """Ask the reporter a question. A running server sends it to a named reporter in Slack
-    or Teams; anyone reads it with `status KEY` or `my reports`."""
-    _echo(_act(number, "ask", text))
+    click.echo(_act(number, "status", f"{status} {reason}").text.replace("*", ""))
 
 
 @cases.command("export")

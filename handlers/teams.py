@@ -46,9 +46,9 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
-from bot.clock import now_iso
 from bot import messages
 from bot.case_view import CaseView
+from bot.clock import now_iso
 from bot.config import Settings
 from bot.dedup import claim_event
 from bot.errors import PolicybotError
