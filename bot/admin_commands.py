@@ -12,11 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.case_text import say, status_text
-from bot.case_view import ACTIONS, CaseDesk, CaseView
+from bot.case_text import say
+from bot.case_view import ACTIONS, CaseDesk, CaseView, case_line
 from bot.errors import NotPermittedError
 from bot.models import Button, Incoming, Reply
-from bot.report_flow import label_for
 
 NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 FILTERS = ("status", "category", "urgency", "assignee")
@@ -98,12 +97,3 @@ class AdminDesk:
         buttons = tuple(Button(f"Open {c['number']}", f"case {c['number']}") for c in rows[:5])
         return _private("admin", "\n".join(lines), buttons,
                         {"case_numbers": [c["number"] for c in rows]})
-
-
-def case_line(case: dict[str, Any]) -> str:
-    """One case in a list (no masked text)."""
-    urgent = say("case.urgent") + " " if case["urgency"] == "urgent" else ""
-    assignee = f", assigned to {case['assignee']}" if case["assignee"] else ""
-    return (f"{urgent}*{case['number']}* {label_for('category', case['category'])} on "
-            f"{label_for('platform', case['platform'])}: "
-            f"{status_text(case['status'], case['dismiss_reason'])}{assignee}")

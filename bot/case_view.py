@@ -120,6 +120,15 @@ class CaseView:
         return "\n".join(lines)
 
 
+def case_line(case: dict[str, Any]) -> str:
+    """One case in a list (no masked text)."""
+    urgent = say("case.urgent") + " " if case["urgency"] == "urgent" else ""
+    assignee = f", assigned to {case['assignee']}" if case["assignee"] else ""
+    return (f"{urgent}*{case['number']}* {label_for('category', case['category'])} on "
+            f"{label_for('platform', case['platform'])}: "
+            f"{status_text(case['status'], case['dismiss_reason'])}{assignee}")
+
+
 def event_detail(event: dict[str, Any]) -> str:
     detail = event.get("detail") or {}
     action = event["action"]

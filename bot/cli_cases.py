@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
-from bot.admin_commands import case_line, normalize_number
+from bot.admin_commands import normalize_number
 from bot.case_text import say
-from bot.case_view import CaseDesk
+from bot.case_view import CaseDesk, case_line
 from bot.cases import STATUSES, CaseStore
 from bot.config import LOCAL_OPERATOR, Settings
 from bot.db import Storage

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from bot.case_text import status_text
 from bot.cases import CaseStore
 from bot.clock import now_iso
 from bot.config import Settings
@@ -265,9 +266,7 @@ class ReportDesk:
 
 
 def _status_text(view: dict[str, Any], key: str | None = None) -> str:
-    status = view["status"]
-    if view.get("dismiss_reason"):
-        status += f" ({view['dismiss_reason'].replace('_', ' ')})"
+    status = status_text(view["status"], view.get("dismiss_reason"))
     lines = [(f"Case *{view['number']}* ({view['category_label']}), filed "
              f"{view['created_at'][:10]}: *{status}*.")]
     for m in view["messages"]:

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.case_text import say, status_text
-from bot.case_view import Action, CaseView
+from bot.case_view import Action, CaseView, case_line
 from bot.models import Button, Reply
-from bot.report_flow import STEPS, Step, label_for
+from bot.report_flow import STEPS, Step
 
 BUTTON_ACTION = "pb_btn"  # prefix; matched with the regex ^pb_btn
 SHARE_ACTION = "pb_share"
@@ -399,16 +399,10 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
     if open_cases is not None:
         blocks += [{"type": "divider"}, section(f"*Open cases* ({len(open_cases)})")]
         for c in list(open_cases)[:25]:
-            urgent = ":rotating_light: " if c["urgency"] == "urgent" else ""
-            assignee = f", assigned to {escape(c['assignee'])}" if c.get("assignee") else ""
-            blocks.append({"type": "section", "text": {
-                "type": "mrkdwn",
-                "text": f"{urgent}*{c['number']}* {escape(label_for('category', c['category']))}"
-                        f" on {escape(label_for('platform', c['platform']))}: {c['status']}"
-                        f"{assignee}"},
-                "block_id": conversation_block_id(1000 + len(blocks), conversation_id),
-                "accessory": button(say("case.open"), f"{BUTTON_ACTION}_open",
-                                    f"case {c['number']}")})
+            blocks.append({**section(mrkdwn(case_line(c))),
+                           "block_id": conversation_block_id(1000 + len(blocks), conversation_id),
+                           "accessory": button(say("case.open"), f"{BUTTON_ACTION}_open",
+                                               f"case {c['number']}")})
         if not open_cases:
             blocks.append(context("No open cases."))
     return {"type": "home", "blocks": blocks[:100], "private_metadata": user_id}
