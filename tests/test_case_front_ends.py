@@ -124,3 +124,13 @@ def test_reveal_shows_the_same_everywhere_and_each_one_is_recorded(bot, settings
     revealed = [e["actor"] for e in bot.storage.db.query(
         "SELECT actor FROM case_events WHERE action = 'revealed' ORDER BY id")]
     assert revealed == ["slack:UADMIN", "teams:admin-1", "cli:local", "web:admin"]
+
+
+def test_a_case_reply_travels_as_json(bot, number):
+    """The web chat sends replies as JSON (`Reply.to_dict`): a case view is plain data."""
+    import json
+
+    [reply] = bot.handle(Incoming(f"case {number}", "t", "teams:admin-1", platform="teams"))
+    data = json.loads(json.dumps(reply.to_dict()))["data"]["case_view"]
+    assert data["number"] == number and data["description"] is None
+    assert [a["label"] for a in data["actions"]] == ACTIONS
