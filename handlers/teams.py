@@ -323,14 +323,22 @@ class TeamsFrontEnd:
         await asyncio.to_thread(self.save_user_reference, user_id(activity), reference)
         return reference
 
-    async def proactive(self, reference: ConversationReference,
-                        activities: list[Activity]) -> None:
+    async def proactive(self, reference: ConversationReference, activities: list[Activity],
+                        update: bool = False) -> list[str | None]:
+        """Send (or with `update`, replace: each activity carries its id) into a stored
+        conversation; returns the ids of the activities sent."""
+        ids: list[str | None] = []
+
         async def send_all(ctx: TurnContext) -> None:
             self.own_retries(ctx)
             for activity in activities:
-                await self.send(ctx, activity)
+                send = ctx.update_activity if update else ctx.send_activity
+                response = await with_retries(lambda a=activity: send(a), self.retry,
+                                              "update" if update else "reply")
+                ids.append(getattr(response, "id", None))
 
         await self.adapter.continue_conversation(reference, send_all, self.app_id)
+        return ids
 
     # ---------------------------------------------------------------- turns
 
@@ -445,11 +453,14 @@ class TeamsFrontEnd:
             log.info("case %s: no Teams admin channel yet (an administrator says "
                      "'@policybot use this channel for cases' there)", view.number)
             return None
-        await self.proactive(reference, [card_activity(cards.case_card(view))])
-        return None  # Teams posts are not updated (yet): nothing to remember
+        [sent] = await self.proactive(reference, [card_activity(cards.case_card(view))])
+        return {"conversation": reference.serialize(), "activity_id": sent} if sent else None
 
     async def update(self, reference: dict[str, Any], view: CaseView) -> None:
-        """Never called: `post` remembers no reference."""
+        activity = card_activity(cards.case_card(view))
+        activity.id = reference["activity_id"]
+        await self.proactive(ConversationReference.deserialize(reference["conversation"]),
+                             [activity], update=True)
 
     async def direct_message(self, user_id: str, reply: Reply) -> None:
         reference = await asyncio.to_thread(self.load_user_reference, user_id)

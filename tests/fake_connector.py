@@ -37,6 +37,7 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     attempts: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)
+    updated: list[Sent] = field(default_factory=list)
     _failures: list[tuple[int, str | None]] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     server: TestServer | None = None
@@ -76,6 +77,9 @@ class FakeConnector:
         return web.json_response({"id": f"a:personal-{member}", "activityId": None})
 
     async def _update(self, request: web.Request) -> web.Response:
+        self.updated.append(Sent(request.match_info["conversation_id"],
+                                 request.match_info["reply_to_id"], await request.json(),
+                                 request.headers.get("Authorization")))
         return web.json_response({"id": request.match_info["reply_to_id"]})
 
     def app(self) -> web.Application:

@@ -283,6 +283,8 @@ def test_new_case_is_posted_masked_to_admin_channel_and_actions_stay_private(set
         await env.post(payload("report_form_submit"))
         [post] = env.connector.to(CHANNEL)  # a new post in the channel, not the old thread
         card = post.cards[0]
+        post_id = next(r["reference"] for r in bot.storage.db["case_posts"].rows)
+        post_id = json.loads(post_id)["activity_id"]
         text = all_text(card)
         number = bot.storage.db.execute("SELECT number FROM cases").fetchone()[0]
         assert number in text and "Harassing" in text
@@ -301,6 +303,14 @@ def test_new_case_is_posted_masked_to_admin_channel_and_actions_stay_private(set
         private = env.connector.to("a:personal-29:adminUser")
         assert private and "insulting" in all_text(private[0].cards[0])
         assert "revealed" in [e["action"] for e in bot.storage.db["case_events"].rows]
+
+        # a claim from anywhere updates the channel's card in place (still masked)
+        await asyncio.to_thread(bot.case_desk.act, number, "slack:UADMIN", "claim")
+        await env.front.drain()
+        [updated] = env.connector.updated
+        assert updated.conversation_id == CHANNEL and updated.reply_to_id == post_id
+        text = all_text(updated.cards[0])
+        assert "slack:UADMIN" in text and "insulting" not in text
         channel_texts = [all_text(s.activity) for s in env.connector.to(CHANNEL_THREAD)]
         assert not any("insulting" in t for t in channel_texts)
 
