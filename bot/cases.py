@@ -299,15 +299,6 @@ class CaseStore:
                     self._event(db, case["number"], "searched", actor)
         return cases
 
-    def count_cases(self, actor: str, status: str | None = None, category: str | None = None,
-                    urgency: str | None = None, assignee: str | None = None,
-                    q: str | None = None, since: str | None = None,
-                    until: str | None = None) -> int:
-        """How many cases `list_cases` would return without a limit (for pagination)."""
-        self._require_admin(actor, "list")
-        where, params = self._where(status, category, urgency, assignee, q, since, until)
-        return self.storage.db.execute(f"SELECT count(*) FROM cases{where}", params).fetchone()[0]
-
     def count_by_status(self, actor: str) -> dict[str, int]:
         self._require_admin(actor, "count")
         counts = dict.fromkeys(STATUSES, 0)

@@ -318,16 +318,13 @@ def test_eight_processes_file_4000_cases_with_unique_gapless_numbers(db_path):
                         ).fetchone()[0] == 4000
 
 
-def test_list_can_put_urgent_cases_first_and_counts_match_the_filter(store):
-    for danger in ("no", "yes", "no", "yes", "no"):
-        open_named(store, danger=danger)
-    urgent = store.list_cases(LOCAL_OPERATOR, urgent_first=True, limit=100)
-    assert len(urgent) == 5
-    assert [c["urgency"] for c in urgent] == sorted((c["urgency"] for c in urgent),
-                                                    key=lambda u: u != "urgent")
-    assert store.count_cases(LOCAL_OPERATOR) == len(urgent)
-    assert store.count_cases(LOCAL_OPERATOR, urgency="urgent") == sum(
-        c["urgency"] == "urgent" for c in urgent)
-    today = urgent[0]["created_at"][:10]
-    assert store.count_cases(LOCAL_OPERATOR, since=today, until=today) == len(urgent)
-    assert store.count_cases(LOCAL_OPERATOR, until="2000-01-01") == 0
+def test_list_can_put_urgent_cases_first_and_filters_by_day(store):
+    numbers = [open_named(store, danger=d)["number"] for d in ("no", "yes", "no", "yes", "no")]
+    listed = store.list_cases(LOCAL_OPERATOR, urgent_first=True, limit=100)
+    assert [c["number"] for c in listed] == [numbers[3], numbers[1], numbers[4], numbers[2],
+                                             numbers[0]]
+    assert [c["urgency"] for c in listed] == ["urgent"] * 2 + ["normal"] * 3
+    today = listed[0]["created_at"][:10]
+    assert len(store.list_cases(LOCAL_OPERATOR, since=today, until=today)) == 5
+    assert store.list_cases(LOCAL_OPERATOR, until="2000-01-01") == []
+    assert store.list_cases(LOCAL_OPERATOR, since="2999-01-01") == []
