@@ -379,12 +379,10 @@ class TeamsFrontEnd:
     async def set_admin_channel(self, context: TurnContext) -> None:
         activity = context.activity
         actor = user_id(activity)
-        if not self.bot.cases.is_admin(actor):
-            await asyncio.to_thread(self.bot.cases.record_denied, actor,
-                                    "set_teams_admin_channel")
-            await self.send(context, MessageFactory.text(
-                "Not permitted: only case administrators can choose where new cases are "
-                "posted. The attempt was recorded."))
+        allowed = await asyncio.to_thread(self.bot.case_desk.permit, actor,
+                                          "set_teams_admin_channel")
+        if not allowed.ok:
+            await self.send(context, MessageFactory.text(allowed.text))
             return
         reference = TurnContext.get_conversation_reference(activity)
         # Post new cases as new threads in the channel, not into this message's thread.
