@@ -74,8 +74,6 @@ TEXT: dict[str, str] = {
     "error.unknown_action": "There is no case action called {action!r}.",
     "error.stale_form": "This form is out of date. Close it and open the case again.",
     # announcements
-    "announce.masked": ("The description, link and reporter are not shown here. Reveal "
-                        "details (recorded in the audit trail) to read the case."),
     "announce.question": ("An administrator has a question about your report, case "
                           "*{number}*:\n{quoted}\n\nAnswer here with `reply {number} your "
                           "answer`."),

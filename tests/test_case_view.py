@@ -130,3 +130,18 @@ def test_report_flow_replies_are_private_in_the_core(bot):
     kinds = {r.kind for r in replies}
     assert {"flow", "emergency"} <= kinds
     assert all(r.private for r in replies), [(r.kind, r.private) for r in replies]
+
+
+def test_every_case_text_key_the_code_uses_is_in_the_catalogue():
+    """The catalogue is the one home of case-side words (a translation is another dict)."""
+    import re
+    from pathlib import Path
+
+    from bot.case_text import TEXT
+
+    root = Path(__file__).resolve().parent.parent
+    used = {m.group(1) for p in [*root.glob("bot/*.py"), *root.glob("handlers/*.py"),
+                                 *root.glob("handlers/templates/*.html")]
+            for m in re.finditer(r"""\bsay\(\s*["']([a-z_.]+)["']""", p.read_text())}
+    assert len(used) > 30 and used <= set(TEXT), used - set(TEXT)
+    assert all(isinstance(v, str) for v in TEXT.values())

@@ -61,11 +61,10 @@ def block_action(action_id: str, value: str, block_id: str, user: str = "UADMIN"
 
 def select_action(action_id: str, value: str, block_id: str, user: str = "UADMIN") -> dict:
     """A choice made in a static_select (Slack sends selected_option, no value)."""
-    payload = block_action(action_id, value, block_id, user)
-    action = payload["actions"][0]
-    del action["value"], action["text"]
-    action.update({"type": "static_select", "selected_option": {
-        "text": {"type": "plain_text", "text": value, "emoji": True}, "value": value}})
+    payload = load("block_actions_select")
+    payload["user"]["id"] = user
+    payload["actions"][0].update({"action_id": action_id, "block_id": block_id})
+    payload["actions"][0]["selected_option"]["value"] = value
     return payload
 
 
