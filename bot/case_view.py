@@ -231,7 +231,7 @@ class CaseDesk:
         return build_view(self.cases.for_announcement(number), new=new)
 
     def _view(self, number: str, actor: str, reveal: bool) -> CaseView:
-        case = self.cases.reveal(number, actor) if reveal else self.cases.get(number, actor)
+        case = self.cases.get(number, actor, reveal)
         return build_view(case, self.cases.messages(number, actor),
                           self.cases.events(number, actor), revealed=reveal)
 

@@ -233,19 +233,13 @@ class CaseStore:
             self._event(db, number, "denied", actor or "unknown", {"attempted": action})
         log.warning("denied %s on case %s for %s", action, number or "-", actor or "unknown")
 
-    def get(self, number: str, actor: str) -> dict[str, Any]:
-        self._require_admin(actor, "view", number)
+    def get(self, number: str, actor: str, reveal: bool = False) -> dict[str, Any]:
+        """The whole case, recorded as "viewed", or as "revealed" when it is to be shown
+        unmasked (see `bot.case_view`)."""
+        self._require_admin(actor, "reveal" if reveal else "view", number)
         with self.storage.write() as db:
             case = self._row_to_case(self._fetch(db, number))
-            self._event(db, number, "viewed", actor)
-        return case
-
-    def reveal(self, number: str, actor: str) -> dict[str, Any]:
-        """The case with its masked fields shown; records "revealed" in the audit trail."""
-        self._require_admin(actor, "reveal", number)
-        with self.storage.write() as db:
-            case = self._row_to_case(self._fetch(db, number))
-            self._event(db, number, "revealed", actor)
+            self._event(db, number, "revealed" if reveal else "viewed", actor)
         return case
 
     @staticmethod

@@ -331,8 +331,8 @@ class TeamsFrontEnd:
 
         async def send_all(ctx: TurnContext) -> None:
             self.own_retries(ctx)
+            send = ctx.update_activity if update else ctx.send_activity
             for activity in activities:
-                send = ctx.update_activity if update else ctx.send_activity
                 response = await with_retries(lambda a=activity: send(a), self.retry,
                                               "update" if update else "reply")
                 ids.append(getattr(response, "id", None))
