@@ -193,6 +193,7 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
                      m["text"] if revealed or m["direction"] == "question"
                      else say("case.answer_hidden"), (m.get("created_at") or "")[:16])
              for m in messages]
+
     def actor(who: str) -> str:  # a named reporter is masked in the trail too
         return say("value.the_reporter") if who == reporter and not revealed else who
 
