@@ -9,21 +9,14 @@ Every reply is private.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from bot.case_text import say
-from bot.case_view import ACTIONS, CaseDesk, CaseView, case_line
+from bot.case_view import ACTIONS, CaseDesk, CaseView, case_line, normalize_number
 from bot.errors import NotPermittedError
 from bot.models import Button, Incoming, Reply
 
-NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 FILTERS = ("status", "category", "urgency", "assignee")
-
-
-def normalize_number(text: str) -> str | None:
-    match = NUMBER.fullmatch(text.strip())
-    return f"{match.group(1)}-{int(match.group(2)):04d}" if match else None
 
 
 def _private(kind: str, text: str, buttons: tuple[Button, ...] = (),

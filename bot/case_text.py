@@ -72,6 +72,7 @@ TEXT: dict[str, str] = {
     "error.not_permitted": ("Not permitted: case actions are for case administrators. The "
                             "attempt was recorded."),
     "error.unknown_action": "There is no case action called {action!r}.",
+    "error.not_a_number": "That is not a case number (like 2026-0007).",
     "error.stale_form": "This form is out of date. Close it and open the case again.",
     # announcements
     "announce.question": ("An administrator has a question about your report, case "

@@ -16,6 +16,7 @@ recorded as "revealed" in the audit trail.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ from bot.errors import (
 )
 from bot.report_flow import label_for
 
+NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 # action id -> chat command word (the chat commands and button values use these)
 COMMANDS = {"view": "case", "reveal": "reveal", "claim": "claim", "assign": "assign",
             "status": "set-status", "note": "note", "ask": "ask"}
@@ -127,6 +129,12 @@ def case_line(case: dict[str, Any]) -> str:
     return (f"{urgent}*{case['number']}* {label_for('category', case['category'])} on "
             f"{label_for('platform', case['platform'])}: "
             f"{status_text(case['status'], case['dismiss_reason'])}{assignee}")
+
+
+def normalize_number(text: str) -> str | None:
+    """A case number as stored ("2026-7" -> "2026-0007"), or None for anything else."""
+    match = NUMBER.fullmatch(str(text or "").strip()[:32])
+    return f"{match.group(1)}-{int(match.group(2)):04d}" if match else None
 
 
 def event_detail(event: dict[str, Any]) -> str:
@@ -248,6 +256,9 @@ class CaseDesk:
         """Run one action; every refusal and failure is an Outcome with its text."""
         actor = actor or "unknown"
         value = (value or "").strip()
+        if normalize_number(number) is None:  # a forged or mangled number: nothing stored
+            return Outcome(False, say("error.not_a_number"), problem="not_found")
+        number = normalize_number(number)
         try:
             if action in ("view", "reveal"):
                 view = self._view(number, actor, action == "reveal")

@@ -145,3 +145,16 @@ def test_every_case_text_key_the_code_uses_is_in_the_catalogue():
             for m in re.finditer(r"""\bsay\(\s*["']([a-z_.]+)["']""", p.read_text())}
     assert len(used) > 30 and used <= set(TEXT), used - set(TEXT)
     assert all(isinstance(v, str) for v in TEXT.values())
+
+
+@pytest.mark.parametrize("forged", ["2026-0001\nFORGED log line", "'; DROP TABLE cases", "",
+                                    "x" * 5000])
+def test_a_forged_case_number_is_refused_and_never_stored(desk, number, forged):
+    for actor in (ADMIN, "slack:UINTRUDER"):
+        outcome = desk.act(forged, actor, "note", "hello")
+        assert not outcome.ok and outcome.problem == "not_found"
+    stored = desk.cases.storage.db.execute(
+        "SELECT case_number FROM case_events WHERE case_number IS NOT NULL "
+        "AND case_number != ?", [number]).fetchall()
+    assert stored == []
+    assert desk.act("2026-1", ADMIN, "view").view.number == "2026-0001"
