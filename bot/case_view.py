@@ -267,8 +267,6 @@ class CaseDesk:
                 self.cases.assign(number, actor, actor)
                 text = say("done.claim", number=number)
             elif action == "assign":
-                if len(value.split()) > 1:
-                    raise ValueError(say("action.assign.prompt"))
                 case = self.cases.assign(number, value, actor)
                 text = say("done.assign", number=number, assignee=case["assignee"])
             elif action == "status":

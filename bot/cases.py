@@ -304,8 +304,9 @@ class CaseStore:
     def assign(self, number: str, assignee: str, actor: str) -> dict[str, Any]:
         self._require_admin(actor, "assign", number)
         assignee = (assignee or "").strip()
-        if not assignee:
-            raise ValueError("Say who to assign the case to.")
+        if len(assignee.split()) != 1:
+            raise ValueError("Say who to assign the case to: one user id, such as slack:U123 "
+                             "or web:name.")
         with self.storage.write() as db:
             before = self._fetch(db, number)
             db.execute("UPDATE cases SET assignee = ?, updated_at = ? WHERE number = ?",

@@ -158,3 +158,9 @@ def test_a_forged_case_number_is_refused_and_never_stored(desk, number, forged):
         "AND case_number != ?", [number]).fetchall()
     assert stored == []
     assert desk.act("2026-1", ADMIN, "view").view.number == "2026-0001"
+
+
+def test_a_non_admin_is_refused_before_their_input_is_judged(desk, number):
+    outcome = desk.act(number, "slack:UINTRUDER", "assign", "two words")
+    assert outcome.problem == "not_permitted"
+    assert desk.act(number, ADMIN, "assign", "two words").problem == "invalid"
