@@ -319,12 +319,15 @@ def test_eight_processes_file_4000_cases_with_unique_gapless_numbers(db_path):
 
 
 def test_list_can_put_urgent_cases_first_and_filters_by_day(store):
-    numbers = [open_named(store, danger=d)["number"] for d in ("no", "yes", "no", "yes", "no")]
-    listed = store.list_cases(LOCAL_OPERATOR, urgent_first=True, limit=100)
-    assert [c["number"] for c in listed] == [numbers[3], numbers[1], numbers[4], numbers[2],
-                                             numbers[0]]
-    assert [c["urgency"] for c in listed] == ["urgent"] * 2 + ["normal"] * 3
-    today = listed[0]["created_at"][:10]
+    opened = [open_named(store, danger=danger)["number"]
+              for danger in ("no", "yes", "no", "yes", "no")]
+    urgent = store.list_cases(LOCAL_OPERATOR, urgent_first=True, limit=100)
+    # the two urgent ones (newest first), then the three others (newest first)
+    assert [c["number"] for c in urgent] == [opened[i] for i in (3, 1, 4, 2, 0)]
+    assert [c["urgency"] for c in urgent] == ["urgent"] * 2 + ["normal"] * 3
+    assert [c["number"] for c in store.list_cases(LOCAL_OPERATOR, limit=100)] == opened[::-1]
+    assert len(store.list_cases(LOCAL_OPERATOR, urgency="urgent")) == 2
+    today = urgent[0]["created_at"][:10]
     assert len(store.list_cases(LOCAL_OPERATOR, since=today, until=today)) == 5
     assert store.list_cases(LOCAL_OPERATOR, until="2000-01-01") == []
     assert store.list_cases(LOCAL_OPERATOR, since="2999-01-01") == []
