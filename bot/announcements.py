@@ -29,21 +29,19 @@ UPDATED_BY = ("assigned", "status_changed")
 
 
 class Port(Protocol):
-    """What a front end offers the service. `name` is its outbox consumer and the
-    prefix of its user ids ("slack" for "slack:U123")."""
+    """What a front end offers: `name` (its outbox consumer and user-id prefix, "slack"),
+    `schedule(work)` (run `work()` on its event loop; called from any thread), `post` (a
+    new case to the admin channel; returns the post's reference or None), `update` (a
+    post made earlier) and `direct_message` (a private reply to one person)."""
     name: str
 
-    def schedule(self, work: Callable[[], Awaitable[None]]) -> None:
-        """Run `work()` on the front end's event loop; called from any thread."""
+    def schedule(self, work: Callable[[], Awaitable[None]]) -> None: ...
 
-    async def post(self, view: CaseView) -> dict[str, Any] | None:
-        """Post a new case to the admin channel; returns the post's reference or None."""
+    async def post(self, view: CaseView) -> dict[str, Any] | None: ...
 
-    async def update(self, reference: dict[str, Any], view: CaseView) -> None:
-        """Re-render a post made earlier."""
+    async def update(self, reference: dict[str, Any], view: CaseView) -> None: ...
 
-    async def direct_message(self, user_id: str, reply: Reply) -> None:
-        """Send a private reply to one person (their platform-qualified id)."""
+    async def direct_message(self, user_id: str, reply: Reply) -> None: ...
 
 
 def reporter_question(number: str, text: str) -> Reply:

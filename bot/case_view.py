@@ -1,17 +1,14 @@
 """The case as administrators see it, built once for every front end, and the one entry
 point for what they do with it.
 
-`build_view` is pure: from a case, its messages and audit trail, the allowed transitions
-and the dismiss reasons it makes a `CaseView` (title, urgency, facts, status text, the
-description and the reporter's answers or a masked note, the audit trail, and the
-actions with their input: none, free text or a choice). Slack, Teams, the web console,
-chat commands and the CLI each render a `CaseView` in one function.
-
-`CaseDesk.act(number, actor, action, value)` runs every action (view, reveal, claim,
-assign, status, note, ask) with the one permission check (`CaseStore`, which records
-refusals) and returns an `Outcome` with the text to show. Masked text (description,
-link, named reporter, the reporter's answers) is shown only after "reveal", which is
-recorded as "revealed" in the audit trail.
+`build_view` (pure) makes a `CaseView` from a case, its messages and audit trail, the
+allowed transitions and the dismiss reasons: title, urgency, facts, status text, the
+description and answers or a masked note, the trail, and the actions with their input
+(none, text, a choice). Slack, Teams, the web console, chat and the CLI each render it
+in one function. `CaseDesk.act` runs every action with the one permission check
+(`CaseStore`, which records refusals) and returns an `Outcome` with the text to show.
+Masked text (description, link, named reporter, answers) is shown only after "reveal",
+recorded as "revealed".
 """
 
 from __future__ import annotations

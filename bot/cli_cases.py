@@ -14,7 +14,6 @@ from typing import Any
 
 import click
 
-from bot.admin_commands import normalize_number
 from bot.case_text import say
 from bot.case_view import CaseDesk, case_line
 from bot.cases import STATUSES, CaseStore
@@ -45,13 +44,6 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (ValueError, OSError) as e:
             raise click.ClickException(str(e)) from None
     return wrapper
-
-
-def _number(value: str) -> str:
-    number = normalize_number(value)
-    if number is None:
-        raise click.ClickException(f"{value!r} is not a case number (like 2026-0007).")
-    return number
 
 
 MASKED = ("description", "link", "reporter")  # shown by `show --reveal`, or `export`
@@ -101,7 +93,7 @@ def show(number: str, reveal: bool) -> None:
 
 def _act(number: str, action: str, value: str = ""):
     """One `CaseDesk.act` as the local operator; a refusal is a one-line error."""
-    outcome = CaseDesk(build_store()).act(_number(number), ACTOR, action, value)
+    outcome = CaseDesk(build_store()).act(number, ACTOR, action, value)
     if not outcome.ok:
         raise click.ClickException(outcome.text.replace("*", ""))
     return outcome

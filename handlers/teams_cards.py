@@ -59,7 +59,11 @@ def submit(title: str, command: str, style: str | None = None) -> dict[str, Any]
 
 
 def button_actions(buttons: Iterable[Button]) -> list[dict[str, Any]]:
-    actions = [submit(b.label, b.value, b.style) for b in buttons]
+    return fold_actions([submit(b.label, b.value, b.style) for b in buttons])
+
+
+def fold_actions(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most MAX_TOP_ACTIONS + 1 actions; the rest go into a "More…" card."""
     if len(actions) <= MAX_TOP_ACTIONS + 1:
         return actions
     head, rest = actions[:MAX_TOP_ACTIONS], actions[MAX_TOP_ACTIONS:]
@@ -289,11 +293,7 @@ def case_card(view: CaseView) -> dict[str, Any]:
                   "isRequired": True, "choices": [{"title": label, "value": value}
                                                   for value, label in a.options]}],
                 [submit(a.label, a.command())])})
-    if len(actions) > MAX_TOP_ACTIONS + 1:
-        actions = actions[:MAX_TOP_ACTIONS] + [{"type": "Action.ShowCard", "title": "More…",
-                                                "card": card([text_block(" ")],
-                                                             actions[MAX_TOP_ACTIONS:])}]
-    return card(body, actions, fallback=view.text())
+    return card(body, fold_actions(actions), fallback=view.text())
 
 
 def notice_card(text: str) -> dict[str, Any]:
