@@ -58,14 +58,14 @@ def test_the_migrated_schema_has_one_generic_table_for_case_posts(tmp_path):
     assert set(storage.db["case_posts"].pks) == {"case_number", "platform"}
 
 
-def test_migration_0009_carries_slack_posts_over_to_case_posts(tmp_path):
+def test_migration_0011_carries_slack_posts_over_to_case_posts(tmp_path):
     import json
 
     from bot.db import Storage
     from bot.migrations import migrations
 
     storage = Storage(str(tmp_path / "old.db"))
-    migrations.apply(storage.db, stop_before="0009_case_posts")
+    migrations.apply(storage.db, stop_before="0011_case_posts")
     with storage.write() as db:
         db.execute("INSERT INTO cases (number, year, seq, category, urgency, platform, target, "
                    "description, created_at, updated_at) VALUES ('2026-0001', 2026, 1, "
