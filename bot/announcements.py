@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from bot.case_text import say
 from bot.case_view import CaseDesk, CaseView
-from bot.clock import now_iso
+from bot.clock import hour_iso
 from bot.db import Storage
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
 from bot.models import Reply
@@ -86,7 +86,8 @@ class Announcements:
         with self.storage.write() as db:
             db["case_posts"].upsert({"case_number": number, "platform": platform,
                                      "reference": json.dumps(reference),
-                                     "posted_at": now_iso()}, pk=("case_number", "platform"))
+                                     "posted_at": hour_iso()},  # as coarse as the case's own
+                                    pk=("case_number", "platform"))
 
     def reference(self, number: str, platform: str) -> dict[str, Any] | None:
         row = next(self.storage.db["case_posts"].rows_where(

@@ -451,7 +451,7 @@ def test_reporter_answers_stay_hidden_until_reveal(web_bot, settings):
         token = await signed_in(client)
         html = await (await client.get(f"/admin/cases/{number}")).text()
         assert "Which account posted it?" in html  # the administrators' own question
-        assert "Zebulon" not in html and "Hidden until you reveal the case." in html
+        assert "Zebulon" not in html and "(hidden until revealed)" in html
         html = await (await client.post(f"/admin/cases/{number}/reveal",
                                         data={"csrf": token})).text()
         assert "Zebulon Quartermaine" in html
