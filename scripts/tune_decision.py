@@ -6,8 +6,10 @@ whether there is no answer (see knowledge.answer.Calibration). A grid of them is
 tests/eval/real_dev.jsonl, scored right / hedged / wrong as ../shared/eval/REAL-QUESTIONS.md
 defines; a choice is kept only if the shared dev set (../shared/eval/dev_questions.jsonl)
 stays at 100% (every question answered with its clause, refused or sent to the report flow as
-expected). Among those the best `right - 2 x wrong` wins, summed over the knowledge base as it
-is and with every alternate question removed (an administrator's new bulletin has none).
+expected). Among those the best `right - 2 x wrong - 2 x (wrong given as the answer)` wins
+(a clause shown as the answer that does not answer is the worst outcome: an employee acts on
+it), summed over the knowledge base as it is and with every alternate question removed (an
+administrator's new bulletin has none).
 
 Usage: .venv/bin/python scripts/tune_decision.py [--write]
 """
@@ -84,8 +86,16 @@ def main() -> None:
             r.cal = cal
         if not all(strict_dev_ok(q, retrievers[0].decide(q.q)) for q in shared):
             continue
-        counts = [Counter(verdict(q, r.decide(q.q)) for q in real) for r in retrievers]
-        score = sum(c["right"] - 2 * c["wrong"] for c in counts)
+        counts = []
+        for r in retrievers:
+            c = Counter()
+            for q in real:
+                out = r.decide(q.q)
+                v = verdict(q, out)
+                c[v] += 1
+                c["wrong answer"] += v == "wrong" and out.status == "answered"
+            counts.append(c)
+        score = sum(c["right"] - 2 * c["wrong"] - 2 * c["wrong answer"] for c in counts)
         if best is None or score > best[0]:
             best = (score, counts, cal)
             print(score, [dict(c) for c in counts], dict(zip(GRID, values, strict=True)),
