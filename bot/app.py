@@ -11,6 +11,7 @@ from bot.events import EventBus
 from knowledge.answer import Retriever
 from knowledge.index import Encoder
 from knowledge.loader import load_knowledge
+from knowledge.versions import RetrieverViews, in_force, view
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +34,13 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     kb = load_knowledge(settings.knowledge_dir)
     storage = Storage(settings.db_path)
     storage.migrate()
-    retriever = Retriever(kb, encoder or load_encoder(), storage, rebuild=rebuild_index,
+    current = in_force(kb)
+    retriever = Retriever(view(kb, current) if any(e.bulletin in current for e in kb.entries)
+                          else kb, encoder or load_encoder(), storage, rebuild=rebuild_index,
                           progress=progress)
     events = EventBus(storage)
     bot = Bot(settings, storage, kb, retriever, events)
+    bot.views = RetrieverViews(kb, retriever, lambda kb_, enc: Retriever(kb_, enc, None))
     accounts = AdminAccounts(storage)
     bot.cases = CaseStore(storage, settings, events,
                           is_admin=lambda a: settings.is_admin(a) or accounts.is_admin_actor(a))

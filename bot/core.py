@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from bot import messages
 from bot.clock import now_iso
@@ -17,7 +18,9 @@ from bot.events import EventBus
 from bot.models import Button, Citation, Incoming, Reply
 from bot.text import replace_lone_surrogates
 from knowledge.answer import Outcome, Retriever
+from knowledge.highlight import Highlighter
 from knowledge.loader import Entry, KnowledgeBase
+from knowledge.versions import in_force, requested_date, version_note
 
 log = logging.getLogger(__name__)
 Desk = Callable[[Incoming], "list[Reply] | None"]
@@ -56,7 +59,8 @@ def input_problem(raw: str, text: str) -> str | None:
 
 def citation(e: Entry) -> Citation:
     return Citation(id=e.id, bulletin=e.bulletin, title=e.title, text=e.text, url=e.url,
-                    truncated=e.truncated, full_text_available=e.verbatim)
+                    truncated=e.truncated, full_text_available=e.verbatim,
+                    effective=e.effective)
 
 
 class Bot:
@@ -71,6 +75,8 @@ class Bot:
         self.desks: list[Desk] = list(desks)
         self.reports = None  # set by bot.app.build_bot
         self.cases = None
+        self.views = None  # knowledge.versions.RetrieverViews, set by bot.app.build_bot
+        self._highlighter = None
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Never raises: every input ends in at least one reply, except an `overheard`
@@ -111,18 +117,24 @@ class Bot:
     # --- questions -----------------------------------------------------------------
 
     def answer_question(self, incoming: Incoming, start_report: bool = True,
-                        remember: bool = True) -> list[Reply]:
+                        remember: bool = True, as_of: date | None = None) -> list[Reply]:
+        """`as_of`: answer from the bulletins in force on that date (default: today's, or
+        the older version the question asks for)."""
         question = clean_text(incoming.text)
         if len(question) > messages.MAX_QUESTION:
             return [Reply(kind="error", text=messages.question_too_long(len(question)))]
         if not any(c.isalnum() for c in question):
             return [Reply(kind="error", text=messages.no_words())]
-        outcome = self.retriever.decide(question)
+        retriever = self.retriever_on(as_of or requested_date(question, self.kb))
+        if retriever is None:
+            return [Reply(kind="no_answer", status="no_answer",
+                          text=messages.nothing_in_force(as_of))]
+        outcome = retriever.decide(question)
         if (remember and outcome.status in ("no_answer", "ambiguous")
                 and len(question.split()) <= FOLLOW_UP_WORDS and _FOLLOW_UP.search(question)):
             context = load_part(self.storage, incoming.conversation_id, "context")
             if context:
-                combined = self.retriever.decide(f"{context['question']} {question}")
+                combined = retriever.decide(f"{context['question']} {question}")
                 if combined.status == "answered" and combined.confidence > outcome.confidence:
                     outcome = combined
         if incoming.overheard and outcome.status not in ("answered", "ambiguous"):
@@ -135,7 +147,7 @@ class Bot:
         except StorageError as e:  # the answer matters more than the knowledge-gaps log
             log.warning("question not logged: %s", e)
             question_id = None
-        replies = self.render(outcome, question_id)
+        replies = self.render(outcome, question_id, question)
         if outcome.status == "report" and start_report and self.reports is not None:
             replies += self.reports.start(incoming, None)
         return replies
@@ -151,7 +163,16 @@ class Bot:
         replies = self.answer_question(incoming, start_report=False)
         return [] if any(r.kind == "error" for r in replies) else replies
 
-    def render(self, outcome: Outcome, question_id: int | None) -> list[Reply]:
+    def retriever_on(self, day: date | None) -> Retriever | None:
+        """The retriever for the bulletins in force on `day`; None when none was."""
+        if day is None or self.views is None:
+            return self.retriever
+        if not in_force(self.kb, day):
+            return None
+        return self.views.on(day)
+
+    def render(self, outcome: Outcome, question_id: int | None,
+               question: str | None = None) -> list[Reply]:
         feedback = (Button("Helpful", f"feedback helpful {question_id}"),
                     Button("Not helpful", f"feedback unhelpful {question_id}"))
         if question_id is None:  # not logged, so feedback could not be matched to it
@@ -159,7 +180,8 @@ class Bot:
         data = {"question_id": question_id}
         if outcome.status == "answered":
             top = outcome.candidates[0].entry
-            return [self.entry_reply(top, outcome.spanish, outcome.confidence, feedback, data)]
+            return [self.entry_reply(top, outcome.spanish, outcome.confidence, feedback, data,
+                                     question=question)]
         if outcome.status == "ambiguous":
             options = [c.entry for c in outcome.candidates]
             return [Reply(kind="ambiguous", status="ambiguous",
@@ -175,11 +197,18 @@ class Bot:
                       confidence=outcome.confidence, buttons=feedback[1:], data=data)]
 
     def entry_reply(self, e: Entry, spanish: bool, confidence: float | None,
-                    extra: tuple[Button, ...] = (), data: dict | None = None) -> Reply:
+                    extra: tuple[Button, ...] = (), data: dict | None = None,
+                    question: str | None = None) -> Reply:
         related = [r for r in (self.kb.get(i) for i in e.related) if r is not None]
         buttons = extra
-        short = e.answer_es if spanish and e.answer_es else e.answer
-        text = messages.answered(e, spanish, related)
+        highlight = None
+        if not e.answer and question:  # a clause nobody curated: mark the answering sentence
+            highlight = self.highlighter.best_sentence(question, e.text)
+        short = (e.answer_es if spanish and e.answer_es else e.answer) or highlight or e.text
+        note, other = version_note(self.kb, e)
+        if other:
+            buttons += (Button(f"See {other}", f"show {other}"),)
+        text = messages.answered(e, spanish, related, highlight, note)
         if e.report_category:
             buttons += (Button("Report a post", f"report {e.report_category}"),)
             text += "\n\n" + messages.offer_report_line()
@@ -192,6 +221,12 @@ class Bot:
         if e is None:
             return [Reply(kind="error", text=messages.unknown_entry(entry_id))]
         return [self.entry_reply(e, False, None)]
+
+    @property
+    def highlighter(self) -> Highlighter:
+        if self._highlighter is None or self._highlighter.encoder is not self.retriever.encoder:
+            self._highlighter = Highlighter(self.retriever.encoder)
+        return self._highlighter
 
     def match_policies(self, text: str) -> list[str]:
         return self.retriever.match_policies(text)

@@ -53,11 +53,20 @@ def question_too_long(length: int) -> str:
 
 def source_line(e: Entry) -> str:
     where = e.id if e.id != e.bulletin else e.bulletin
-    return f"— {where}, {e.bulletin_title} ({e.url})"
+    effective = f", effective {e.effective}" if e.effective else ""
+    return f"— {where}, {e.bulletin_title}{effective} ({e.url})"
 
 
-def clause_block(e: Entry) -> str:
-    quoted = "\n".join("> " + line for line in e.text.splitlines())
+def mark(text: str, sentence: str | None) -> str:
+    """`text` with `sentence` in *bold* (the sentence that answers the question)."""
+    flat = " ".join(text.split())
+    if not sentence or sentence not in flat:
+        return text
+    return flat.replace(sentence, f"*{sentence}*", 1)
+
+
+def clause_block(e: Entry, highlight: str | None = None) -> str:
+    quoted = "\n".join("> " + line for line in mark(e.text, highlight).splitlines())
     lines = [quoted, source_line(e)]
     if e.truncated:
         lines.append("Note: the source copy of this guideline breaks off here; the rest of "
@@ -68,9 +77,20 @@ def clause_block(e: Entry) -> str:
     return "\n".join(lines)
 
 
-def answered(e: Entry, spanish: bool, related: list[Entry]) -> str:
-    short = e.answer_es if spanish and e.answer_es else e.answer
-    parts = [short, "", clause_block(e)]
+def uncurated_answer(e: Entry, highlight: str | None) -> str:
+    """The lead line for a clause added from its document (no hand-written answer)."""
+    if highlight:
+        return f"{e.bulletin} says: “{highlight}”"
+    return f"Here is what {e.bulletin} says:"
+
+
+def answered(e: Entry, spanish: bool, related: list[Entry], highlight: str | None = None,
+             note: str = "") -> str:
+    short = (e.answer_es if spanish and e.answer_es else e.answer) or uncurated_answer(
+        e, highlight)
+    parts = [short, "", clause_block(e, highlight)]
+    if note:
+        parts += ["", note]
     if related:
         parts += ["", "See also: " + "; ".join(f"{r.id} ({r.title})" for r in related)]
     return "\n".join(parts)
@@ -91,6 +111,11 @@ def no_answer(contact: str, spanish: bool) -> str:
                 f"en {BULLETIN_INDEX_URL}")
     return ("I don't know: the social media policy (BUL-5688.0) and the bulletins I know "
             f"don't cover that, so I won't guess. Please ask {contact}. The official "
+            f"bulletins are at {BULLETIN_INDEX_URL}")
+
+
+def nothing_in_force(day) -> str:
+    return (f"No bulletin in policybot's knowledge base was in force on {day}. The official "
             f"bulletins are at {BULLETIN_INDEX_URL}")
 
 

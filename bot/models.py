@@ -36,10 +36,14 @@ class Citation:
     url: str
     truncated: bool = False
     full_text_available: bool = True
+    effective: str | None = None  # the bulletin's effective date, when known
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "bulletin": self.bulletin, "title": self.title,
-                "text": self.text, "url": self.url}
+        out = {"id": self.id, "bulletin": self.bulletin, "title": self.title,
+               "text": self.text, "url": self.url}
+        if self.effective:
+            out["effective"] = self.effective
+        return out
 
 
 @dataclass(frozen=True)
