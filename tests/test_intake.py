@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bulletin_documents import guideline_lines, guidelines, write_docx, write_html, write_pdf
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import DEFAULT_KNOWLEDGE_DIR
-from bulletin_documents import guideline_lines, guidelines, write_docx, write_html, write_pdf
 from knowledge.documents import IntakeError
 from knowledge.intake import prepare, publish
 from knowledge.loader import load_knowledge
