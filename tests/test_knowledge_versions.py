@@ -7,12 +7,12 @@ import json
 from datetime import date
 
 import pytest
+from bulletin_documents import guideline_lines, write_pdf
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import Settings
 from bot.models import Incoming
-from bulletin_documents import guideline_lines, write_pdf
 from knowledge.intake import prepare, publish
 
 pytestmark = pytest.mark.model
