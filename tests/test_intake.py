@@ -273,3 +273,20 @@ def test_a_document_without_a_bulletin_number_asks_for_one(tmp_path, folder):
         prepare(pdf, folder)
     draft = prepare(pdf, folder, bulletin="BUL-5688.0", title="Social media")
     assert [c["id"] for c in draft.clauses] == SIX
+
+
+def test_a_document_that_would_break_a_reference_is_refused_and_nothing_changes(tmp_path,
+                                                                              folder):
+    publish(prepare(write_pdf(tmp_path / "six.pdf", guideline_lines()), folder), folder)
+    path = folder / "BUL-999.4.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["entries"][0]["related"] = ["BUL-5688.0#6"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    five = [line for line in guideline_lines() if not line.startswith(("6.", "disparaging",
+                                                                        "or associated"))]
+    draft = prepare(write_pdf(tmp_path / "five.pdf", five), folder)
+    assert "no longer in the document: BUL-5688.0#6" in draft.notes
+    before = snapshot(folder)
+    with pytest.raises(IntakeError, match="related entry 'BUL-5688.0#6' does not exist"):
+        publish(draft, folder)
+    assert snapshot(folder) == before
