@@ -10,7 +10,7 @@ from bot.db import Storage
 from bot.events import EventBus
 from knowledge.answer import Retriever
 from knowledge.index import Encoder
-from knowledge.loader import load_knowledge
+from knowledge.loader import KnowledgeBase, load_knowledge
 from knowledge.versions import RetrieverViews, in_force, view
 
 log = logging.getLogger(__name__)
@@ -20,6 +20,27 @@ def load_encoder() -> Encoder:
     from knowledge.index import BatchingEncoder, ModelEncoder
 
     return BatchingEncoder(ModelEncoder())
+
+
+def build_retrievers(kb: KnowledgeBase, encoder: Encoder, storage: Storage | None,
+                     rebuild: bool = False, progress=None) -> tuple[Retriever, RetrieverViews]:
+    """The retriever over the bulletins in force today (all of them if none is yet) and
+    the views that answer for other dates."""
+    current = in_force(kb)
+    retriever = Retriever(view(kb, current) if any(e.bulletin in current for e in kb.entries)
+                          else kb, encoder, storage, rebuild=rebuild, progress=progress)
+    return retriever, RetrieverViews(kb, retriever,
+                                     lambda kb_, enc: Retriever(kb_, enc, None))
+
+
+def reload_knowledge(bot: Bot) -> int:
+    """Load the knowledge folder again and swap it into `bot` once everything is built
+    (requests meanwhile use the old one). Raises KnowledgeError, leaving `bot` as it was.
+    Returns the number of entries."""
+    kb = load_knowledge(bot.settings.knowledge_dir)
+    retriever, views = build_retrievers(kb, bot.retriever.encoder, bot.storage)
+    bot.use_knowledge(kb, retriever, views)
+    return len(kb.entries)
 
 
 def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index: bool = False,
@@ -34,13 +55,11 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     kb = load_knowledge(settings.knowledge_dir)
     storage = Storage(settings.db_path)
     storage.migrate()
-    current = in_force(kb)
-    retriever = Retriever(view(kb, current) if any(e.bulletin in current for e in kb.entries)
-                          else kb, encoder or load_encoder(), storage, rebuild=rebuild_index,
-                          progress=progress)
+    retriever, views = build_retrievers(kb, encoder or load_encoder(), storage,
+                                        rebuild=rebuild_index, progress=progress)
     events = EventBus(storage)
     bot = Bot(settings, storage, kb, retriever, events)
-    bot.views = RetrieverViews(kb, retriever, lambda kb_, enc: Retriever(kb_, enc, None))
+    bot.views = views
     accounts = AdminAccounts(storage)
     bot.cases = CaseStore(storage, settings, events,
                           is_admin=lambda a: settings.is_admin(a) or accounts.is_admin_actor(a))

@@ -76,7 +76,15 @@ class Bot:
         self.reports = None  # set by bot.app.build_bot
         self.cases = None
         self.views = None  # knowledge.versions.RetrieverViews, set by bot.app.build_bot
+        self.knowledge_watcher = None  # bot.reload.KnowledgeWatcher, set by the server
         self._highlighter = None
+
+    def use_knowledge(self, kb: KnowledgeBase, retriever: Retriever, views) -> None:
+        """Swap in a rebuilt knowledge base (hot reload). Each assignment is atomic; a
+        request already running finishes with what it started with."""
+        self.views = views
+        self.retriever = retriever
+        self.kb = kb
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Never raises: every input ends in at least one reply, except an `overheard`
