@@ -20,8 +20,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from bulletin_documents import guideline_lines, write_pdf  # noqa: E402
+
+from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from knowledge.answer import Retriever  # noqa: E402
 from knowledge.evaluate import evaluate, read_questions  # noqa: E402
 from knowledge.index import ModelEncoder  # noqa: E402
