@@ -50,6 +50,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     from bot.admin_accounts import AdminAccounts
     from bot.admin_commands import AdminDesk
     from bot.cases import CaseStore
+    from bot.knowledge_desk import KnowledgeDesk
     from bot.reporting import ReportDesk
 
     kb = load_knowledge(settings.knowledge_dir)
@@ -68,5 +69,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
         answer_question=lambda inc: bot.answer_question(inc, start_report=False, remember=False),
         match_policies=bot.match_policies)
     bot.admin = AdminDesk(bot.cases, settings)
+    bot.knowledge_desk = KnowledgeDesk(
+        storage, settings, is_admin=lambda a: settings.is_admin(a) or accounts.is_admin_actor(a))
     bot.desks = [bot.reports.handle, bot.admin.handle]
     return bot

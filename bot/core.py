@@ -77,6 +77,7 @@ class Bot:
         self.cases = None
         self.views = None  # knowledge.versions.RetrieverViews, set by bot.app.build_bot
         self.knowledge_watcher = None  # bot.reload.KnowledgeWatcher, set by the server
+        self.knowledge_desk = None  # bot.knowledge_desk.KnowledgeDesk, set by build_bot
         self._highlighter = None
 
     def use_knowledge(self, kb: KnowledgeBase, retriever: Retriever, views) -> None:
