@@ -11,7 +11,7 @@ from bot.events import EventBus
 from knowledge.answer import Retriever
 from knowledge.index import Encoder
 from knowledge.loader import KnowledgeBase, load_knowledge
-from knowledge.versions import RetrieverViews, in_force, view
+from knowledge.versions import PrimedEncoder, RetrieverViews, in_force, view
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,13 @@ def reload_knowledge(bot: Bot) -> int:
     (requests meanwhile use the old one). Raises KnowledgeError, leaving `bot` as it was.
     Returns the number of entries."""
     kb = load_knowledge(bot.settings.knowledge_dir)
-    retriever, views = build_retrievers(kb, bot.retriever.encoder, bot.storage)
+    old = bot.retriever
+    inner = old.encoder.inner if isinstance(old.encoder, PrimedEncoder) else old.encoder
+    # Only the texts that are new are sent to the model: a reload under load stays cheap.
+    encoder = PrimedEncoder(inner, {it.text: v for it, v in
+                                    zip(old.items, old.item_vectors, strict=True)})
+    retriever, views = build_retrievers(kb, encoder, bot.storage)
+    encoder.learning = False
     bot.use_knowledge(kb, retriever, views)
     return len(kb.entries)
 

@@ -202,7 +202,9 @@ class RetrieverViews:
             return found
         with self._lock:
             if key not in self._views:
-                encoder = PrimedEncoder(self.current.encoder, self._known)
+                current = self.current.encoder
+                encoder = PrimedEncoder(current.inner if isinstance(current, PrimedEncoder)
+                                        else current, self._known)
                 built = self._build(view(self.kb, key), encoder)
                 encoder.learning = False
                 self._views[key] = built

@@ -84,3 +84,29 @@ def test_a_folder_that_does_not_load_keeps_the_running_knowledge(tmp_path, fake_
     assert watcher.check() is False  # not retried until the folder changes again
     [reply] = bot.handle(Incoming("show BUL-5688.0#3", "t", "cli:local"))
     assert reply.kind == "answered"
+
+
+def test_a_reload_sends_only_new_texts_to_the_model(tmp_path, fake_encoder):
+    class Counting:
+        name = fake_encoder.name
+
+        def __init__(self):
+            self.seen: list[str] = []
+
+        def encode(self, texts):
+            self.seen.extend(texts)
+            return fake_encoder.encode(texts)
+
+    counting = Counting()
+    folder = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, folder)
+    bot = build_bot(Settings.from_env({"POLICYBOT_DB": str(tmp_path / "p.db"),
+                                       "POLICYBOT_KNOWLEDGE_DIR": str(folder)}),
+                    encoder=counting)
+    md = tmp_path / "phones.md"
+    md.write_text(PHONES, encoding="utf-8")
+    publish(prepare(md, folder), folder)
+    counting.seen.clear()
+    assert KnowledgeWatcher(bot).check() is True
+    assert "friend a student?" not in counting.seen  # an unchanged alternate question
+    assert any("supervising students" in t for t in counting.seen)  # the new clause
