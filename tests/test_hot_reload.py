@@ -103,10 +103,11 @@ def test_a_reload_sends_only_new_texts_to_the_model(tmp_path, fake_encoder):
     bot = build_bot(Settings.from_env({"POLICYBOT_DB": str(tmp_path / "p.db"),
                                        "POLICYBOT_KNOWLEDGE_DIR": str(folder)}),
                     encoder=counting)
+    watcher = KnowledgeWatcher(bot)
     md = tmp_path / "phones.md"
     md.write_text(PHONES, encoding="utf-8")
     publish(prepare(md, folder), folder)
     counting.seen.clear()
-    assert KnowledgeWatcher(bot).check() is True
+    assert watcher.check() is True
     assert "friend a student?" not in counting.seen  # an unchanged alternate question
     assert any("supervising students" in t for t in counting.seen)  # the new clause
