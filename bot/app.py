@@ -37,13 +37,19 @@ def reload_knowledge(bot: Bot) -> int:
     """Load the knowledge folder again and swap it into `bot` once everything is built
     (requests meanwhile use the old one). Raises KnowledgeError, leaving `bot` as it was.
     Returns the number of entries."""
+    from threadpoolctl import threadpool_limits
+
     kb = load_knowledge(bot.settings.knowledge_dir)
     old = bot.retriever
-    inner = old.encoder.inner if isinstance(old.encoder, PrimedEncoder) else old.encoder
-    # Only the texts that are new are sent to the model: a reload under load stays cheap.
-    encoder = PrimedEncoder(inner, {it.text: v for it, v in
-                                    zip(old.items, old.item_vectors, strict=True)})
-    retriever, views = build_retrievers(kb, encoder, bot.storage)
+    primed = isinstance(old.encoder, PrimedEncoder)
+    # Only texts that are new are sent to the model (the out-of-scope examples are kept
+    # from the last reload too), and the classifier trains on one core: the other keeps
+    # answering while a reload runs.
+    known = dict(old.encoder.known) if primed else {}
+    known.update(zip((it.text for it in old.items), old.item_vectors, strict=True))
+    encoder = PrimedEncoder(old.encoder.inner if primed else old.encoder, known)
+    with threadpool_limits(limits=1):
+        retriever, views = build_retrievers(kb, encoder, bot.storage)
     encoder.learning = False
     bot.use_knowledge(kb, retriever, views)
     return len(kb.entries)
