@@ -57,7 +57,7 @@ def right(row: dict, outcome) -> bool:
     label = row.get("label")
     if label is None:
         expect = row["expect"]
-        label = {"none": "no_answer", "report": "report"}.get(expect, expect)
+        label = expect if isinstance(expect, list) else {"none": "no_answer"}.get(expect, expect)
     ids = set(label if isinstance(label, list) else [label]) | set(row.get("also") or [])
     top = outcome.candidates[0].entry if outcome.candidates else None
     if "report" in ids:
