@@ -47,6 +47,7 @@ class Draft:
     file: str  # the knowledge file it becomes, e.g. BUL-5688.1.yaml
     clauses: list[dict[str, Any]]  # the entries as written: id, title, text, verbatim…
     notes: list[str] = field(default_factory=list)
+    kept_header: dict[str, Any] = field(default_factory=dict)  # from the file it replaces
 
     def header(self) -> dict[str, Any]:
         head = {"bulletin": self.bulletin, "title": self.title, "url": self.url}
@@ -56,7 +57,7 @@ class Draft:
             head["supersedes"] = self.supersedes
         head.update(curated=False, source_file=self.source, source_sha256=self.sha256,
                     added_at=now_iso())
-        return head
+        return {**head, **{k: v for k, v in self.kept_header.items() if k not in head}}
 
     def to_yaml(self) -> str:
         return dump_yaml({**self.header(), "entries": self.clauses})
@@ -114,12 +115,12 @@ def prepare(path: str | Path, folder: str | Path, *, data: bytes | None = None,
     file = f"{bid}.yaml"
     entries = [_entry(bid, c, kb) for c in split.clauses]
     _check_ids(entries, kb, file, doc.name)
-    notes = _carry_over(folder / file, entries)
+    notes, kept_header = _carry_over(folder / file, entries)
     return Draft(bulletin=bid, title=" ".join(title.split()), url=url or BULLETIN_INDEX_URL,
                  effective=effective, supersedes=supersedes, source=doc.name,
                  sha256=hashlib.sha256(data if data is not None
                                        else Path(path).read_bytes()).hexdigest(),
-                 file=file, clauses=entries, notes=notes)
+                 file=file, clauses=entries, notes=notes, kept_header=kept_header)
 
 
 def publish(draft: Draft, folder: str | Path) -> Path:
@@ -226,12 +227,18 @@ def _check_ids(entries: list[dict], kb: KnowledgeBase | None, file: str, name: s
                               "already; remove it there or give another --bulletin")
 
 
-def _carry_over(existing: Path, entries: list[dict]) -> list[str]:
-    """Adding a bulletin again keeps what administrators added to its clauses."""
+_OWN_HEADER = ("bulletin", "title", "url", "effective", "supersedes", "curated", "source_file",
+               "source_sha256", "added_at", "entries")
+
+
+def _carry_over(existing: Path, entries: list[dict]) -> tuple[list[str], dict[str, Any]]:
+    """Adding a bulletin again keeps what administrators added to its clauses, and the
+    header notes of its file (e.g. coverage_note)."""
     if not existing.exists():
-        return []
-    old = {e.get("id"): e for e in (yaml.safe_load(existing.read_text(encoding="utf-8"))
-                                    or {}).get("entries") or [] if isinstance(e, dict)}
+        return [], {}
+    data = yaml.safe_load(existing.read_text(encoding="utf-8")) or {}
+    header = {k: v for k, v in data.items() if k not in _OWN_HEADER}
+    old = {e.get("id"): e for e in data.get("entries") or [] if isinstance(e, dict)}
     kept, changed = [], []
     for e in entries:
         before = old.get(e["id"])
@@ -258,7 +265,7 @@ def _carry_over(existing: Path, entries: list[dict]) -> list[str]:
     gone = [i for i in old if i not in ids]
     if gone:
         notes.append("no longer in the document: " + ", ".join(str(g) for g in gone))
-    return notes
+    return notes, header
 
 
 class _Dumper(yaml.SafeDumper):

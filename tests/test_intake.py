@@ -290,3 +290,18 @@ def test_a_document_that_would_break_a_reference_is_refused_and_nothing_changes(
     with pytest.raises(IntakeError, match="related entry 'BUL-5688.0#6' does not exist"):
         publish(draft, folder)
     assert snapshot(folder) == before
+
+
+def test_adding_the_pdf_over_the_curated_file_keeps_its_answers_and_notes(tmp_path):
+    folder = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, folder)
+    draft = prepare(write_pdf(tmp_path / "bul.pdf", guideline_lines()), folder)
+    assert draft.notes == ["replaces BUL-5688.0.yaml",
+                           "6 unchanged clause(s) keep their curated fields",
+                           "no longer in the document: BUL-5688.0#consequences"]
+    publish(draft, folder)
+    kb = load_knowledge(folder)
+    g3 = kb.get("BUL-5688.0#3")
+    assert g3.answer and len(g3.questions) >= 8 and g3.report_category == "student_identified"
+    assert kb.get("BUL-5688.0#4").truncated
+    assert "coverage_note" in kb.bulletins["BUL-5688.0"]
