@@ -18,9 +18,11 @@ import numpy as np
 
 from knowledge.loader import Entry, KnowledgeBase
 
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_VERSION_WORDS = re.compile(
-    r"\b(version|versions|bulletin|edition|revision|policy|rule|said|say|was|used to)\b", re.I)
+_VERSIONISH = r"(version|bulletin|edition|revision|policy|polic(y|ies)|rules?|guidelines?)"
+_YEAR = re.compile(  # "the 2012 version", "the policy from 2012", "back in 2012 … say"
+    rf"\b(19[5-9]\d|20\d\d)(?:'s)?\s+{_VERSIONISH}\b|"
+    rf"\b{_VERSIONISH}\s+(?:of|from|in)\s+(19[5-9]\d|20\d\d)\b|"
+    r"\bin (19[5-9]\d|20\d\d)\b.*\b(say|said|allow|allowed)\b", re.I)
 _PREVIOUS = re.compile(
     r"\b(previous|old|older|earlier|prior|original|former|superseded|replaced)\s+"
     r"(version|bulletin|edition|revision|policy|rule)\b|\bused to (say|be)\b", re.I)
@@ -78,8 +80,8 @@ def requested_date(question: str, kb: KnowledgeBase, today: date | None = None) 
             until = effective_date(kb, nxt) if nxt else None
             return until - timedelta(days=1) if until else effective_date(kb, asked)
     year = _YEAR.search(question)
-    if year and _VERSION_WORDS.search(question):
-        y = int(year.group(1))
+    if year:
+        y = int(next(g for g in year.groups() if g and g.isdigit()))
         started = sorted(d for b in kb.bulletins if (d := effective_date(kb, b)) and d.year == y)
         return started[-1] if started else date(y, 12, 31)
     if _PREVIOUS.search(question):
