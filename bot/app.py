@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+import yaml
+
 from bot.config import Settings
 from bot.core import Bot
 from bot.db import Storage
 from bot.events import EventBus
-from knowledge.answer import Retriever
+from knowledge.answer import NEGATIVES_FILE, Retriever
 from knowledge.index import Encoder
 from knowledge.loader import KnowledgeBase, load_knowledge
 from knowledge.versions import PrimedEncoder, RetrieverViews, in_force, view
@@ -27,10 +29,15 @@ def build_retrievers(kb: KnowledgeBase, encoder: Encoder, storage: Storage | Non
     """The retriever over the bulletins in force today (all of them if none is yet) and
     the views that answer for other dates."""
     current = in_force(kb)
+    negatives = None
+    if kb.not_covered:  # questions marked not covered are out-of-scope examples too
+        negatives = [*yaml.safe_load(NEGATIVES_FILE.read_text(encoding="utf-8")),
+                     *kb.not_covered]
     retriever = Retriever(view(kb, current) if any(e.bulletin in current for e in kb.entries)
-                          else kb, encoder, storage, rebuild=rebuild, progress=progress)
-    return retriever, RetrieverViews(kb, retriever,
-                                     lambda kb_, enc: Retriever(kb_, enc, None))
+                          else kb, encoder, storage, rebuild=rebuild, progress=progress,
+                          negatives=negatives)
+    return retriever, RetrieverViews(
+        kb, retriever, lambda kb_, enc: Retriever(kb_, enc, None, negatives=negatives))
 
 
 def reload_knowledge(bot: Bot) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import unicodedata
@@ -55,6 +56,10 @@ def input_problem(raw: str, text: str) -> str | None:
     if not text:
         return messages.empty_input()
     return None
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def citation(e: Entry) -> Citation:
@@ -139,6 +144,9 @@ class Bot:
             return [Reply(kind="no_answer", status="no_answer",
                           text=messages.nothing_in_force(as_of))]
         outcome = retriever.decide(question)
+        if _folded(question) in {_folded(q) for q in self.kb.not_covered}:
+            # an administrator marked this question as not covered (knowledge gaps page)
+            outcome = dataclasses.replace(outcome, status="no_answer", candidates=())
         if (remember and outcome.status in ("no_answer", "ambiguous")
                 and len(question.split()) <= FOLLOW_UP_WORDS and _FOLLOW_UP.search(question)):
             context = load_part(self.storage, incoming.conversation_id, "context")

@@ -1,6 +1,7 @@
-"""The curation loop behind the console's Knowledge page: upload a bulletin's document,
-preview its clauses, publish or discard it. Every step, and every refusal, is written
-to the append-only `knowledge_events` trail.
+"""The curation loop behind the console's Knowledge and knowledge-gaps pages: upload a
+bulletin's document, preview its clauses, publish or discard it; attach a missed question
+to the clause that answers it, or mark it as not covered. Every step, and every refusal,
+is written to the append-only `knowledge_events` trail.
 
 Drafts live in the database, so any worker can show or publish them; publishing reads the
 stored document again against the knowledge base as it is then (knowledge.intake).
@@ -102,6 +103,26 @@ class KnowledgeDesk:
         with self.storage.write() as db:
             db["knowledge_drafts"].update(draft_id, {"status": "discarded"})
         self._record("discarded", actor, row["bulletin"], row["file_name"], f"draft {draft_id}")
+
+    def attach_question(self, question: str, entry_id: str, actor: str) -> str:
+        """A missed question becomes an alternate question of `entry_id`; the file name."""
+        from knowledge.curation import attach_question
+
+        self._check(actor, "attach a question")
+        try:
+            name = attach_question(self.settings.knowledge_dir, entry_id, question)
+        except PolicybotError as e:
+            self._record("refused", actor, entry_id, None, f"attach {question!r}: {e}")
+            raise
+        self._record("question_attached", actor, entry_id.strip(), name, question)
+        return name
+
+    def mark_not_covered(self, question: str, actor: str) -> None:
+        from knowledge.curation import mark_not_covered
+
+        self._check(actor, "mark a question not covered")
+        mark_not_covered(self.settings.knowledge_dir, question)
+        self._record("marked_not_covered", actor, None, None, question)
 
     def pending(self) -> list[dict]:
         return list(self.storage.db["knowledge_drafts"].rows_where(

@@ -145,7 +145,36 @@ def add_routes(app: web.Application, ref: BotRef) -> None:
             flash(session, "ok", "Draft discarded; nothing was changed.")
         return redirect("/admin/knowledge", request, session)
 
+    async def curated(request, session, change, done: str) -> web.StreamResponse:
+        b = bot()
+        try:
+            await asyncio.to_thread(change)
+        except PolicybotError as e:
+            flash(session, "error", str(e))
+        else:
+            if b.knowledge_watcher is not None:
+                await asyncio.to_thread(b.knowledge_watcher.check)
+            flash(session, "ok", done)
+        return redirect("/admin/gaps", request, session)
+
+    @admin_only
+    async def attach(request, session, form):
+        question = str(form.get("question", ""))
+        entry_id = str(form.get("entry", "")).strip()
+        return await curated(request, session, lambda: bot().knowledge_desk.attach_question(
+            question, entry_id, session.actor),
+            f"Attached to {entry_id}: policybot answers that question from it now.")
+
+    @admin_only
+    async def not_covered(request, session, form):
+        question = str(form.get("question", ""))
+        return await curated(request, session, lambda: bot().knowledge_desk.mark_not_covered(
+            question, session.actor),
+            "Marked as not covered: policybot answers it with 'I don't know'.")
+
     r = app.router
+    r.add_post("/admin/knowledge/attach", attach)
+    r.add_post("/admin/knowledge/not-covered", not_covered)
     r.add_get("/admin/knowledge", knowledge, name="admin_knowledge")
     r.add_post("/admin/knowledge/upload", upload)
     r.add_get("/admin/knowledge/drafts/{draft}", preview)

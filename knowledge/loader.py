@@ -13,6 +13,7 @@ from bot.errors import KnowledgeError
 REPORT_CATEGORIES = ("threatening", "harassing", "racist_biased", "derogatory", "bullying",
                      "student_identified", "confidential_info", "other")
 MIN_QUESTIONS = 8
+NOT_COVERED_FILE = "_not_covered.yaml"  # questions marked as not covered (knowledge gaps)
 _BULLETIN_FIELDS = {"bulletin": str, "title": str, "url": str, "entries": list}
 _ENTRY_FIELDS = {"id": str, "title": str, "text": str, "answer": str, "questions": list}
 # A bulletin added from its document (`curated: false`, written by `policybot knowledge add`)
@@ -45,6 +46,7 @@ class Entry:
 class KnowledgeBase:
     entries: tuple[Entry, ...]
     bulletins: dict[str, dict[str, Any]]  # bulletin id -> header fields (title, url, coverage_note…)
+    not_covered: tuple[str, ...] = ()  # questions an administrator marked as not covered
 
     def get(self, entry_id: str) -> Entry | None:
         return next((e for e in self.entries if e.id.lower() == entry_id.lower()), None)
@@ -56,7 +58,8 @@ def load_knowledge(folder: str | Path) -> KnowledgeBase:
     problems: list[str] = []
     entries: list[Entry] = []
     bulletins: dict[str, dict[str, Any]] = {}
-    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    files = [p for p in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+             if not p.name.startswith("_")]  # _name.yaml: not a bulletin (e.g. not covered)
     if not files:
         raise KnowledgeError(f"Invalid knowledge base:\n  - {folder}: no bulletin files (*.yaml)")
     for path in files:
@@ -71,9 +74,25 @@ def load_knowledge(folder: str | Path) -> KnowledgeBase:
             if ref not in seen:
                 problems.append(f"{e.file}: entry {e.id}: related entry {ref!r} does not exist")
     problems.extend(_version_problems(bulletins))
+    not_covered = _not_covered(folder, problems)
     if problems:
         raise KnowledgeError("Invalid knowledge base:\n  - " + "\n  - ".join(problems))
-    return KnowledgeBase(tuple(entries), bulletins)
+    return KnowledgeBase(tuple(entries), bulletins, not_covered)
+
+
+def _not_covered(folder: Path, problems: list[str]) -> tuple[str, ...]:
+    path = folder / NOT_COVERED_FILE
+    if not path.exists():
+        return ()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        problems.append(f"{path.name}: not valid YAML: {str(e).splitlines()[0]}")
+        return ()
+    if not isinstance(data, list) or not all(isinstance(q, str) for q in data):
+        problems.append(f"{path.name}: must be a list of questions")
+        return ()
+    return tuple(data)
 
 
 def _version_problems(bulletins: dict[str, dict[str, Any]]) -> list[str]:

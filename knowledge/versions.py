@@ -64,7 +64,8 @@ def in_force(kb: KnowledgeBase, on: date | None = None) -> frozenset[str]:
 
 def view(kb: KnowledgeBase, bulletins: frozenset[str]) -> KnowledgeBase:
     """The knowledge base with only the entries of `bulletins`."""
-    return KnowledgeBase(tuple(e for e in kb.entries if e.bulletin in bulletins), kb.bulletins)
+    return KnowledgeBase(tuple(e for e in kb.entries if e.bulletin in bulletins), kb.bulletins,
+                         kb.not_covered)
 
 
 def requested_date(question: str, kb: KnowledgeBase, today: date | None = None) -> date | None:
