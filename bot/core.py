@@ -139,14 +139,12 @@ class Bot:
             return [Reply(kind="error", text=messages.question_too_long(len(question)))]
         if not any(c.isalnum() for c in question):
             return [Reply(kind="error", text=messages.no_words())]
-        retriever = self.retriever_on(as_of or requested_date(question, self.kb))
+        day = as_of or requested_date(question, self.kb)
+        retriever = self.retriever_on(day)
         if retriever is None:
             return [Reply(kind="no_answer", status="no_answer",
-                          text=messages.nothing_in_force(as_of))]
+                          text=messages.nothing_in_force(day))]
         outcome = retriever.decide(question)
-        if _folded(question) in {_folded(q) for q in self.kb.not_covered}:
-            # an administrator marked this question as not covered (knowledge gaps page)
-            outcome = dataclasses.replace(outcome, status="no_answer", candidates=())
         if (remember and outcome.status in ("no_answer", "ambiguous")
                 and len(question.split()) <= FOLLOW_UP_WORDS and _FOLLOW_UP.search(question)):
             context = load_part(self.storage, incoming.conversation_id, "context")
@@ -154,6 +152,9 @@ class Bot:
                 combined = retriever.decide(f"{context['question']} {question}")
                 if combined.status == "answered" and combined.confidence > outcome.confidence:
                     outcome = combined
+        if _folded(question) in {_folded(q) for q in self.kb.not_covered}:
+            # an administrator marked this question as not covered (knowledge gaps page)
+            outcome = dataclasses.replace(outcome, status="no_answer", candidates=())
         if incoming.overheard and outcome.status not in ("answered", "ambiguous"):
             return []  # not addressed to the bot and not answerable: not even logged
         try:
