@@ -29,6 +29,7 @@ META_LINE = re.compile(r"^\s*(bulletin number|number|bulletin|title|date|effecti
                        r"effective|replaces|supersedes)\s*:\s*(\S.*)$", re.I)
 _SHORT_META = re.compile(r"\bBUL\s*[-–—]?\s*\d|\beffective\b", re.I)
 _EFFECTIVE = re.compile(r"\beffective(?: date)?\s*:?\s*(.+)$", re.I)
+_SECTION_NUMBER = re.compile(r"^(?:[IVX]{1,5}|[A-Z]|\d{1,2})\.\s+")  # "III. PROCEDURES"
 _SENTENCE_END = re.compile(r"[.!?:;][\"”’)\]]*$")
 _HYPHENATED = re.compile(r"([A-Za-z]+)-$")
 
@@ -126,11 +127,14 @@ def paragraphs(blocks: list[Block]) -> list[Block]:
         flush()
         current = {"kind": kind, "text": text, "number": number, "last_line": text}
 
+    boundary = True  # a blank line, heading or header field came last: a heading may follow
     for block in blocks:
         text = block.text.strip()
         if block.kind == "break":
             flush()
+            boundary = True
             continue
+        was_boundary, boundary = boundary, False
         if block.kind in ("heading", "item"):
             flush()
             out.append(Block(block.kind, " ".join(text.split()), block.number))
@@ -149,6 +153,7 @@ def paragraphs(blocks: list[Block]) -> list[Block]:
             flush()
             out.append(Block("heading", meta.group(1).strip().upper()))
             out.append(Block("para", " ".join(meta.group(2).split())))
+            boundary = True
             continue
         label = LABEL.match(text)
         if label:
@@ -157,6 +162,7 @@ def paragraphs(blocks: list[Block]) -> list[Block]:
             if label.group(2).strip():
                 if label.group(1).strip() in META_LABELS:  # a header field: one line
                     out.append(Block("para", " ".join(label.group(2).split())))
+                    boundary = True
                 else:
                     start("para", label.group(2).strip())
                     if block.kind == "para":
@@ -169,10 +175,12 @@ def paragraphs(blocks: list[Block]) -> list[Block]:
         if current:
             previous = current["text"]
         else:
-            previous = out[-1].text if out and out[-1].kind != "heading" else None
+            previous = (out[-1].text if out and out[-1].kind != "heading"
+                        and not was_boundary else None)
         if _is_heading(text, previous):
             flush()
             out.append(Block("heading", text))
+            boundary = True
             continue
         if current is None:
             start("para", text)
@@ -229,7 +237,7 @@ def split_clauses(pages: list[list[Block]]) -> Split:
 
     for b in blocks:
         if b.kind == "heading":
-            name = b.text.strip().rstrip(":")
+            name = _SECTION_NUMBER.sub("", b.text.strip().rstrip(":")) or b.text.strip()
             if name.upper() in META_LABELS:
                 pending_meta = META_LABELS[name.upper()]
                 continue

@@ -305,3 +305,35 @@ def test_adding_the_pdf_over_the_curated_file_keeps_its_answers_and_notes(tmp_pa
     assert g3.answer and len(g3.questions) >= 8 and g3.report_category == "student_identified"
     assert kb.get("BUL-5688.0#4").truncated
     assert "coverage_note" in kb.bulletins["BUL-5688.0"]
+
+
+def test_a_bulletin_in_lausd_layout_numbered_sections_and_two_lists(tmp_path, folder):
+    text = tmp_path / "devices.txt"
+    text.write_text("""LOS ANGELES UNIFIED SCHOOL DISTRICT
+POLICY BULLETIN
+TITLE: Staff Use of Personal Devices
+NUMBER: BUL-9999.2
+DATE: September 13, 2018
+ROUTING: All Employees
+
+I. PURPOSE
+This bulletin sets out when staff may use personal devices during the
+school day.
+
+II. POLICY
+1. Staff may not use personal phones while supervising students, ex-
+cept in an emergency.
+2. Personal calls are made during breaks, away from students.
+
+III. PROCEDURES
+1. Report a lost device that holds student information to your
+administrator within one day.
+2. Do not store student records on a personal device.
+""", encoding="utf-8")
+    draft = prepare(text, folder)
+    assert (draft.bulletin, draft.title, draft.effective) == (
+        "BUL-9999.2", "Staff Use of Personal Devices", "2018-09-13")
+    assert [c["id"].split("#")[1] for c in draft.clauses] == [
+        "purpose", "1", "2", "procedures-1", "procedures-2"]
+    assert draft.clauses[1]["text"] == ("Staff may not use personal phones while supervising "
+                                        "students, except in an emergency.")
