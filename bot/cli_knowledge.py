@@ -55,7 +55,7 @@ def knowledge_add(file: str, bulletin, title, effective, supersedes, url, dry_ru
     if as_json:
         out = draft.to_dict()
         out.update(written=str(written) if written else None, dry_run=dry_run)
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2, default=str))
         return
     facts = [f"effective {draft.effective}" if draft.effective else "no effective date",
              f"supersedes {draft.supersedes}" if draft.supersedes else None]
