@@ -144,14 +144,16 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
         text_block(line) for line in top.text.splitlines() if line.strip()] or
         [text_block(top.text)]})
     where = top.id if top.id != top.bulletin else top.bulletin
-    body.append(text_block(f"— {where}, {top.title} [{top.bulletin}]({top.url})",
+    effective = f", effective {top.effective}" if top.effective else ""
+    body.append(text_block(f"— {where}, {top.title}{effective} [{top.bulletin}]({top.url})",
                            isSubtle=True, size="Small"))
     # Whatever else the core said (notes on truncated sources, "see also", report offer).
     rest = reply.text
     if short and rest.startswith(short):
         rest = rest[len(short):]
-    extra = [ln for ln in rest.splitlines()
-             if ln.strip() and not ln.startswith(">") and not ln.startswith("— ")]
+    extra = [ln for ln in rest.splitlines()  # (a clause nobody curated: short is quoted)
+             if ln.strip() and not ln.startswith(">") and not ln.startswith("— ")
+             and not (short and short in ln)]
     if extra:
         body += text_body("\n\n".join(extra))
     return body
