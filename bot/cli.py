@@ -29,14 +29,32 @@ def _build(settings: Settings, **kw):
         raise click.ClickException(str(e)) from e
 
 
+class OneLineFormatter(logging.Formatter):
+    """One record, one line: line breaks and other control characters in a message (a
+    forged Slack button value, a case number typed by someone) are shown escaped, so
+    nobody can write a line of their own into the server log."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return escape_controls(super().formatMessage(record))
+
+
+def escape_controls(text: str) -> str:
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    if not root.handlers:  # (under pytest its handler is kept: only the levels change)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
     # Library loggers stay at WARNING even with DEBUG: some log whole request bodies (Slack
     # receipts with case keys, Teams activities), which would break reporters' anonymity.
     for noisy in ("sentence_transformers", "bm25s", "httpx", "urllib3", "msrest", "msal",
                   "aiohttp.access", "aiohttp.client", "transformers", "huggingface_hub",
-                  "slack_sdk", "slack_bolt", "botbuilder", "botframework"):
+                  "slack_sdk", "slack_bolt", "policybot.slack.bolt", "botbuilder",
+                  "botframework"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -13,6 +14,15 @@ BULLETIN_INDEX_URL = "https://www.lausd.org/Page/6302"
 DEFAULT_CONTACT = "your principal or site administrator"
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "bulletins"
 LOCAL_OPERATOR = "cli:local"
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class Settings:
     teams_app_password: str | None = None
     teams_app_type: str = "MultiTenant"
     teams_tenant_id: str | None = None
+    teams_emulator: bool = False  # POLICYBOT_TEAMS_EMULATOR=1: /api/messages without an app id
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -94,6 +105,7 @@ class Settings:
             teams_app_password=get("MicrosoftAppPassword"),
             teams_app_type=get("MicrosoftAppType") or cls.teams_app_type,
             teams_tenant_id=get("MicrosoftAppTenantId"),
+            teams_emulator=get("POLICYBOT_TEAMS_EMULATOR") in ("1", "true", "yes"),
         )
 
     def with_(self, **changes) -> Settings:
@@ -102,6 +114,11 @@ class Settings:
     def is_admin(self, actor: str | None) -> bool:
         """The local CLI operator is always an administrator; others must be listed."""
         return actor == LOCAL_OPERATOR or (actor is not None and actor in self.admins)
+
+    @property
+    def loopback_only(self) -> bool:
+        """True when `host` is a loopback address: nothing off this machine can connect."""
+        return is_loopback(self.host)
 
     @property
     def slack_enabled(self) -> bool:

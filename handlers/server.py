@@ -8,7 +8,8 @@ import logging
 
 from aiohttp import web
 
-from bot.config import Settings
+from bot.config import Settings, is_loopback
+from bot.errors import ConfigError
 from handlers.runtime import FRONTENDS, REF, SETTINGS, BotRef
 
 log = logging.getLogger(__name__)
@@ -112,12 +113,25 @@ def served_app(settings: Settings, wait: bool = False) -> web.Application:
     return app
 
 
+def check_secret_key(settings: Settings, host: str) -> None:
+    """Beyond loopback the secret key must come from the environment: the key file beside
+    the database would travel with it in most backups and copies."""
+    if not settings.secret_key and not is_loopback(host):
+        raise ConfigError(
+            f"POLICYBOT_SECRET_KEY is not set, and policybot would listen on {host}, beyond "
+            "this machine. Set it to a long random value kept outside the database (e.g. "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`) and start again; "
+            "docs/security.md says how to keep and rotate it.")
+
+
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    check_secret_key(settings, host)
     if workers > 1:
         from handlers.workers import serve_workers
 
-        serve_workers(settings, host, port, workers)
+        serve_workers(settings.with_(host=host, port=port), host, port, workers)
         return
+    settings = settings.with_(host=host, port=port)  # front ends decide by the real bind
     app = served_app(settings)
     fronts = ", ".join(f"{k}: {v}" for k, v in app[FRONTENDS].items())
     log.info("policybot listening on http://%s:%s (%s)", host, port, fronts)

@@ -285,18 +285,25 @@ def form_values(state_values: dict[str, Any]) -> dict[str, Any]:
 
 
 def result_view(replies: Sequence[Reply]) -> dict[str, Any]:
-    """What the modal turns into after a submission: emergency guidance first, then a
-    pointer to the receipt (sent by direct message; an anonymous key is shown only there)."""
+    """What the modal turns into after a submission: emergency guidance first, then the
+    receipt. An anonymous receipt (it carries the case key) is shown here and only here:
+    a direct message would stay in the workspace's history and exports, dated."""
     blocks: list[dict[str, Any]] = []
     for reply in replies:
         if reply.kind == "emergency":
             blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
             blocks += sections(mrkdwn(reply.text))
             blocks.append({"type": "divider"})
-    numbers = [r.data.get("case_number") for r in replies if r.data.get("case_number")]
-    text = (f"Thank you. Your report is case *{numbers[0]}*." if numbers else
-            "Thank you. Your report was received.")
-    blocks.append(section(text + " Your receipt is in your direct messages with policybot."))
+    receipt = next((r for r in replies if r.kind == "receipt"), None)
+    if receipt is not None and receipt.data.get("case_key"):
+        blocks += sections(mrkdwn(receipt.text))
+        blocks.append(section("*Copy the key now:* it is not sent to you anywhere else, and "
+                              "closing this window hides it for good."))
+    else:
+        numbers = [r.data.get("case_number") for r in replies if r.data.get("case_number")]
+        text = (f"Thank you. Your report is case *{numbers[0]}*." if numbers else
+                "Thank you. Your report was received.")
+        blocks.append(section(text + " Your receipt is in your direct messages with policybot."))
     return {"type": "modal", "title": plain("Report received", 24),
             "close": plain("Close", 24), "blocks": blocks}
 

@@ -31,6 +31,7 @@ BOLD = re.compile(r"\*([^*\n]+)\*")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 WEB_PREFIXES = ("/admin", "/chat", "/static")
+HSTS = "max-age=31536000; includeSubDomains"
 JINJA = web.AppKey("web.jinja", jinja2.Environment)
 SECRET = web.AppKey("web.secret", dict)  # {"key": cookie-signing key}, filled lazily
 
@@ -152,6 +153,9 @@ def set_cookie(request: web.Request, response: web.StreamResponse, name: str, va
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = "policybot"  # not aiohttp's name and version
+    if is_secure(request):  # browsers that once came over https never fall back to http
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.path == "/" or request.path.startswith(WEB_PREFIXES):
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
