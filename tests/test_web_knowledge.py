@@ -107,6 +107,7 @@ def test_discard_changes_nothing_and_is_recorded(kb_bot, tmp_path):
     ("notes.txt", b"1. Keep accounts separate.", "choose a bulletin as DOCX, HTML, PDF"),
     ("broken.pdf", b"%PDF-1.4\n" + bytes(range(256)) * 10, "the PDF is damaged"),
     ("letter.docx", b"PK\x03\x04 not really a zip", "is not a Word .docx file"),
+    ("huge.pdf", b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024), "larger than 20 MB"),
 ])
 def test_a_bad_upload_gets_a_message_and_changes_nothing(kb_bot, name, data, message):
     bot, settings, folder = kb_bot
