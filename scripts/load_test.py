@@ -271,6 +271,7 @@ class Server:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("SLACK_", "Microsoft", "POLICYBOT_"))}
         env.update({"POLICYBOT_DB": self.db, "POLICYBOT_ADMINS": f"slack:{ADMIN}",
+                    "POLICYBOT_TEAMS_EMULATOR": "1",  # Teams without an app id, on loopback
                     "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                     "PYTHONUNBUFFERED": "1"})
         if self.fakes is not None:
