@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import KnowledgeError
@@ -41,7 +41,6 @@ class Document:
     format: str
     pages: list[list[Block]]
     title: str | None = None  # from the file's metadata (PDF info, docx properties, <title>)
-    meta: dict[str, str] = field(default_factory=dict)
 
 
 def detect_format(name: str, data: bytes) -> str:
