@@ -98,7 +98,7 @@ def prepare(path: str | Path, folder: str | Path, *, data: bytes | None = None,
         raise IntakeError(f"{doc.name}: no recognisable clauses (numbered guidelines, "
                           f"headed sections or paragraphs of text; found {words} words)")
     kb = _current(folder)
-    bid = _bulletin(bulletin, split.meta, doc, split.clauses)
+    bid = _bulletin(bulletin, split.meta, doc)
     if bulletin is None and bid is None:
         raise IntakeError(f"{doc.name}: the document does not state its bulletin number; "
                           "give it with --bulletin (e.g. --bulletin BUL-5688.1)")
@@ -107,7 +107,7 @@ def prepare(path: str | Path, folder: str | Path, *, data: bytes | None = None,
     if not title:
         raise IntakeError(f"{doc.name}: the document does not state its title; give it "
                           "with --title")
-    effective = _effective(effective, split.meta.get("date"), doc.name)
+    effective = _effective(effective, split.meta.get("date"))
     supersedes = _supersedes(supersedes, split.meta.get("supersedes"), bid, kb, folder)
     if supersedes and not effective:
         raise IntakeError(f"{doc.name}: a bulletin that supersedes {supersedes} needs the "
@@ -157,7 +157,7 @@ def _current(folder: Path) -> KnowledgeBase | None:
         return None
 
 
-def _bulletin(given: str | None, meta: dict, doc, clauses: list[Clause]) -> str | None:
+def _bulletin(given: str | None, meta: dict, doc) -> str | None:
     if given:
         found = bulletin_id(given)
         if found is None or found.upper() != given.strip().upper().replace(" ", ""):
@@ -172,7 +172,7 @@ def _without_number(title: str | None) -> str | None:
     return BULLETIN_ID.sub("", title or "").strip(" -–—:|·") or None
 
 
-def _effective(given: str | None, stated: str | None, name: str) -> str | None:
+def _effective(given: str | None, stated: str | None) -> str | None:
     if given:
         try:
             return date.fromisoformat(given).isoformat()
