@@ -337,3 +337,13 @@ administrator within one day.
         "purpose", "1", "2", "procedures-1", "procedures-2"]
     assert draft.clauses[1]["text"] == ("Staff may not use personal phones while supervising "
                                         "students, except in an emergency.")
+
+
+def test_replaces_and_date_stated_in_the_document_make_it_a_new_version(tmp_path, folder):
+    publish(prepare(write_pdf(tmp_path / "old.pdf", guideline_lines()), folder), folder)
+    body = ["REPLACES: BUL-5688.0", "", *guideline_lines()]
+    pdf = write_pdf(tmp_path / "new.pdf", body, bulletin="BUL-5688.1", date="August 1, 2015")
+    draft = prepare(pdf, folder)
+    assert (draft.bulletin, draft.supersedes, draft.effective) == (
+        "BUL-5688.1", "BUL-5688.0", "2015-08-01")
+    assert [c["id"] for c in draft.clauses] == [f"BUL-5688.1#{n}" for n in range(1, 7)]
