@@ -69,7 +69,8 @@ def answer_json(question: str, reply: Reply) -> dict:
     answer = reply.data.get("short_answer", reply.text)
     return {"question": question, "status": reply.status or "no_answer", "answer": answer,
             "citations": [c.to_dict() for c in reply.citations],
-            "confidence": reply.confidence}
+            "confidence": reply.confidence, "uncertain": reply.uncertain,
+            "offers_report": reply.offers_report}
 
 
 @main.command()
@@ -117,16 +118,26 @@ def chat() -> None:
 @main.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
-def eval_cmd(file: str, as_json: bool) -> None:
-    """Accuracy on a question file (format of shared/eval/dev_questions.jsonl)."""
-    from knowledge.evaluate import evaluate, format_result, read_questions
+@click.option("--no-alternates", is_flag=True,
+              help="Evaluate with every entry's alternate questions removed (in memory), as "
+                   "for a bulletin an administrator adds with clause texts and titles only.")
+def eval_cmd(file: str, as_json: bool, no_alternates: bool) -> None:
+    """Right / hedged / wrong on a question file: the dev format ({"q","expect","cat"}) or
+    the real-question format ({"q","source","label","also",...}); see knowledge/evaluate.py."""
+    from knowledge.evaluate import evaluate, format_result, read_questions, without_alternates
 
     bot = _build(_settings())
     try:
         rows = read_questions(file)
     except (ValueError, KeyError) as e:
         raise click.ClickException(str(e)) from e
-    result = evaluate(rows, bot.retriever.decide)
+    retriever = bot.retriever
+    if no_alternates:
+        from knowledge.answer import Retriever
+
+        retriever = Retriever(without_alternates(bot.kb), retriever.encoder, storage=None,
+                              calibration=retriever.cal)
+    result = evaluate(rows, retriever.decide)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else format_result(result))
 
 

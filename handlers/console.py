@@ -7,6 +7,7 @@ import sys
 import uuid
 from collections.abc import Callable
 
+from bot import messages
 from bot.models import Button, Incoming, Reply
 
 LETTERS = string.ascii_lowercase
@@ -16,9 +17,12 @@ def render_text(replies: list[Reply], with_shortcuts: bool = False) -> str:
     """Replies as terminal text; buttons listed, with letter shortcuts in chat."""
     out = []
     for r in replies:
+        if r.kind == "related":
+            out.append(f"[{messages.RELATED_LABEL}]")
         out.append(r.text)
         if r.confidence is not None and r.status in ("answered", "ambiguous"):
-            out.append(f"(confidence {r.confidence:.0%})")
+            sure = f"{messages.UNCERTAIN_LABEL}, " if r.uncertain else ""
+            out.append(f"({sure}confidence {r.confidence:.0%})")
         buttons = [b for b in r.buttons]
         if buttons and with_shortcuts:
             out.append("   ".join(f"[{LETTERS[i]}] {b.label}"

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot import messages
 from bot.models import Button, Reply
 from bot.report_flow import STEPS, Step, label_for
 
@@ -127,13 +128,19 @@ def command_buttons(buttons: Sequence[Button], conversation_id: str, start: int 
 # ------------------------------------------------------------------ replies
 
 def confidence_line(reply: Reply) -> str | None:
+    """The context line under an answer: confidence (in words when unsure), the source, and
+    whether the text is the bulletin's words or a summary of what is known."""
     parts = []
     if reply.confidence is not None and reply.status in ("answered", "ambiguous"):
-        parts.append(f"Confidence: {reply.confidence:.0%}")
-    if reply.kind == "answered" and reply.citations:
+        parts.append(f"Confidence: {reply.confidence:.0%}"
+                     + (f" ({messages.UNCERTAIN_LABEL.lower()})" if reply.uncertain else ""))
+    if reply.kind in ("answered", "related") and reply.citations:
         c = reply.citations[0]
-        parts.append(f"Source: <{c.url}|{escape(c.id)}> ({escape(c.bulletin)}: "
+        head = "Source" if reply.kind == "answered" else "Closest guideline"
+        parts.append(f"{head}: <{c.url}|{escape(c.id)}> ({escape(c.bulletin)}: "
                      f"{escape(c.title)})")
+        if c.kind == "summary":
+            parts.append("summary of what is known, not the bulletin's words")
     return " · ".join(parts) or None
 
 
@@ -144,6 +151,11 @@ def reply_blocks(reply: Reply, conversation_id: str, index: int = 0,
     blocks: list[dict[str, Any]] = []
     if reply.kind == "emergency":
         blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
+    elif reply.kind == "related":
+        blocks.append(context(f":information_source: *{messages.RELATED_LABEL}*"))
+    elif reply.uncertain:
+        blocks.append(context(f":warning: *{messages.UNCERTAIN_LABEL}* that this answers "
+                              "your question"))
     blocks += sections(mrkdwn(reply.text))
     line = confidence_line(reply)
     if line:

@@ -20,6 +20,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from bot import messages
 from bot.config import Settings
 from handlers.runtime import BotRef
 
@@ -99,6 +100,8 @@ def make_env() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined)
     env.filters["reply_text"] = format_text
     env.filters["safe_url"] = safe_url
+    env.globals.update(related_label=messages.RELATED_LABEL,
+                       uncertain_label=messages.UNCERTAIN_LABEL)
     return env
 
 

@@ -98,6 +98,7 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
                          "citations": [c.to_dict() for c in r.citations],
                          "buttons": [{"label": b.label, "value": b.value, "style": b.style}
                                      for b in r.buttons],
+                         "offers_report": r.offers_report, "uncertain": r.uncertain,
                          "step": r.step, "data": r.data} for r in replies],
         }, headers={"Cache-Control": "no-store"})
 

@@ -12,6 +12,8 @@ from browser.helpers import (
     csrf_from,
     file_report,
     run,
+    sign_in,
+    signed_in,
 )
 
 from bot.admin_accounts import MAX_FAILURES, AdminAccounts, session_secret
@@ -31,22 +33,6 @@ def web_bot(bot):
     return bot
 
 
-
-
-async def sign_in(client, name=ADMIN_NAME, password=ADMIN_PASSWORD):
-    page = await client.get("/admin/login")
-    token = csrf_from(await page.text())
-    response = await client.post("/admin/login", data={"csrf": token, "name": name,
-                                                       "password": password, "next": "/admin"},
-                                 allow_redirects=False)
-    return response
-
-
-async def signed_in(client):
-    response = await sign_in(client)
-    assert response.status == 303, await response.text()
-    page = await client.get("/admin")
-    return csrf_from(await page.text())
 
 
 def events(bot, number):
