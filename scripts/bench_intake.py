@@ -3,7 +3,9 @@ no alternate questions) against the curated knowledge base, on the same question
 
 The PDF is built from the guideline text in ../shared/sources (tests/bulletin_documents.py)
 and added with knowledge.intake, exactly as `policybot knowledge add` does; BUL-5167.0 and
-BUL-999.4 stay as curated. Prints one Markdown table row per knowledge base and set.
+BUL-999.4 stay as curated. Prints one Markdown table row per knowledge base and set, scored by
+knowledge.evaluate.verdict (right / hedged / wrong as ../shared/eval/REAL-QUESTIONS.md
+defines them); "wrong answers" are answers with a clause that does not answer.
 
 Usage: .venv/bin/python scripts/bench_intake.py [QUESTIONS.jsonl ...]
 """
@@ -24,7 +26,7 @@ from bulletin_documents import guideline_lines, write_pdf  # noqa: E402
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from knowledge.answer import Retriever  # noqa: E402
-from knowledge.evaluate import read_questions  # noqa: E402
+from knowledge.evaluate import evaluate, read_questions  # noqa: E402
 from knowledge.index import ModelEncoder  # noqa: E402
 from knowledge.intake import prepare, publish  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402
@@ -50,41 +52,21 @@ def added_from_pdf(tmp: Path) -> Path:
     return folder
 
 
-def right(row: dict, outcome) -> bool:
-    """'right' as ../shared/eval/REAL-QUESTIONS.md scores it (without the `related` outcome:
-    a refusal is right where the label is `related:` or `no_answer`). The older sets'
-    `expect` ([ids], "none", "report") is read as the same labels."""
-    label = row.get("label")
-    if label is None:
-        expect = row["expect"]
-        label = expect if isinstance(expect, list) else {"none": "no_answer"}.get(expect, expect)
-    ids = set(label if isinstance(label, list) else [label]) | set(row.get("also") or [])
-    top = outcome.candidates[0].entry if outcome.candidates else None
-    if "report" in ids:
-        return outcome.status == "report" or (outcome.status == "answered"
-                                              and bool(top.report_category))
-    if "no_answer" in ids or any(i.startswith("related:") for i in ids):
-        return outcome.status == "no_answer"
-    return outcome.status == "answered" and top.id in ids
-
-
 def main() -> None:
     sets = [Path(p) for p in sys.argv[1:]] or [p for p in SETS if p.exists()]
     encoder = ModelEncoder()
     with tempfile.TemporaryDirectory() as tmp:
         bases = {"curated": DEFAULT_KNOWLEDGE_DIR, "from PDF": added_from_pdf(Path(tmp))}
-        print("| knowledge base | questions | right | wrong answers |")
-        print("|---|---|---|---|")
+        print("| knowledge base | questions | right | hedged | wrong | wrong answers |")
+        print("|---|---|---|---|---|---|")
         for label, folder in bases.items():
             retriever = Retriever(load_knowledge(folder), encoder)
             for path in sets:
-                rows = read_questions(path)
-                outcomes = [retriever.decide(r["q"]) for r in rows]
-                ok = sum(right(r, o) for r, o in zip(rows, outcomes, strict=True))
-                wrong = sum(o.status == "answered" and not right(r, o)
-                            for r, o in zip(rows, outcomes, strict=True))
-                print(f"| {label} | {path.name} ({len(rows)}) | {ok / len(rows):.0%} | "
-                      f"{wrong} |")
+                r = evaluate(read_questions(path), retriever.decide)
+                share = {v: r.verdicts[v] / r.total for v in ("right", "hedged", "wrong")}
+                print(f"| {label} | {path.name} ({r.total}) | {share['right']:.0%} | "
+                      f"{share['hedged']:.0%} | {share['wrong']:.0%} | "
+                      f"{r.answered - r.answered_right} |")
 
 
 if __name__ == "__main__":
