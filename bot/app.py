@@ -68,6 +68,8 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     (before any model is loaded) and StorageError when the database cannot be opened."""
     from bot.admin_accounts import AdminAccounts
     from bot.admin_commands import AdminDesk
+    from bot.announcements import Announcements
+    from bot.case_view import CaseDesk
     from bot.cases import CaseStore
     from bot.knowledge_desk import KnowledgeDesk
     from bot.reporting import ReportDesk
@@ -87,7 +89,9 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
         storage, bot.cases, settings, events,
         answer_question=lambda inc: bot.answer_question(inc, start_report=False, remember=False),
         match_policies=bot.match_policies)
-    bot.admin = AdminDesk(bot.cases, settings)
+    bot.case_desk = CaseDesk(bot.cases)
+    bot.announcements = Announcements(storage, events, bot.case_desk)
+    bot.admin = AdminDesk(bot.case_desk)
     bot.knowledge_desk = KnowledgeDesk(
         storage, settings, is_admin=lambda a: settings.is_admin(a) or accounts.is_admin_actor(a))
     bot.desks = [bot.reports.handle, bot.admin.handle]

@@ -81,6 +81,8 @@ class Bot:
         self.desks: list[Desk] = list(desks)
         self.reports = None  # set by bot.app.build_bot
         self.cases = None
+        self.case_desk = None
+        self.announcements = None
         self.views = None  # knowledge.versions.RetrieverViews, set by bot.app.build_bot
         self.knowledge_watcher = None  # bot.reload.KnowledgeWatcher, set by the server
         self.knowledge_desk = None  # bot.knowledge_desk.KnowledgeDesk, set by build_bot

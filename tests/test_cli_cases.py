@@ -38,11 +38,12 @@ def invoke(*args):
     return CliRunner().invoke(cases, list(args), catch_exceptions=False)
 
 
-def test_list_json_prints_every_field(number):
+def test_list_json_prints_every_field_with_hidden_text_masked(number):
     result = invoke("list", "--json")
     assert result.exit_code == 0
     rows = json.loads(result.output)
-    assert rows[0]["number"] == number and rows[0]["description"] == DRAFT["description"]
+    assert rows[0]["number"] == number and rows[0]["description"] is None
+    assert rows[0]["link"] is None and "DROP TABLE" not in result.output
     assert rows[0]["urgency"] == "urgent" and rows[0]["reporter"] is None
     assert rows[0]["matched_policy_ids"] == ["BUL-5688.0#3"]
 
@@ -53,11 +54,14 @@ def test_list_filters(number):
     assert number in invoke("list", "--urgency", "urgent", "--category", "threatening").output
 
 
-def test_show_prints_case_verbatim_and_records_viewed(number):
+def test_show_masks_until_reveal_which_prints_verbatim_and_is_recorded(number):
     result = invoke("show", number)
     assert result.exit_code == 0
-    assert DRAFT["description"] in result.output and "anonymous" in result.output
-    assert f"viewed by {LOCAL_OPERATOR}" in invoke("show", number).output
+    assert "DROP TABLE" not in result.output and "instagram.com/p/1" not in result.output
+    assert "anonymous" in result.output and f"viewed by {LOCAL_OPERATOR}" in result.output
+    result = invoke("show", "--reveal", number)
+    assert DRAFT["description"] in result.output and "instagram.com/p/1" in result.output
+    assert f"revealed by {LOCAL_OPERATOR}" in result.output
 
 
 def test_assign_status_note_ask_workflow(number):
