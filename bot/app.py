@@ -83,8 +83,8 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     bot = Bot(settings, storage, kb, retriever, events)
     bot.views = views
     accounts = AdminAccounts(storage)
-    bot.cases = CaseStore(storage, settings, events,
-                          is_admin=lambda a: settings.is_admin(a) or accounts.is_admin_actor(a))
+    is_admin = lambda a: settings.is_admin(a) or accounts.is_admin_actor(a)  # noqa: E731
+    bot.cases = CaseStore(storage, settings, events, is_admin=is_admin)
     bot.reports = ReportDesk(
         storage, bot.cases, settings, events,
         answer_question=lambda inc: bot.answer_question(inc, start_report=False, remember=False),
@@ -92,7 +92,6 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     bot.case_desk = CaseDesk(bot.cases)
     bot.announcements = Announcements(storage, events, bot.case_desk)
     bot.admin = AdminDesk(bot.case_desk)
-    bot.knowledge_desk = KnowledgeDesk(
-        storage, settings, is_admin=lambda a: settings.is_admin(a) or accounts.is_admin_actor(a))
+    bot.knowledge_desk = KnowledgeDesk(storage, settings, is_admin=is_admin)
     bot.desks = [bot.reports.handle, bot.admin.handle]
     return bot
