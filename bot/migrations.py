@@ -249,3 +249,35 @@ def m0011_case_posts(db: Database) -> None:
                strftime('%Y-%m-%dT%H:%M:%S', 'now')
         FROM slack_case_posts""")
     db.execute("DROP TABLE slack_case_posts")
+
+
+@migrations(name="0012_knowledge_drafts")
+def m0012_knowledge_drafts(db: Database) -> None:
+    # Documents uploaded in the console, waiting to be published or discarded (any worker
+    # may show or publish them), and the append-only trail of every knowledge change.
+    db.execute("""
+        CREATE TABLE knowledge_drafts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_name TEXT NOT NULL,
+            data BLOB NOT NULL,
+            options TEXT NOT NULL DEFAULT '{}',
+            bulletin TEXT,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'published', 'discarded')),
+            uploaded_by TEXT NOT NULL,
+            created_at TEXT NOT NULL)""")
+    db.execute("""
+        CREATE TABLE knowledge_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            bulletin TEXT,
+            file_name TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL)""")
+    db.execute("""
+        CREATE TRIGGER knowledge_events_no_update BEFORE UPDATE ON knowledge_events
+        BEGIN SELECT RAISE(ABORT, 'knowledge_events is append-only'); END""")
+    db.execute("""
+        CREATE TRIGGER knowledge_events_no_delete BEFORE DELETE ON knowledge_events
+        BEGIN SELECT RAISE(ABORT, 'knowledge_events is append-only'); END""")
