@@ -82,6 +82,9 @@ STOPWORDS = (frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_SPANISH) | ENGLISH_ST
     "apply", "applies", "cover", "covers", "covered", "count", "counts", "kind", "kinds",
     "stuff", "whats", "different", "keep", "keeps", "thing", "able", "supposed", "okay",
     "asked", "asks", "ask", "look", "looks", "allowed", "permitido", "necesito",
+    # words that pick a version of a bulletin, not the rule asked about
+    "version", "versions", "previous", "earlier", "older", "original", "revision",
+    "revised", "current", "latest", "says", "said",
     "yo", "mi", "puedo", "puede", "pueden", "debo", "hay", "si", "es", "son", "está",
 )))
 # Words nearly every question here carries: whether a clause repeats them says nothing

@@ -6,7 +6,7 @@ whether there is no answer (see knowledge.answer.Calibration). A grid of them is
 tests/eval/real_dev.jsonl, scored right / hedged / wrong as ../shared/eval/REAL-QUESTIONS.md
 defines; a choice is kept only if the shared dev set (../shared/eval/dev_questions.jsonl)
 stays at 100% (every question answered with its clause, refused or sent to the report flow as
-expected). Among those the best `right - 2 x wrong - 2 x (wrong given as the answer)` wins
+expected) and none of the five wrong answers issue 10 names is still given. Among those the best `right - 2 x wrong - 2 x (wrong given as the answer)` wins
 (a clause shown as the answer that does not answer is the worst outcome: an employee acts on
 it), summed over the knowledge base as it is and with every alternate question removed (an
 administrator's new bulletin has none).
@@ -36,6 +36,15 @@ from knowledge.loader import load_knowledge  # noqa: E402
 
 REAL_DEV = ROOT / "tests" / "eval" / "real_dev.jsonl"
 SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+# Issue 10 names these as answers given with confidence that do not answer the question;
+# a choice that still answers any of them is not kept.
+NAMED_WRONG = (
+    "Can I text a student from my personal phone?",
+    "Can the District read the texts on my personal phone?",
+    "I want to share an article critical of LAUSD",
+    "Photos of coworkers from the holiday party?",
+    "Should I block a parent who leaves nasty comments?",
+)
 GRID = {
     "coverage_similarity": (0.5, 0.55),
     "uncovered_words": (2, 3),
@@ -85,6 +94,8 @@ def main() -> None:
         for r in retrievers:
             r.cal = cal
         if not all(strict_dev_ok(q, retrievers[0].decide(q.q)) for q in shared):
+            continue
+        if any(retrievers[0].decide(q).status == "answered" for q in NAMED_WRONG):
             continue
         counts = []
         for r in retrievers:

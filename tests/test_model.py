@@ -57,10 +57,31 @@ def test_own_question_set_meets_the_bars(real_bot):
     result = evaluate(rows, real_bot.retriever.decide)
     rates = result.rates()
     report = format_result(result)
-    # Our own, harder set: published in BENCHMARKS.md; held to slightly lower bars here.
-    assert rates["top1_in_scope"] >= 0.92, report
+    # Our own set, written by the team. Since issue 10 a clause is given as the answer only
+    # when it speaks to what was asked; a near clause is shown as related. On these clean,
+    # invented questions that costs "answered" (a related clause is hedged, not wrong), which
+    # on real employees' questions buys most of the drop in confidently wrong answers
+    # (BENCHMARKS.md). So the bar here is the one real questions are held to: almost
+    # nothing confidently wrong, and the right clause shown as the answer or as related.
+    assert rates["wrong"] <= 0.05, report
+    assert rates["right"] + rates["hedged"] >= 0.95, report
+    assert rates["answered_precision"] >= 0.95, report
     assert rates["no_answer_recall"] >= 0.90, report
     assert rates["report_intent"] >= 0.95, report
+
+
+REAL_DEV = ROOT / "tests" / "eval" / "real_dev.jsonl"
+
+
+def test_real_dev_split_does_not_fall_back(real_bot):
+    """The real-question dev split is what the decision thresholds are tuned on
+    (scripts/tune_decision.py), so it guards against regressions; the published figures
+    are the test split's (BENCHMARKS.md)."""
+    result = evaluate(read_questions(REAL_DEV), real_bot.retriever.decide)
+    rates = result.rates()
+    report = format_result(result)
+    assert rates["right"] >= 0.60, report
+    assert rates["wrong"] <= 0.20, report
 
 
 def test_can_i_friend_a_parent(real_bot):
