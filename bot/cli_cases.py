@@ -59,6 +59,9 @@ def _row(case: dict[str, Any]) -> str:
             f"  {case['assignee'] or '-'}  {case['created_at']}")
 
 
+TEXT_LIMIT = 50
+
+
 @click.group("cases")
 def cases() -> None:
     """Review reported posts: list, show, assign, change status, note, ask, export."""
@@ -69,14 +72,22 @@ def cases() -> None:
 @click.option("--category", type=click.Choice([c for c, _ in CATEGORIES]))
 @click.option("--urgency", type=click.Choice(["urgent", "normal"]))
 @click.option("--assignee")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of cases.")
+@click.option("--limit", type=click.IntRange(1, 100000),
+              help=f"At most this many cases [default: {TEXT_LIMIT} as text, all with --json].")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of every matching case.")
 @_friendly
 def list_command(status: str | None, category: str | None, urgency: str | None,
-                 assignee: str | None, limit: int, as_json: bool) -> None:
-    """List cases, newest first."""
-    rows = build_store().list_cases(ACTOR, status=status, category=category, urgency=urgency,
-                                    assignee=assignee, limit=limit)
+                 assignee: str | None, limit: int | None, as_json: bool) -> None:
+    """List cases, newest first. A list cut short says so on stderr."""
+    store = build_store()
+    filters = {"status": status, "category": category, "urgency": urgency, "assignee": assignee}
+    total = store.count_cases(ACTOR, **filters)
+    if limit is None:
+        limit = max(total, 1) if as_json else TEXT_LIMIT
+    rows = store.list_cases(ACTOR, **filters, limit=limit)
+    if len(rows) < total:
+        click.echo(f"Showing {len(rows)} of {total} matching cases (use --limit to see more).",
+                   err=True)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif not rows:
