@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 
 import click
@@ -61,7 +62,7 @@ def ask(question: str, as_json: bool) -> None:
     """Answer QUESTION (use - to read one question per line from stdin)."""
     from bot.core import clean_text, input_problem
 
-    bot = _build(_settings())
+    bot = None  # built at the first question that needs it: an empty one loads no model
     questions = sys.stdin if question == "-" else [question]
     for raw in questions:
         raw = raw.rstrip("\n") if question == "-" else raw
@@ -70,6 +71,7 @@ def ask(question: str, as_json: bool) -> None:
         if problem:
             reply = Reply(kind="error", text=problem)
         else:
+            bot = bot or _build(_settings())
             reply = bot.answer_question(Incoming(text=text, conversation_id="cli:ask",
                                                  user_id="cli:local", platform="cli"),
                                         start_report=False, remember=False)[0]
@@ -79,18 +81,32 @@ def ask(question: str, as_json: bool) -> None:
                 out.update(status="error", answer=reply.text)
             click.echo(json.dumps(out, ensure_ascii=False))
         else:
-            from handlers.console import render_text
+            from handlers.console import Style, render_text
 
-            click.echo(render_text([reply]))
+            click.echo(render_text([reply], style=Style.for_stream(sys.stdout)))
         sys.stdout.flush()
 
 
-@main.command()
-def chat() -> None:
-    """Talk to policybot in the terminal (the same core as Slack, Teams and the web)."""
-    from handlers.console import run_console
+def quiet_terminal() -> None:
+    """Keep log lines and the model's progress bars out of a terminal conversation: only
+    errors are logged (to stderr), and libraries are told to draw no progress bars."""
+    logging.getLogger().setLevel(logging.ERROR)
+    for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
+        os.environ.setdefault(name, "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
-    run_console(_build(_settings()))
+
+@main.command()
+@click.option("--verbose", is_flag=True, help="Show log lines (POLICYBOT_LOG_LEVEL) and the "
+              "model's loading progress in the conversation.")
+def chat(verbose: bool) -> None:
+    """Talk to policybot in the terminal (the same core as Slack, Teams and the web)."""
+    from handlers.console import Style, run_console
+
+    if not verbose:
+        quiet_terminal()
+        click.echo("Starting policybot…", err=True)
+    run_console(_build(_settings()), style=Style.for_stream(sys.stdout))
 
 
 @main.command("eval")
