@@ -139,8 +139,8 @@ class AdminDesk:
     def _ask(self, number: str, rest: str, actor: str) -> Reply:
         if not rest.strip():
             return _private("error", "Usage: ask N TEXT.")
-        self.cases.ask_reporter(number, rest, actor)
-        return _private("admin", f"Question sent to the reporter of case *{number}*.")
+        delivery = self.cases.ask_reporter(number, rest, actor)
+        return _private("admin", f"Question added to case *{number}*. {delivery}")
 
 
 def _line(case: dict[str, Any]) -> str:

@@ -31,6 +31,7 @@ from bot.errors import (
     NotPermittedError,
 )
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
+from bot.follow_up import question_delivery
 from bot.report_flow import DESCRIPTION_LIMIT, label_for
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 MESSAGE_LIMIT = DESCRIPTION_LIMIT
 CASE_FIELDS = ("number", "category", "urgency", "platform", "link", "seen_on", "target",
                "description", "matched_policy_ids", "status", "dismiss_reason", "assignee",
-               "reporter", "anonymous", "created_at", "updated_at")
+               "reporter", "reporter_name", "reporter_email", "anonymous", "created_at",
+               "updated_at")
 
 
 def normalize_reason(reason: str | None) -> str | None:
@@ -118,6 +120,7 @@ class CaseStore:
             raise ValueError("a named report needs the reporter's id")
         description = self._check_length(draft.get("description") or "", "description")
         key = new_key() if anonymous else None
+        contact = {} if anonymous else (draft.get("contact") or {})
         urgency = "urgent" if draft.get("danger") == "yes" else "normal"
         now = now_iso()
         year = int(now[:4])
@@ -128,11 +131,13 @@ class CaseStore:
             db.execute(
                 "INSERT INTO cases (number, year, seq, category, urgency, platform, link, "
                 "seen_on, target, description, matched_policy_ids, status, reporter, key_hash, "
-                "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?,?)",
+                "reporter_name, reporter_email, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?,?,?,?)",
                 [number, year, seq, draft["category"], urgency, draft["platform"],
                  draft.get("link"), draft.get("when"), draft["target"], description,
                  json.dumps(list(matched_policy_ids)), None if anonymous else reporter_id,
-                 hash_new_key(key) if key else None, now, now])
+                 hash_new_key(key) if key else None, contact.get("name"),
+                 contact.get("email"), now, now])
             actor = ANONYMOUS if anonymous else reporter_id
             self._event(db, number, "opened", actor, {"urgency": urgency})
             if in_transaction is not None:
@@ -366,7 +371,8 @@ class CaseStore:
         log.info("case %s: note added by %s", number, actor)
         self.bus.publish(event, event_id)
 
-    def ask_reporter(self, number: str, text: str, actor: str) -> None:
+    def ask_reporter(self, number: str, text: str, actor: str) -> str:
+        """Store a question for the reporter; returns how it reaches them (for the admin)."""
         self._require_admin(actor, "ask_reporter", number)
         text = self._check_length(text, "question")
         with self.storage.write() as db:
@@ -380,6 +386,7 @@ class CaseStore:
             event_id = self.bus.record(db, event)
         log.info("case %s: question asked by %s", number, actor)
         self.bus.publish(event, event_id)
+        return question_delivery(row)
 
     def events(self, number: str, actor: str) -> list[dict[str, Any]]:
         self._require_admin(actor, "events", number)

@@ -165,8 +165,8 @@ def note(number: str, text: str) -> None:
 def ask(number: str, text: str) -> None:
     """Ask the reporter a question. A running server sends it to a named reporter in Slack
     or Teams; anyone reads it with `status KEY` or `my reports`."""
-    build_store().ask_reporter(_number(number), text, ACTOR)
-    click.echo(f"Question stored for the reporter of case {_number(number)}.")
+    delivery = build_store().ask_reporter(_number(number), text, ACTOR)
+    click.echo(f"Question stored for the reporter of case {_number(number)}. {delivery}")
 
 
 @cases.command("export")

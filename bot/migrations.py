@@ -209,3 +209,11 @@ def m0008_outbox(db: Database) -> None:
             consumer TEXT NOT NULL,
             done_at TEXT NOT NULL,
             PRIMARY KEY (event_id, consumer))""")
+
+
+@migrations(name="0009_reporter_contact")
+def m0009_reporter_contact(db: Database) -> None:
+    # A named report from a platform that does not say who the person is (the browser chat)
+    # carries the name and e-mail the reporter gave. NULL for anonymous reports, always.
+    db.execute("ALTER TABLE cases ADD COLUMN reporter_name TEXT")
+    db.execute("ALTER TABLE cases ADD COLUMN reporter_email TEXT")

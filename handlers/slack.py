@@ -725,8 +725,8 @@ class SlackFrontEnd:
 
         def work(meta: dict, actor: str) -> str:
             if meta.get("kind") == "ask":
-                bot.cases.ask_reporter(meta["number"], text, actor)
-                return f"Question sent to the reporter of case *{meta['number']}*."
+                delivery = bot.cases.ask_reporter(meta["number"], text, actor)
+                return f"Question added to case *{meta['number']}*. {delivery}"
             bot.cases.add_note(meta["number"], text, actor)
             return f"Note added to case *{meta['number']}*."
 

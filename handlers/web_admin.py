@@ -291,12 +291,14 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
             raise web.HTTPNotFound(text="No such case.")
         return number
 
-    async def guarded(request, session, action: Callable[[], Any], done: str):
-        """Run a case action in a thread; errors become a flash message."""
+    async def guarded(request, session, action: Callable[[], Any],
+                      done: str | Callable[[Any], str]):
+        """Run a case action in a thread; errors become a flash message. `done` is the
+        message, or makes it from the action's result."""
         number = case_number(request)
         try:
-            await asyncio.to_thread(action)
-            flash(session, "ok", done)
+            result = await asyncio.to_thread(action)
+            flash(session, "ok", done(result) if callable(done) else done)
         except (PolicybotError, ValueError) as e:
             flash(session, "error", str(e))
         return redirect(f"/admin/cases/{number}", request, session)
@@ -351,7 +353,7 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
         text = str(form.get("text", ""))
         return await guarded(request, session,
                              lambda: bot().cases.ask_reporter(number, text, session.actor),
-                             "Question sent to the reporter.")
+                             lambda delivery: f"Question added to the case. {delivery}")
 
     @admin_only
     async def export(request, session, form):

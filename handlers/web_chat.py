@@ -9,6 +9,7 @@ report-flow step (so the text box can follow it).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import secrets
 from typing import Any
@@ -46,9 +47,16 @@ def current_step(replies: list[Reply]) -> dict[str, Any] | None:
 
 def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
     async def page(request: web.Request) -> web.Response:
+        """The chat page. Opening (or reloading) it sends nothing to the bot: it shows the
+        welcome, any notices and the report in progress; the page's script puts back the
+        conversation shown before (kept in the tab's sessionStorage under `transcript`)."""
         session = session_id(request) or secrets.token_urlsafe(18)
-        replies = await asyncio.to_thread(ref.bot.handle, to_incoming(session, "help"))
-        response = render(request, "chat.html", replies=replies, step=current_step(replies))
+        incoming = to_incoming(session, "")
+        returning = await asyncio.to_thread(ref.bot.reports.on_return, incoming)
+        transcript = hashlib.sha256(incoming.conversation_id.encode()).hexdigest()[:16]
+        response = render(request, "chat.html", replies=[ref.bot.intro_reply()],
+                          returning=returning, step=current_step(returning),
+                          transcript=transcript)
         set_cookie(request, response, COOKIE, session, max_age=COOKIE_AGE)
         return response
 

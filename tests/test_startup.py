@@ -38,7 +38,7 @@ def test_serve_exits_1_naming_the_full_path_of_a_database_it_cannot_open(tmp_pat
 
 
 def test_serve_exits_1_when_the_core_cannot_be_built_after_listening(tmp_path):
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent("""
         import bot.app
         from bot.cli import main
 

@@ -7,6 +7,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from browser.helpers import run
 
+from bot.models import Incoming
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.web import format_text, safe_url
@@ -163,3 +164,112 @@ def test_static_files_are_served(bot, settings, path):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
 
     run(bot, settings, scenario)
+
+
+# ---------------------------------------------------------------- everyday use (issue 14)
+
+
+async def to_description(client):
+    await client.get("/")
+    for answer in ("report", "harassing", "yes", "instagram", "instagram.com/p/abc",
+                   "last tuesday", "employee"):
+        data = await say(client, answer)
+    assert data["step"]["id"] == "description", data["replies"][-1]["text"]
+    return data
+
+
+def test_opening_the_page_mid_report_sends_nothing_and_shows_the_open_step(bot, settings):
+    async def scenario(client):
+        await to_description(client)
+        for _ in range(2):  # reload twice: "help" must never become the description
+            html = await (await client.get("/")).text()
+            assert 'data-current-step="description"' in html
+            assert "Your report is still open" in html and "What happened?" in html
+        data = await say(client, "The real description.")
+        assert data["step"]["id"] == "identity"
+        data = await say(client, "anonymous")
+        assert "The real description." in data["replies"][-1]["text"]
+        assert "help" not in data["replies"][-1]["text"].lower().split()
+
+    run(bot, settings, scenario)
+
+
+def test_the_welcome_page_asks_the_core_nothing(bot, settings):
+    async def scenario(client):
+        html = await (await client.get("/")).text()
+        assert 'data-kind="intro"' in html and 'data-value="report"' in html
+        assert "data-current-step" not in html
+        assert bot.storage.db["conversations"].count == 0
+        assert bot.storage.db["questions"].count == 0
+
+    run(bot, settings, scenario)
+
+
+def test_a_named_web_report_asks_a_name_and_email_and_the_admin_sees_them(bot, settings):
+    async def scenario(client):
+        await to_description(client)
+        await say(client, "A threatening post.")
+        data = await say(client, "named")
+        assert data["step"]["id"] == "contact"
+        assert data["replies"][-1]["text"].startswith("Step 9 of 10")
+        data = await say(client, "Maria Lopez, maria.lopez@lausd.net")
+        assert data["step"]["id"] == "confirm"
+        receipt = (await say(client, "submit"))["replies"][-1]
+        assert "maria.lopez@lausd.net" in receipt["text"]
+        number = receipt["data"]["case_number"]
+        case = bot.cases.get(number, "web:admin")
+        assert (case["reporter_name"], case["reporter_email"]) == (
+            "Maria Lopez", "maria.lopez@lausd.net")
+        assert case["link"] == "https://instagram.com/p/abc"
+        reply = bot.handle(Incoming(text=f"ask {number} Do you have a screenshot?",
+                                    conversation_id="slack:D0ADMIN:", user_id="slack:UADMIN",
+                                    platform="slack"))[0]
+        assert "browser chat" in reply.text and "maria.lopez@lausd.net" in reply.text
+        assert "Question sent" not in reply.text
+        html = await (await client.get("/")).text()
+        assert "An administrator asked you a question about your report" in html
+        assert f'data-notice="{number} ' in html
+        data = await say(client, "my reports")
+        assert "Do you have a screenshot?" in data["replies"][0]["text"]
+
+    run(bot, settings, scenario)
+
+
+def test_an_anonymous_web_report_keeps_no_contact_and_the_admin_is_told_so(bot, settings):
+    async def scenario(client):
+        await to_description(client)
+        await say(client, "A post.")
+        data = await say(client, "anonymous")
+        assert data["step"]["id"] == "confirm"
+        receipt = (await say(client, "submit"))["replies"][-1]
+        key, number = receipt["data"]["case_key"], receipt["data"]["case_number"]
+        assert f"`{key}`" in receipt["text"]
+        html = (await say(client, f"status {key.lower().replace('-', ' ')}"))["html"]
+        assert number in html
+        row = next(bot.storage.db.query("SELECT reporter, reporter_name, reporter_email "
+                                        "FROM cases"))
+        assert row == {"reporter": None, "reporter_name": None, "reporter_email": None}
+        delivery = bot.cases.ask_reporter(number, "More?", "web:admin")
+        assert "anonymous" in delivery and "case key" in delivery
+
+    run(bot, settings, scenario)
+
+
+def test_the_receipt_shows_the_key_in_a_box_with_copy_and_saved_buttons(bot, settings):
+    async def scenario(client):
+        await to_description(client)
+        await say(client, "A post.")
+        await say(client, "anonymous")
+        data = await say(client, "submit")
+        key = data["replies"][-1]["data"]["case_key"]
+        assert f'data-case-key="{key}"' in data["html"]
+        assert f'<code class="case-key">{key}</code>' in data["html"]
+        assert 'class="copy-key"' in data["html"] and 'class="key-saved' in data["html"]
+        assert "`" not in data["html"]
+
+    run(bot, settings, scenario)
+
+
+def test_format_text_renders_code_spans_without_backticks():
+    html = str(format_text("Type `status KEY` or `<b>`."))
+    assert html == '<p class="line">Type <code>status KEY</code> or <code>&lt;b&gt;</code>.</p>'

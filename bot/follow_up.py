@@ -1,0 +1,33 @@
+"""How an administrator's question reaches a reporter, said honestly to the administrator,
+and the notice a returning browser reporter sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+WEB_PREFIX = "web-chat:"
+
+
+def question_delivery(case: dict[str, Any]) -> str:
+    """One sentence for the administrator who just asked the reporter of `case` a question."""
+    reporter = case.get("reporter")
+    if reporter is None:
+        return ("The reporter is anonymous: they see the question only when they check the "
+                "case with their case key. policybot has no way to reach them first.")
+    if reporter.startswith("slack:"):
+        return "policybot sends it to the reporter as a Slack direct message."
+    if reporter.startswith("teams:"):
+        return "policybot sends it to the reporter in a Teams chat."
+    email = case.get("reporter_email")
+    if reporter.startswith(WEB_PREFIX):
+        where = ("They reported in the browser chat: they see it when they next open the chat "
+                 "in the same browser. policybot does not e-mail it")
+        return f"{where}; to reach them sooner, write to {email}." if email else f"{where}."
+    return "The reporter sees it when they next check their reports."
+
+
+def pending_questions(views: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(case number, asked at) of a reporter's views whose last message is an unanswered
+    question."""
+    return [(v["number"], v["messages"][-1]["created_at"]) for v in views
+            if v["messages"] and v["messages"][-1]["direction"] == "question"]
