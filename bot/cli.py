@@ -90,7 +90,10 @@ def ask(question: str, as_json: bool) -> None:
 def quiet_terminal() -> None:
     """Keep log lines and the model's progress bars out of a terminal conversation: only
     errors are logged (to stderr), and libraries are told to draw no progress bars."""
-    logging.getLogger().setLevel(logging.ERROR)
+    root = logging.getLogger()
+    root.setLevel(logging.ERROR)
+    for handler in root.handlers:  # records from library loggers reach the handler directly
+        handler.setLevel(logging.ERROR)
     for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
         os.environ.setdefault(name, "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

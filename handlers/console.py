@@ -75,10 +75,11 @@ def render_text(replies: list[Reply], with_shortcuts: bool = False,
         out.append(r.text)
         if r.confidence is not None and r.status in ("answered", "ambiguous"):
             out.append(f"(confidence {r.confidence:.0%})")
-        buttons = [b for b in r.buttons]
+        buttons = [f"[{LETTERS[i]}] {b.label}" for i, b in enumerate(r.buttons[:len(LETTERS)])]
         if buttons and with_shortcuts:
-            out.append("   ".join(f"[{LETTERS[i]}] {b.label}"
-                                   for i, b in enumerate(buttons[:len(LETTERS)])))
+            row = "   ".join(buttons)
+            fits = style.width is None or len(row) <= style.width
+            out += [row] if fits else buttons
     lines = (lead + "\n".join(out)).split("\n")
     return "\n".join(part for line in lines
                      for part in wrap(emphasis(line, style.color), style.width))
@@ -94,7 +95,8 @@ def run_console(bot, read: Callable[[str], str] = input, write: Callable[[str], 
     conversation_id = conversation_id or f"console:{uuid.uuid4().hex[:12]}"
     write(render_text(bot.handle(Incoming("help", conversation_id, "cli:local", platform="console")),
                       with_shortcuts=True, style=style))
-    write("(Type a question, a letter to press a button, or 'quit' to leave.)")
+    write(render_text([Reply(kind="info", text="(Type a question, a letter to press a button, "
+                                               "or 'quit' to leave.)")], style=style))
     last: list[Button] = []
     while True:
         try:
