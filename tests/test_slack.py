@@ -711,6 +711,12 @@ def test_admin_sets_status_with_a_reason_and_asks_the_reporter(settings, bot):
                                      "UTEACHER1")
         assert "Do you have a screenshot?" in dm.args["text"]
         assert f"reply {number}" in dm.args["text"]
+        # The administrator is told how the question reaches this reporter.
+        told = [c.args.get("text", "") for c in s.fake.api_calls()
+                if c.method in ("chat.postMessage", "chat.postEphemeral")
+                and c.args.get("user", c.args.get("channel")) == "UADMIN"]
+        assert any(f"Question added to case *{number}*" in t
+                   and "as a Slack direct message" in t for t in told), told
 
     drive(settings, bot, scenario)
 
