@@ -178,6 +178,19 @@ async def to_description(client):
     return data
 
 
+async def file_web_report(client, identity, contact=None):
+    """A report through the chat API up to its receipt; returns the receipt's API data."""
+    await to_description(client)
+    await say(client, "A threatening post.")
+    data = await say(client, identity)
+    if contact:
+        assert data["step"]["id"] == "contact"
+        assert data["replies"][-1]["text"].startswith("Step 9 of 10")
+        data = await say(client, contact)
+    assert data["step"]["id"] == "confirm"
+    return await say(client, "submit")
+
+
 def test_opening_the_page_mid_report_sends_nothing_and_shows_the_open_step(bot, settings):
     async def scenario(client):
         await to_description(client)
@@ -207,14 +220,8 @@ def test_the_welcome_page_asks_the_core_nothing(bot, settings):
 
 def test_a_named_web_report_asks_a_name_and_email_and_the_admin_sees_them(bot, settings):
     async def scenario(client):
-        await to_description(client)
-        await say(client, "A threatening post.")
-        data = await say(client, "named")
-        assert data["step"]["id"] == "contact"
-        assert data["replies"][-1]["text"].startswith("Step 9 of 10")
-        data = await say(client, "Maria Lopez, maria.lopez@lausd.net")
-        assert data["step"]["id"] == "confirm"
-        receipt = (await say(client, "submit"))["replies"][-1]
+        data = await file_web_report(client, "named", "Maria Lopez, maria.lopez@lausd.net")
+        receipt = data["replies"][-1]
         assert "maria.lopez@lausd.net" in receipt["text"]
         number = receipt["data"]["case_number"]
         case = bot.cases.get(number, "web:admin")
@@ -237,11 +244,7 @@ def test_a_named_web_report_asks_a_name_and_email_and_the_admin_sees_them(bot, s
 
 def test_an_anonymous_web_report_keeps_no_contact_and_the_admin_is_told_so(bot, settings):
     async def scenario(client):
-        await to_description(client)
-        await say(client, "A post.")
-        data = await say(client, "anonymous")
-        assert data["step"]["id"] == "confirm"
-        receipt = (await say(client, "submit"))["replies"][-1]
+        receipt = (await file_web_report(client, "anonymous"))["replies"][-1]
         key, number = receipt["data"]["case_key"], receipt["data"]["case_number"]
         assert f"`{key}`" in receipt["text"]
         html = (await say(client, f"status {key.lower().replace('-', ' ')}"))["html"]
@@ -257,10 +260,7 @@ def test_an_anonymous_web_report_keeps_no_contact_and_the_admin_is_told_so(bot, 
 
 def test_the_receipt_shows_the_key_in_a_box_with_copy_and_saved_buttons(bot, settings):
     async def scenario(client):
-        await to_description(client)
-        await say(client, "A post.")
-        await say(client, "anonymous")
-        data = await say(client, "submit")
+        data = await file_web_report(client, "anonymous")
         key = data["replies"][-1]["data"]["case_key"]
         assert f'data-case-key="{key}"' in data["html"]
         assert f'<code class="case-key">{key}</code>' in data["html"]
