@@ -85,6 +85,8 @@ def load_bot_in_background(app: web.Application, build, wait: bool = False) -> N
             except Exception as e:  # noqa: BLE001 - reported on /healthz and in the log
                 log.error("policybot could not start: %s", e)
                 app[REF].error = str(e)
+                if wait:  # a worker of several: it fails to boot, and gunicorn stops
+                    raise
                 if app.get(EXIT_ON_FAILURE):
                     signal.raise_signal(signal.SIGTERM)  # run_app stops; serve() exits 1
                 return
