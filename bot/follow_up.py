@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-WEB_PREFIX = "web-chat:"
-
 
 def question_delivery(case: dict[str, Any]) -> str:
     """One sentence for the administrator who just asked the reporter of `case` a question."""
@@ -18,12 +16,13 @@ def question_delivery(case: dict[str, Any]) -> str:
         return "policybot sends it to the reporter as a Slack direct message."
     if reporter.startswith("teams:"):
         return "policybot sends it to the reporter in a Teams chat."
+    if reporter.startswith("cli:"):
+        return "They reported from the terminal: they see it with my reports there."
+    # Anyone else reported in the browser chat: nothing reaches them first.
     email = case.get("reporter_email")
-    if reporter.startswith(WEB_PREFIX):
-        where = ("They reported in the browser chat: they see it when they next open the chat "
-                 "in the same browser. policybot does not e-mail it")
-        return f"{where}; to reach them sooner, write to {email}." if email else f"{where}."
-    return "The reporter sees it when they next check their reports."
+    where = ("They reported in the browser chat: they see it when they next open the chat in "
+             "the same browser. policybot does not e-mail it")
+    return f"{where}; to reach them sooner, write to {email}." if email else f"{where}."
 
 
 def pending_questions(views: list[dict[str, Any]]) -> list[tuple[str, str]]:
