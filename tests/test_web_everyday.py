@@ -149,3 +149,24 @@ def test_a_named_report_asks_name_and_email_and_a_question_waits_as_a_notice(pag
     assert page.locator("#log .kind-notice").count() == 1  # not repeated on each reload
     turn = press(page, "Read and answer it")
     assert "Do you have a screenshot?" in turn.inner_text()
+
+
+def test_on_a_phone_enter_is_a_new_line_in_the_description_and_send_sends(server):
+    with chromium_browser() as browser:
+        context = browser.new_context(has_touch=True, is_mobile=True,
+                                      viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(server.url + "/")
+        to_description(page)
+        assert "Shift+Enter" not in page.get_attribute("#text", "placeholder")
+        before = turns(page)
+        page.click("#text")
+        page.keyboard.type("First line.")
+        page.keyboard.press("Enter")
+        page.keyboard.type("Second line.")
+        assert turns(page) == before and page.input_value("#text") == "First line.\nSecond line."
+        page.click("#send")
+        page.locator(".turn").nth(before).wait_for()
+        assert page.locator(".turn").last.get_attribute("class") == "turn"
+        assert "Step 8 of 10" in page.locator(".turn").last.inner_text()
+        context.close()
