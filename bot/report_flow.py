@@ -88,7 +88,7 @@ STEPS: tuple[Step, ...] = (
     Step("platform", "Where was it posted?", "choice", PLATFORMS, title="Platform"),
     Step("link", "Send a link to the post (optional: reply *skip* if you have none).", "url",
          optional=True, max_length=LINK_LIMIT, title="Link",
-         help="A web address, like instagram.com/p/abc or https://..."),
+         help="A web address, like instagram.com/p/abc (https:// is not needed)."),
     Step("when", "When was it posted or seen? For example 2026-03-05, 03/05, *today*, "
          "*yesterday*, *last tuesday* or *3 days ago* (optional: reply *skip*).", "date",
          optional=True, title="Posted or seen"),

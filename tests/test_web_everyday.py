@@ -170,3 +170,17 @@ def test_on_a_phone_enter_is_a_new_line_in_the_description_and_send_sends(server
         assert page.locator(".turn").last.get_attribute("class") == "turn"
         assert "Step 8 of 10" in page.locator(".turn").last.inner_text()
         context.close()
+
+
+def test_the_date_step_offers_a_date_picker(page):
+    press(page, "Report a post")
+    for label in ("Harassing", "No", "Instagram", "Skip"):
+        press(page, label)
+    assert page.is_visible("#date-pick")
+    page.fill("#date-pick", "2026-01-15")
+    assert page.input_value("#text") == "2026-01-15"
+    page.press("#text", "Enter")
+    page.wait_for_selector("#log .kind-flow[data-step=target]")
+    assert not page.is_visible("#date-pick")
+    press(page, "Back")
+    page.wait_for_selector("#date-pick", state="visible")

@@ -8,6 +8,7 @@
   var form = document.getElementById("composer");
   var box = document.getElementById("text");
   var send = document.getElementById("send");
+  var picker = document.getElementById("date-pick");
   var busy = false;
   var keyUnsaved = false;
   var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
@@ -66,7 +67,19 @@
       box.rows = 1;
     }
     welcomeButtons(!step);
+    picker.hidden = !(step && step.kind === "date");
+    if (!picker.hidden) {
+      var now = new Date();
+      now.setMinutes(now.getMinutes() - now.getTimezoneOffset());
+      picker.max = now.toISOString().slice(0, 10);
+      picker.value = "";
+    }
   }
+
+  // The date step: a picked date goes into the text box, ready to send.
+  picker.addEventListener("change", function () {
+    if (picker.value) { box.value = picker.value; box.focus(); }
+  });
 
   function retireFlowButtons() {
     var old = log.querySelectorAll(".msg.kind-flow .cmd, .msg.kind-report .cmd");
