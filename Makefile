@@ -32,7 +32,7 @@ test: install browser
 	$(BIN)/pytest -q
 
 test-fast: install
-	$(BIN)/pytest -q -m "not model and not browser"
+	$(BIN)/pytest -q -m "not model and not browser and not slow"
 
 lint: install
 	$(BIN)/ruff check bot knowledge handlers tests scripts

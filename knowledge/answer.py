@@ -2,9 +2,10 @@
 
 Semantic evidence (all-MiniLM-L6-v2 over clause texts, titles and alternate
 questions) and lexical evidence (BM25 over each entry's text and questions) are
-combined into one score per entry; a logistic curve fitted on our own question
-set (scripts/calibrate.py, never the dev set) turns the best score into a
-confidence.
+combined into one score per entry; a logistic curve (knowledge/calibration.json,
+fitted by scripts/calibrate.py on the knowledge base's alternate questions, held out
+by folds, plus knowledge/calibration_negatives.yaml; never on a test set) turns the
+best score into a confidence.
 """
 
 from __future__ import annotations
@@ -53,27 +54,26 @@ NEGATIVES_FILE = HERE / "calibration_negatives.yaml"
 
 @dataclass(frozen=True)
 class Calibration:
-    """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on our own
-    question set (tests/eval/own_questions.jsonl), never on the dev set. Its output is
-    both the ranking score and the confidence."""
-    features: tuple[str, ...] = ("sem_max", "sem_top3", "sem_margin", "lex_rel", "lex_sat")
-    weights: tuple[float, ...] = (8.0, 4.0, 6.0, 1.5, 1.5)
-    bias: float = -8.5
-    lexical_saturation: float = 3.0
-    classifier_c: float = 10.0
-    answer_confidence: float = 0.5
-    ambiguity_margin: float = 0.1
-    report_similarity: float = 0.62
-    report_similarity_with_keyword: float = 0.42
+    """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on the
+    knowledge base's alternate questions (held out by folds) plus
+    knowledge/calibration_negatives.yaml, never on a test set. Its output is both the
+    ranking score and the confidence. knowledge/calibration.json holds every value (the
+    fitted ones and the hand-set thresholds): no defaults here, so there is one source."""
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    lexical_saturation: float
+    classifier_c: float
+    answer_confidence: float
+    ambiguity_margin: float
+    report_similarity: float
+    report_similarity_with_keyword: float
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
-        if path.exists():
-            data = json.loads(path.read_text())
-            data["weights"] = tuple(data["weights"])
-            data["features"] = tuple(data.get("features", cls.features))
-            return cls(**data)
-        return cls()
+        data = json.loads(path.read_text())
+        return cls(**{**data, "features": tuple(data["features"]),
+                      "weights": tuple(data["weights"])})
 
 
 @dataclass(frozen=True)

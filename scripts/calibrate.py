@@ -62,7 +62,8 @@ def collect(kb, encoder, negatives, features):
         train_neg = [q for i, q in enumerate(negatives) if i % FOLDS != fold]
         held_neg = [q for i, q in enumerate(negatives) if i % FOLDS == fold]
         r = Retriever(fkb, encoder, storage=None, negatives=train_neg,
-                      calibration=Calibration(features=features, weights=(0.0,) * len(features)))
+                      calibration=dataclasses.replace(Calibration.load(), features=features,
+                                                      weights=(0.0,) * len(features)))
         for q, eid in held + [(q, None) for q in held_neg]:
             feats, _, _ = r.features(q)
             for i, e in enumerate(fkb.entries):
@@ -128,7 +129,7 @@ def main() -> None:
     print(f"answer threshold {threshold} (in-scope right + out-of-scope refused = {utility:.3f})")
     print(f"pairs: {len(y)}, positives: {int(y.sum())}, log-loss: "
           f"{-np.mean(y * np.log(p + 1e-9) + (1 - y) * np.log(1 - p + 1e-9)):.4f}")
-    cal = dataclasses.replace(Calibration(), features=features, weights=tuple(round(float(v), 4) for v in w),
+    cal = dataclasses.replace(Calibration.load(), features=features, weights=tuple(round(float(v), 4) for v in w),
                               bias=round(float(b), 4), answer_confidence=threshold)
     out = dataclasses.asdict(cal)
     print(json.dumps(out, indent=2))

@@ -1,4 +1,4 @@
-"""Run the core's fuzz properties (tests/test_fuzz_core.py) with many examples.
+"""Run the core's fuzz properties (tests/fuzz_core_properties.py) with many examples.
 
     .venv/bin/python scripts/fuzz_core.py --examples 5000
 
@@ -9,7 +9,6 @@ falsifying example if a property fails.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import sys
 import time
@@ -23,10 +22,9 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"
 
 def load_properties():
     sys.path.insert(0, str(TESTS))
-    spec = importlib.util.spec_from_file_location("test_fuzz_core", TESTS / "test_fuzz_core.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    import fuzz_core_properties
+
+    return fuzz_core_properties
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -230,7 +230,7 @@ class Fakes:
 LAUNCH_FAKE_ENCODER = """
 import sys
 sys.path.insert(0, {tests!r})
-from conftest import FakeEncoder
+from fake_encoder import FakeEncoder
 from aiohttp import web
 from bot.app import build_bot
 from bot.cli import setup_logging

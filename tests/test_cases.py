@@ -320,15 +320,16 @@ def test_eight_processes_file_4000_cases_with_unique_gapless_numbers(db_path):
 
 
 def test_list_can_put_urgent_cases_first_and_counts_match_the_filter(store):
-    for danger in ("no", "yes", "no", "yes", "no"):
-        open_named(store, danger=danger)
+    opened = [open_named(store, danger=danger)["number"]
+              for danger in ("no", "yes", "no", "yes", "no")]
     urgent = store.list_cases(LOCAL_OPERATOR, urgent_first=True, limit=100)
-    assert len(urgent) == 5
-    assert [c["urgency"] for c in urgent] == sorted((c["urgency"] for c in urgent),
-                                                    key=lambda u: u != "urgent")
-    assert store.count_cases(LOCAL_OPERATOR) == len(urgent)
-    assert store.count_cases(LOCAL_OPERATOR, urgency="urgent") == sum(
-        c["urgency"] == "urgent" for c in urgent)
+    # the two urgent ones (newest first), then the three others (newest first)
+    assert [c["number"] for c in urgent] == [opened[i] for i in (3, 1, 4, 2, 0)]
+    assert [c["urgency"] for c in urgent] == ["urgent"] * 2 + ["normal"] * 3
+    assert [c["number"] for c in store.list_cases(LOCAL_OPERATOR, limit=100)] == opened[::-1]
+    assert store.count_cases(LOCAL_OPERATOR) == 5
+    assert store.count_cases(LOCAL_OPERATOR, urgency="urgent") == 2
+    assert store.count_cases(LOCAL_OPERATOR, urgency="normal") == 3
     today = urgent[0]["created_at"][:10]
-    assert store.count_cases(LOCAL_OPERATOR, since=today, until=today) == len(urgent)
+    assert store.count_cases(LOCAL_OPERATOR, since=today, until=today) == 5
     assert store.count_cases(LOCAL_OPERATOR, until="2000-01-01") == 0

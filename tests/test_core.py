@@ -63,11 +63,23 @@ def test_bad_input_gets_a_clear_reply(bot, text, expected):
     assert expected in reply.text
 
 
-@pytest.mark.parametrize("text", ["can I\x07 friend a\x1b parent?", "我可以加家长为好友吗？",
-                                  "هل يمكنني إضافة أحد الوالدين؟", "Ｃａｎ Ｉ ｆｒｉｅｎｄ？"])
-def test_control_characters_and_other_scripts_get_an_answer_not_a_traceback(bot, text):
-    replies = say(bot, text)
-    assert replies and replies[0].status in ("answered", "ambiguous", "no_answer", "report")
+@pytest.mark.parametrize("text,plain", [("can I\x07 friend a\x1b parent?", "can I friend a parent?"),
+                                        ("Ｃａｎ Ｉ ｆｒｉｅｎｄ？", "Can I friend?"),
+                                        ("can I post\x07photos of\x1bmy students?",
+                                         "can I post photos of my students?")])
+def test_control_characters_and_full_width_letters_get_the_plain_questions_answer(bot, text,
+                                                                                  plain):
+    [reply] = say(bot, text, conversation="console:odd")
+    [expected] = say(bot, plain, conversation="console:plain")
+    assert (reply.status, reply.confidence, [c.id for c in reply.citations]) == (
+        expected.status, expected.confidence, [c.id for c in expected.citations])
+
+
+@pytest.mark.parametrize("text", ["我可以加家长为好友吗？", "هل يمكنني إضافة أحد الوالدين؟"])
+def test_other_scripts_get_a_no_answer_reply_not_a_traceback(bot, text):
+    [reply] = say(bot, text)
+    assert (reply.kind, reply.status) == ("no_answer", "no_answer")
+    assert "your principal or site administrator" in reply.text
 
 
 def test_unrelated_gibberish_is_not_answered_with_policy(bot):
@@ -100,10 +112,10 @@ def test_report_intent_starts_the_report_flow(bot):
 
 
 def test_a_question_is_logged_for_knowledge_gaps(bot):
-    say(bot, "what's for lunch in the cafeteria")
+    [reply] = say(bot, "what's for lunch in the cafeteria")
     row = next(bot.storage.db["questions"].rows)
     assert row["text"] == "what's for lunch in the cafeteria"
-    assert row["status"] in ("no_answer", "answered", "ambiguous", "report")
+    assert row["status"] == reply.status == "no_answer"
 
 
 def test_a_failure_inside_the_core_becomes_a_friendly_reply(bot, monkeypatch):

@@ -15,8 +15,8 @@ import time
 
 from aiohttp import web
 from fake_connector import FakeConnector
-from test_slack import Slack, drive, event_payload
-from test_teams import TeamsEnv, payload
+from slack_harness import Slack, drive, event_payload
+from teams_harness import TeamsEnv, payload
 
 from handlers.slack import SLACK_KEY
 
@@ -54,7 +54,7 @@ def test_a_hanging_post_message_blocks_neither_healthz_nor_other_questions(setti
         # the hung reply times out, is retried and arrives exactly once
         await s.fake.wait_for("chat.postMessage", timeout=15,
                               where=lambda c: c.args["channel"] == "D0HANGING1")
-        await asyncio.sleep(0.5)
+        await s.settled()
         delivered = [c for c in s.fake.calls_to("chat.postMessage")
                      if c.args["channel"] == "D0HANGING1"]
         assert len(delivered) == 1

@@ -1,6 +1,7 @@
 """Embedding cache, batching encoder, spelling correction and the pure search function."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -68,7 +69,35 @@ def test_batching_encoder_gives_each_caller_its_own_vectors(fake_encoder):
         t.join()
     for i, text in enumerate(texts):
         assert np.allclose(results[i], fake_encoder.encode([text]))
-    assert batching.inner.calls <= 40
+
+
+def test_requests_that_arrive_while_the_model_is_busy_share_one_call(fake_encoder):
+    """The first request holds the model; the 39 that queue meanwhile go in one batch."""
+    entered, release, sizes = threading.Event(), threading.Event(), []
+
+    class Gated:
+        name = "gated"
+
+        def encode(self, texts):
+            sizes.append(len(texts))
+            entered.set()
+            assert release.wait(10)
+            return fake_encoder.encode(texts)
+
+    batching = BatchingEncoder(Gated())
+    threads = [threading.Thread(target=batching.encode, args=([f"question {i}"],))
+               for i in range(40)]
+    threads[0].start()
+    assert entered.wait(10)
+    for t in threads[1:]:
+        t.start()
+    deadline = time.monotonic() + 10
+    while batching._queue.qsize() < 39 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert sizes == [1, 39]
 
 
 def test_batching_encoder_passes_errors_to_the_caller():

@@ -1,7 +1,6 @@
 """The knowledge base: the shipped files are valid, and every kind of mistake is named."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 import yaml
@@ -24,11 +23,8 @@ def test_shipped_knowledge_base_has_every_guideline_and_referenced_bulletin():
     assert "BUL-999.4" in kb.get("BUL-5688.0#5").related
 
 
-def test_guideline_texts_are_quoted_from_the_source():
-    source = (Path(__file__).resolve().parents[2] / "shared/sources/"
-              "social-media-policy-blog-post.txt")
-    if not source.exists():
-        pytest.skip("shared/sources not beside the checkout")
+def test_guideline_texts_are_quoted_from_the_source(shared_file):
+    source = shared_file("sources/social-media-policy-blog-post.txt")
     flat = " ".join(source.read_text(encoding="utf-8").split())
     kb = load_knowledge(DEFAULT_KNOWLEDGE_DIR)
     for n in range(1, 6):

@@ -12,7 +12,6 @@ from knowledge.evaluate import evaluate, format_result, read_questions
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
-DEV_SET = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 OWN_SET = ROOT / "tests" / "eval" / "own_questions.jsonl"
 
 
@@ -47,9 +46,9 @@ def _check_bars(result):
     assert rates["report_intent"] >= 0.95, report
 
 
-@pytest.mark.skipif(not DEV_SET.exists(), reason="shared/eval is not beside this checkout")
-def test_dev_set_meets_the_bars(real_bot):
-    _check_bars(evaluate(read_questions(DEV_SET), real_bot.retriever.decide))
+def test_dev_set_meets_the_bars(shared_file, real_bot):
+    dev_set = shared_file("eval/dev_questions.jsonl")
+    _check_bars(evaluate(read_questions(dev_set), real_bot.retriever.decide))
 
 
 def test_own_question_set_meets_the_bars(real_bot):

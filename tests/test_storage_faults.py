@@ -173,15 +173,47 @@ def shared_dir():
     shutil.rmtree(folder)
 
 
+def importable_copy(folder: Path) -> Path:
+    """Copy the top-level modules the child imports (the project's and third parties')
+    into `folder`, readable by anyone: the checkout and its virtual environment may sit
+    under a private folder (a home folder, `mktemp -d`) that nobody cannot enter."""
+    listing = subprocess.run(
+        [sys.executable, "-c", "import sys\nbefore = set(sys.modules)\n"
+         "import bot.db, bot.errors\n"
+         "for name, m in list(sys.modules.items()):\n"
+         "    if not ('.' in name or name in before or name in sys.stdlib_module_names\n"
+         "            or name.startswith('_sysconfigdata')):\n"
+         "        print(getattr(m, '__file__', None) or '')"],
+        capture_output=True, text=True, check=True, cwd="/").stdout.split()
+    target = folder / "importable"
+    target.mkdir()
+    for file in map(Path, listing):
+        if file.name == "__init__.py":
+            shutil.copytree(file.parent, target / file.parent.name,
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(file, target / file.name)
+    assert (target / "bot" / "db.py").is_file() and (target / "sqlite_utils").is_dir()
+    for p in (target, *target.rglob("*")):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    return target
+
+
 def run_unprivileged(path: Path) -> str:
     """Try one write in a child process that cannot write `path` (root ignores file
-    modes, so as root the child runs as nobody through setpriv)."""
+    modes, so as root the child runs as nobody through setpriv, with the base interpreter
+    and a readable copy of what it imports)."""
     command = [sys.executable, "-c", CHILD, str(path)]
+    env = dict(os.environ)
     if os.geteuid() == 0:
         if shutil.which("setpriv") is None:
             pytest.skip("running as root without setpriv: cannot drop privileges")
+        command[0] = getattr(sys, "_base_executable", sys.executable)
         command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd="/")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "PYTHONPATH": str(importable_copy(path.parent)), "PYTHONNOUSERSITE": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd="/",
+                            env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 

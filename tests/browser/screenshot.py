@@ -25,7 +25,7 @@ def main(fake: bool = False, out: Path = ROOT / "docs" / "screenshot-chat.png") 
     settings = Settings.from_env({"POLICYBOT_DB": str(Path(tempfile.mkdtemp()) / "shot.db")})
     encoder = None
     if fake:
-        from conftest import FakeEncoder
+        from fake_encoder import FakeEncoder
 
         encoder = FakeEncoder()
     bot = build_bot(settings, encoder=encoder)
