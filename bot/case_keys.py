@@ -23,8 +23,6 @@ DATA_SYMBOLS = 29
 GROUP = 5
 BITS = DATA_SYMBOLS * 5
 LEGACY_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
-# What a person might type as a key: letters, digits, hyphens and spaces inside.
-TYPED_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _-]{18,80}[A-Za-z0-9_-]")
 
 
 def new_key() -> str:
@@ -52,9 +50,15 @@ def canonical(typed: str) -> str | None:
 
 
 def looks_like_key(typed: str) -> bool:
-    """True for anything that may be a key (new or old format), so that a typo gets "no
-    report matches" rather than being read as some other command."""
-    return bool(TYPED_SHAPE.fullmatch(typed.strip()))
+    """True for what may be a key, so that a typo gets "no report matches" rather than being
+    read as a question: a key of the old format as it was, or letters and digits (with at
+    least one digit) in about the new format's length, in any grouping."""
+    typed = typed.strip()
+    if LEGACY_SHAPE.fullmatch(typed):
+        return True
+    compact = re.sub(r"[\s-]", "", typed)
+    return (abs(len(compact) - (DATA_SYMBOLS + 1)) <= 4 and compact.isascii()
+            and compact.isalnum() and any(c.isdigit() for c in compact))
 
 
 def key_hashes(typed: str) -> list[str]:

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 
-from bot.case_keys import BITS, canonical, key_hashes, new_key
+from bot.case_keys import BITS, canonical, key_hashes, looks_like_key, new_key
 from bot.cases import CaseStore
 from bot.config import Settings
 from bot.db import Storage
@@ -76,3 +76,12 @@ def test_a_key_made_before_the_new_format_still_opens_its_case(store):
     assert store.status_for_key(old)["number"] == case["number"]
     assert store.answer_as_reporter(old, None, "More detail.")["number"] == case["number"]
     assert len(key_hashes(old)) == 1
+
+
+def test_what_looks_like_a_key_and_what_is_a_sentence():
+    key = new_key()
+    assert looks_like_key(key) and looks_like_key(key.lower().replace("-", " "))
+    assert looks_like_key(key[:-2])  # a key missing a symbol is still answered as a key
+    assert looks_like_key(secrets.token_urlsafe(18))
+    assert not looks_like_key("of my paycheck please tell me when")
+    assert not looks_like_key("of the report I filed last week about it")
