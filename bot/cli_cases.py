@@ -105,7 +105,8 @@ def show(number: str) -> None:
     store = build_store()
     case = store.get(_number(number), ACTOR)
     for field in ("number", "status", "dismiss_reason", "urgency", "category", "platform",
-                  "link", "seen_on", "target", "assignee", "reporter", "matched_policy_ids",
+                  "link", "seen_on", "target", "assignee", "reporter", "reporter_name",
+                  "reporter_email", "matched_policy_ids",
                   "created_at", "updated_at"):
         value = case[field]
         if field == "reporter" and value is None:

@@ -26,6 +26,7 @@ from bot.admin_commands import normalize_number
 from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS
 from bot.config import Settings
 from bot.errors import CaseNotFoundError, NotPermittedError, PolicybotError
+from bot.follow_up import question_delivery
 from bot.report_flow import CATEGORIES, PLATFORMS, TARGETS, label_for
 from handlers import web_charts
 from handlers.runtime import REF, SETTINGS, BotRef
@@ -283,7 +284,8 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
                     case=case if revealed else mask(case), revealed=revealed,
                     events=events, event_text=event_text, notes=notes, messages=messages,
                     policies=policies, next_statuses=TRANSITIONS.get(case["status"], ()),
-                    reasons=DISMISS_REASONS, platforms=PLATFORMS, targets=TARGETS)
+                    reasons=DISMISS_REASONS, platforms=PLATFORMS, targets=TARGETS,
+                    delivery=question_delivery(case))
 
     def case_number(request: web.Request) -> str:
         number = normalize_number(request.match_info["number"])

@@ -5,7 +5,7 @@ which policy clause answers."""
 from __future__ import annotations
 
 import pytest
-from browser.helpers import LiveServer, chromium_browser
+from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, LiveServer, add_admin, chromium_browser
 
 pytestmark = pytest.mark.browser
 
@@ -184,3 +184,28 @@ def test_the_date_step_offers_a_date_picker(page):
     assert not page.is_visible("#date-pick")
     press(page, "Back")
     page.wait_for_selector("#date-pick", state="visible")
+
+
+def test_the_admin_console_shows_a_web_reporters_name_and_email_and_how_questions_reach_them(
+        page, server, bot):
+    to_description(page)
+    send(page, "A threatening post.")
+    press(page, "Named")
+    send(page, "Maria Lopez, maria.lopez@lausd.net")
+    press(page, "Submit")
+    number = bot.cases.list_cases("web:admin")[0]["number"]
+    add_admin(bot)
+    admin = page.context.new_page()
+    admin.goto(server.url + "/admin/login")
+    admin.fill("input[name=name]", ADMIN_NAME)
+    admin.fill("input[name=password]", ADMIN_PASSWORD)
+    admin.click("button[type=submit]")
+    admin.wait_for_url(server.url + "/admin")
+    admin.goto(server.url + f"/admin/cases/{number}")
+    assert admin.inner_text("#reporter-contact") == "Maria Lopez, maria.lopez@lausd.net"
+    assert "maria.lopez@lausd.net" in admin.inner_text("#ask-delivery")
+    admin.fill("#ask-form textarea", "Do you have a screenshot?")
+    admin.click("#ask-form button[type=submit]")
+    flash = admin.locator(".flash.ok")
+    flash.wait_for()
+    assert "browser chat" in flash.inner_text() and "Question sent" not in flash.inner_text()
