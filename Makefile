@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 3978
 STAMP := $(VENV)/.install-stamp
 
-.PHONY: run chat test test-fast lint eval bench install browser clean
+.PHONY: run chat test test-fast lint eval baselines bench install browser clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,6 +40,16 @@ lint: install
 eval: install
 	$(BIN)/policybot eval ../shared/eval/dev_questions.jsonl
 	$(BIN)/policybot eval tests/eval/own_questions.jsonl
+	$(BIN)/policybot eval tests/eval/real_dev.jsonl
+	$(BIN)/policybot eval tests/eval/real_test.jsonl
+	$(BIN)/policybot eval --no-alternates tests/eval/real_test.jsonl
+
+# policybot vs BM25 and plain cosine (thresholds chosen on real_dev), and the plot.
+baselines: install
+	$(BIN)/python scripts/baselines.py --dev tests/eval/real_dev.jsonl --no-alternates \
+		tests/eval/real_dev.jsonl tests/eval/real_test.jsonl
+	$(BIN)/python scripts/risk_coverage.py tests/eval/real_test.jsonl \
+		--dev tests/eval/real_dev.jsonl --out docs/risk_coverage.png
 
 bench: install
 	$(BIN)/python scripts/bench_answers.py

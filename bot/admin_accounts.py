@@ -7,7 +7,6 @@ as `web:<name>`. Every sign-in attempt is recorded in `admin_signins` (no passwo
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import re
 import secrets
@@ -20,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from bot.db import Storage
 from bot.errors import PolicybotError
+from bot.keys import derive
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,6 @@ LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 NAME_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-SECRET_SETTING = "web_session_secret"
 
 
 class AccountError(PolicybotError, ValueError):
@@ -80,6 +79,12 @@ class AdminAccounts:
                        "VALUES (?, ?, ?, ?)", [name, digest, now, now])
         log.info("admin account %s added", name)
 
+    def end_sessions(self, name: str) -> None:
+        """Sign-out: every cookie issued to this account so far stops working."""
+        with self.storage.write() as db:
+            db.execute("UPDATE admin_accounts SET session_epoch = session_epoch + 1 "
+                       "WHERE name = ?", [name])
+
     def remove(self, name: str) -> None:
         with self.storage.write() as db:
             cursor = db.execute("DELETE FROM admin_accounts WHERE name = ?", [name])
@@ -112,15 +117,25 @@ class AdminAccounts:
         return rows[0] if rows else None
 
     def locked_until(self, name: str) -> datetime | None:
+        """When sign-ins for `name` open again, or None. Names without an account lock the
+        same way (counted from the sign-in log), so the answer does not tell which exist."""
         row = self._row(name)
-        if row is None or not row["locked_until"]:
-            return None
-        until = datetime.fromisoformat(row["locked_until"])
-        return until if until > self.now() else None
+        if row is not None:
+            until = datetime.fromisoformat(row["locked_until"]) if row["locked_until"] else None
+        else:
+            recent = [r["created_at"] for r in self.storage.db.query(
+                "SELECT created_at FROM admin_signins WHERE name = ? AND outcome = 'unknown' "
+                "AND created_at >= ? ORDER BY id DESC LIMIT ?",
+                [name, _iso(self.now() - LOCKOUT), MAX_FAILURES])]
+            until = (datetime.fromisoformat(recent[0]) + LOCKOUT
+                     if len(recent) >= MAX_FAILURES else None)
+        return until if until and until > self.now() else None
 
     def verify(self, name: str, password: str) -> bool:
         """True for the right password of an existing, unlocked account. The fifth failure
-        in a row locks the account for 15 minutes; every attempt is recorded."""
+        in a row locks the account for 15 minutes; every attempt is recorded. An attempt
+        is counted (in one write transaction) before the password is checked, so parallel
+        guesses cannot slip past the lock while the slow hash runs."""
         name = (name or "").strip()[:64]
         password = (password or "")[:MAX_PASSWORD]
         row = self._row(name) if name else None
@@ -130,17 +145,28 @@ class AdminAccounts:
                 self.hasher.verify(_dummy_hash(), password)
             except (VerificationError, InvalidHashError):
                 pass
-            self._record(name or "-", "unknown")
+            self._record(name or "-", "locked" if self.locked_until(name) else "unknown")
             return False
-        if self.locked_until(name) is not None:
-            self._record(name, "locked")
-            return False
+        now = self.now()
+        with self.storage.write() as db:
+            current = db.execute("SELECT failed_count, locked_until FROM admin_accounts "
+                                 "WHERE name = ?", [name]).fetchone()
+            if current is None:
+                return False
+            failed, locked = current[0] or 0, current[1]
+            if locked and datetime.fromisoformat(locked) > now:
+                self._record(name, "locked", db)
+                return False
+            if failed >= MAX_FAILURES:  # the last allowed guesses are still being checked
+                self._lock(db, name, now)
+                return False
+            db.execute("UPDATE admin_accounts SET failed_count = ? WHERE name = ?",
+                       [failed + 1, name])
         try:
             self.hasher.verify(row["password_hash"], password)
             ok = True
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-        now = self.now()
         with self.storage.write() as db:
             if ok:
                 changes = {"failed_count": 0, "locked_until": None, "last_signin_at": _iso(now)}
@@ -149,18 +175,20 @@ class AdminAccounts:
                 db["admin_accounts"].update(name, changes)
                 self._record(name, "ok", db)
                 return True
-            failures = (db.execute("SELECT failed_count FROM admin_accounts WHERE name = ?",
-                                   [name]).fetchone()[0] or 0) + 1
-            if failures >= MAX_FAILURES:
-                db["admin_accounts"].update(name, {"failed_count": 0,
-                                                   "locked_until": _iso(now + LOCKOUT)})
-                self._record(name, "locked_out", db)
-                log.warning("admin account %s locked for %s after %d failed sign-ins",
-                            name, LOCKOUT, MAX_FAILURES)
+            failures = db.execute("SELECT failed_count FROM admin_accounts WHERE name = ?",
+                                  [name]).fetchone()
+            if failures is not None and (failures[0] or 0) >= MAX_FAILURES:
+                self._lock(db, name, now)
             else:
-                db["admin_accounts"].update(name, {"failed_count": failures})
                 self._record(name, "failed", db)
         return False
+
+    def _lock(self, db, name: str, now: datetime) -> None:
+        db["admin_accounts"].update(name, {"failed_count": 0,
+                                           "locked_until": _iso(now + LOCKOUT)})
+        self._record(name, "locked_out", db)
+        log.warning("admin account %s locked for %s after %d failed sign-ins",
+                    name, LOCKOUT, MAX_FAILURES)
 
     def _record(self, name: str, outcome: str, db=None) -> None:
         sql = "INSERT INTO admin_signins (name, outcome, created_at) VALUES (?, ?, ?)"
@@ -189,11 +217,13 @@ class AdminAccounts:
         return self.exists(actor[len(ACTOR_PREFIX):])
 
     def session_version(self, name: str) -> str | None:
-        """Changes when the password changes (ending older sessions); None if no account."""
+        """Changes when the password changes or the account signs out (ending older
+        sessions); None if there is no such account (removed: its sessions end too)."""
         row = self._row(name)
         if row is None:
             return None
-        return hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16]
+        return self.storage.keyed(f"{row['password_hash']}:{row['session_epoch']}",
+                                  "session")[-16:]
 
 
 @functools.cache
@@ -201,13 +231,7 @@ def _dummy_hash() -> str:
     return PasswordHasher().hash(secrets.token_hex(16))
 
 
-def session_secret(storage: Storage, configured: str | None = None) -> str:
-    """The cookie-signing key: `configured` (settings.secret_key) or one generated once and
-    kept in `app_settings`, so sessions survive restarts."""
-    if configured:
-        return configured
-    with storage.write() as db:
-        db.execute("INSERT OR IGNORE INTO app_settings (key, value) VALUES (?, ?)",
-                   [SECRET_SETTING, secrets.token_hex(32)])
-        return db.execute("SELECT value FROM app_settings WHERE key = ?",
-                          [SECRET_SETTING]).fetchone()[0]
+def session_secret(storage: Storage) -> str:
+    """The cookie-signing key, derived from the server's secret key (bot.keys), which is
+    never stored in the database: a backup of it cannot forge a console session."""
+    return derive(storage.secret, "web-session").hex()

@@ -31,7 +31,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     from bot.reporting import ReportDesk
 
     kb = load_knowledge(settings.knowledge_dir)
-    storage = Storage(settings.db_path)
+    storage = Storage(settings.db_path, secret_key=settings.secret_key)
     storage.migrate()
     retriever = Retriever(kb, encoder or load_encoder(), storage, rebuild=rebuild_index,
                           progress=progress)

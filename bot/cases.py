@@ -15,13 +15,15 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from sqlite_utils import Database
 
 from bot.case_keys import hash_new_key, key_hashes, new_key
-from bot.clock import now_iso
+from bot.clock import hour_iso, now_iso
 from bot.config import Settings
 from bot.db import Storage
 from bot.errors import (
@@ -60,6 +62,10 @@ def normalize_reason(reason: str | None) -> str | None:
     return "_".join(reason.strip().lower().replace("-", " ").split()) or None
 
 
+CASE_NUMBER = re.compile(r"\d{4}-\d{4,6}")
+DENIAL_WINDOW = timedelta(minutes=10)
+
+
 class CaseStore:
     def __init__(self, storage: Storage, settings: Settings, events: EventBus,
                  is_admin: Callable[[str | None], bool] | None = None):
@@ -73,11 +79,11 @@ class CaseStore:
     # ------------------------------------------------------------ helpers
 
     def _event(self, db: Database, number: str | None, action: str, actor: str,
-               detail: dict[str, Any] | None = None) -> None:
+               detail: dict[str, Any] | None = None, at: str | None = None) -> None:
         db.execute("INSERT INTO case_events (case_number, action, actor, detail, created_at) "
                    "VALUES (?, ?, ?, ?, ?)",
                    [number, action, actor, json.dumps(detail or {}, ensure_ascii=False),
-                    now_iso()])
+                    at or now_iso()])
 
     def _require_admin(self, actor: str | None, action: str, number: str | None = None) -> str:
         if not self.is_admin(actor):
@@ -122,7 +128,8 @@ class CaseStore:
         key = new_key() if anonymous else None
         contact = {} if anonymous else (draft.get("contact") or {})
         urgency = "urgent" if draft.get("danger") == "yes" else "normal"
-        now = now_iso()
+        # To the hour: an exact second would line up with the platform's own message log.
+        now = hour_iso()
         year = int(now[:4])
         with self.storage.write() as db:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?",
@@ -139,7 +146,7 @@ class CaseStore:
                  hash_new_key(key) if key else None, contact.get("name"),
                  contact.get("email"), now, now])
             actor = ANONYMOUS if anonymous else reporter_id
-            self._event(db, number, "opened", actor, {"urgency": urgency})
+            self._event(db, number, "opened", actor, {"urgency": urgency}, at=now)
             if in_transaction is not None:
                 in_transaction(db)
             case = self._row_to_case(self._fetch(db, number))
@@ -162,7 +169,7 @@ class CaseStore:
         with self.storage.write() as db:
             row = self._case_for_key(db, key or "")
             if row is None:
-                self._event(db, None, "denied", ANONYMOUS, {"attempted": "key_lookup"})
+                self._denied(db, None, ANONYMOUS, "key_lookup")
             else:
                 self._event(db, row["number"], "key_used", ANONYMOUS)
         if row is None:
@@ -212,7 +219,7 @@ class CaseStore:
                     row = rows[0]
             if row is None:
                 denied_actor = ANONYMOUS if number is None else key_or_reporter
-                self._event(db, number, "denied", denied_actor, {"attempted": "reporter_answer"})
+                self._denied(db, number, denied_actor, "reporter_answer")
         if row is None:
             raise NotPermittedError("Not permitted: that key or case does not match a report "
                                     "of yours.")
@@ -234,8 +241,26 @@ class CaseStore:
 
     def record_denied(self, actor: str | None, action: str, number: str | None = None) -> None:
         with self.storage.write() as db:
-            self._event(db, number, "denied", actor or "unknown", {"attempted": action})
-        log.warning("denied %s on case %s for %s", action, number or "-", actor or "unknown")
+            recorded = self._denied(db, number, actor or "unknown", action)
+        log.warning("denied %s on case %s for %s%s", action, number or "-", actor or "unknown",
+                    "" if recorded else " (a repeat: not recorded again)")
+
+    @staticmethod
+    def _denied(db: Database, number: str | None, actor: str, action: str) -> bool:
+        """One "denied" row per actor, action and case in DENIAL_WINDOW (repeats are only
+        logged): a burst of refusals or key guesses must not fill the append-only trail.
+        A `number` not shaped like one is not stored. True when a row was written."""
+        if number is not None and not CASE_NUMBER.fullmatch(number):
+            number = None
+        detail = json.dumps({"attempted": action}, ensure_ascii=False)
+        since = (datetime.now(UTC) - DENIAL_WINDOW).isoformat(timespec="seconds")
+        if db.execute("SELECT 1 FROM case_events WHERE action = 'denied' AND actor = ? AND "
+                      "case_number IS ? AND detail = ? AND created_at >= ? LIMIT 1",
+                      [actor, number, detail, since]).fetchone():
+            return False
+        db.execute("INSERT INTO case_events (case_number, action, actor, detail, created_at) "
+                   "VALUES (?, 'denied', ?, ?, ?)", [number, actor, detail, now_iso()])
+        return True
 
     def get(self, number: str, actor: str) -> dict[str, Any]:
         self._require_admin(actor, "view", number)

@@ -30,14 +30,32 @@ def _build(settings: Settings, **kw):
         raise click.ClickException(str(e)) from e
 
 
+class OneLineFormatter(logging.Formatter):
+    """One record, one line: line breaks and other control characters in a message (a
+    forged Slack button value, a case number typed by someone) are shown escaped, so
+    nobody can write a line of their own into the server log."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return escape_controls(super().formatMessage(record))
+
+
+def escape_controls(text: str) -> str:
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def setup_logging(level: str) -> None:
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    if not root.handlers:  # (under pytest its handler is kept: only the levels change)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
     # Library loggers stay at WARNING even with DEBUG: some log whole request bodies (Slack
     # receipts with case keys, Teams activities), which would break reporters' anonymity.
     for noisy in ("sentence_transformers", "bm25s", "httpx", "urllib3", "msrest", "msal",
                   "aiohttp.access", "aiohttp.client", "transformers", "huggingface_hub",
-                  "slack_sdk", "slack_bolt", "botbuilder", "botframework"):
+                  "slack_sdk", "slack_bolt", "policybot.slack.bolt", "botbuilder",
+                  "botframework"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
@@ -52,7 +70,8 @@ def answer_json(question: str, reply: Reply) -> dict:
     answer = reply.data.get("short_answer", reply.text)
     return {"question": question, "status": reply.status or "no_answer", "answer": answer,
             "citations": [c.to_dict() for c in reply.citations],
-            "confidence": reply.confidence}
+            "confidence": reply.confidence, "uncertain": reply.uncertain,
+            "offers_report": reply.offers_report}
 
 
 @main.command()
@@ -115,16 +134,26 @@ def chat(verbose: bool) -> None:
 @main.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True)
-def eval_cmd(file: str, as_json: bool) -> None:
-    """Accuracy on a question file (format of shared/eval/dev_questions.jsonl)."""
-    from knowledge.evaluate import evaluate, format_result, read_questions
+@click.option("--no-alternates", is_flag=True,
+              help="Evaluate with every entry's alternate questions removed (in memory), as "
+                   "for a bulletin an administrator adds with clause texts and titles only.")
+def eval_cmd(file: str, as_json: bool, no_alternates: bool) -> None:
+    """Right / hedged / wrong on a question file: the dev format ({"q","expect","cat"}) or
+    the real-question format ({"q","source","label","also",...}); see knowledge/evaluate.py."""
+    from knowledge.evaluate import evaluate, format_result, read_questions, without_alternates
 
     bot = _build(_settings())
     try:
         rows = read_questions(file)
     except (ValueError, KeyError) as e:
         raise click.ClickException(str(e)) from e
-    result = evaluate(rows, bot.retriever.decide)
+    retriever = bot.retriever
+    if no_alternates:
+        from knowledge.answer import Retriever
+
+        retriever = Retriever(without_alternates(bot.kb), retriever.encoder, storage=None,
+                              calibration=retriever.cal)
+    result = evaluate(rows, retriever.decide)
     click.echo(json.dumps(result.to_dict(), indent=2) if as_json else format_result(result))
 
 

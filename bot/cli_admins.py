@@ -19,7 +19,7 @@ from bot.errors import PolicybotError
 def _accounts() -> AdminAccounts:
     try:
         settings = Settings.from_env()
-        storage = Storage(settings.db_path)
+        storage = Storage(settings.db_path, secret_key=settings.secret_key)
         storage.migrate()
     except PolicybotError as e:
         raise click.ClickException(str(e)) from None

@@ -27,7 +27,7 @@ ACTOR = LOCAL_OPERATOR
 
 def build_store() -> CaseStore:
     settings = Settings.from_env()
-    storage = Storage(settings.db_path)
+    storage = Storage(settings.db_path, secret_key=settings.secret_key)
     storage.migrate()
     return CaseStore(storage, settings, EventBus())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import uuid
@@ -55,6 +56,15 @@ def teams_app_id_problems(app_id: str | None) -> list[str]:
     return []
 
 
+def is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: str = "policybot.db"
@@ -75,6 +85,7 @@ class Settings:
     teams_app_password: str | None = None
     teams_app_type: str = "MultiTenant"
     teams_tenant_id: str | None = None
+    teams_emulator: bool = False  # POLICYBOT_TEAMS_EMULATOR=1: /api/messages without an app id
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -138,6 +149,7 @@ class Settings:
             teams_app_password=get("MicrosoftAppPassword"),
             teams_app_type=get("MicrosoftAppType") or cls.teams_app_type,
             teams_tenant_id=get("MicrosoftAppTenantId"),
+            teams_emulator=get("POLICYBOT_TEAMS_EMULATOR") in ("1", "true", "yes"),
         )
 
     def with_(self, **changes) -> Settings:
@@ -146,6 +158,11 @@ class Settings:
     def is_admin(self, actor: str | None) -> bool:
         """The local CLI operator is always an administrator; others must be listed."""
         return actor == LOCAL_OPERATOR or (actor is not None and actor in self.admins)
+
+    @property
+    def loopback_only(self) -> bool:
+        """True when `host` is a loopback address: nothing off this machine can connect."""
+        return is_loopback(self.host)
 
     @property
     def slack_enabled(self) -> bool:

@@ -56,7 +56,8 @@ def input_problem(raw: str, text: str) -> str | None:
 
 def citation(e: Entry) -> Citation:
     return Citation(id=e.id, bulletin=e.bulletin, title=e.title, text=e.text, url=e.url,
-                    truncated=e.truncated, full_text_available=e.verbatim)
+                    truncated=e.truncated, full_text_available=e.verbatim,
+                    source_note=" ".join(e.source_note.split()) if e.source_note else None)
 
 
 class Bot:
@@ -123,7 +124,7 @@ class Bot:
         if not any(c.isalnum() for c in question):
             return [Reply(kind="error", text=messages.no_words())]
         outcome = self.retriever.decide(question)
-        if (remember and outcome.status in ("no_answer", "ambiguous")
+        if (remember and outcome.status in ("no_answer", "related", "ambiguous")
                 and len(question.split()) <= FOLLOW_UP_WORDS and _FOLLOW_UP.search(question)):
             context = load_part(self.storage, incoming.conversation_id, "context")
             if context:
@@ -164,7 +165,19 @@ class Bot:
         data = {"question_id": question_id}
         if outcome.status == "answered":
             top = outcome.candidates[0].entry
-            return [self.entry_reply(top, outcome.spanish, outcome.confidence, feedback, data)]
+            reply = self.entry_reply(top, outcome.spanish, outcome.confidence, feedback, data,
+                                     uncertain=outcome.uncertain,
+                                     report_category=(outcome.report_category or
+                                                      top.report_category or "")
+                                     if outcome.offers_report else None)
+            return [reply]
+        if outcome.status == "related":
+            closest = outcome.candidates[0].entry
+            return [Reply(kind="related", status="related",
+                          text=messages.related(closest, outcome.topic, self.missing,
+                                                self.settings.contact, outcome.spanish),
+                          citations=(citation(closest),), buttons=feedback,
+                          confidence=outcome.confidence, data=data)]
         if outcome.status == "ambiguous":
             options = [c.entry for c in outcome.candidates]
             return [Reply(kind="ambiguous", status="ambiguous",
@@ -176,21 +189,37 @@ class Bot:
             return [Reply(kind="report", status="report", text=messages.report_offer(),
                           confidence=outcome.confidence, data=data)]
         return [Reply(kind="no_answer", status="no_answer",
-                      text=messages.no_answer(self.settings.contact, outcome.spanish),
+                      text=messages.no_answer(self.settings.contact, outcome.spanish,
+                                              self.missing),
                       confidence=outcome.confidence, buttons=feedback[1:], data=data)]
 
+    @property
+    def missing(self) -> list[str]:
+        """What policybot does not hold, per bulletin (its `missing` header), for refusals."""
+        return [str(h["missing"]) for h in self.kb.bulletins.values() if h.get("missing")]
+
     def entry_reply(self, e: Entry, spanish: bool, confidence: float | None,
-                    extra: tuple[Button, ...] = (), data: dict | None = None) -> Reply:
+                    extra: tuple[Button, ...] = (), data: dict | None = None,
+                    uncertain: bool = False, report_category: str | None = None) -> Reply:
+        """An answer with entry `e`. `report_category` (a category id, or "" when unknown)
+        means the person wants something done about a post: the reply also offers the
+        report flow, pre-filled, first among its buttons."""
         related = [r for r in (self.kb.get(i) for i in e.related) if r is not None]
         buttons = extra
         short = e.answer_es if spanish and e.answer_es else e.answer
-        text = messages.answered(e, spanish, related)
-        if e.report_category:
+        text = messages.answered(e, spanish, related, uncertain)
+        offers = report_category is not None
+        if offers:
+            buttons = (Button("Report it", f"report {report_category}".strip(), "primary"),
+                       *buttons)
+            text += "\n\n" + messages.report_it_offer(spanish)
+        elif e.report_category:
             buttons += (Button("Report a post", f"report {e.report_category}"),)
             text += "\n\n" + messages.offer_report_line()
         return Reply(kind="answered", status="answered", text=text,
                      citations=tuple(citation(x) for x in [e, *related]), buttons=buttons,
-                     confidence=confidence, data={**(data or {}), "short_answer": short})
+                     confidence=confidence, offers_report=offers, uncertain=uncertain,
+                     data={**(data or {}), "short_answer": short})
 
     def show_entry(self, entry_id: str) -> list[Reply]:
         e = self.kb.get(entry_id)

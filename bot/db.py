@@ -17,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.errors import StorageError
+from bot.keys import keyed_hash, load_secret
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
@@ -67,9 +68,12 @@ class Storage:
     beside the one writer, and `write()` takes the write lock up front so
     concurrent writers queue instead of failing."""
 
-    def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT):
+    def __init__(self, path: str | Path, busy_timeout: float = BUSY_TIMEOUT,
+                 secret_key: str | None = None):
         self.path = str(path)
         self.busy_timeout = busy_timeout
+        self._configured_secret = secret_key
+        self._secret: bytes | None = None
         self._local = threading.local()
         if self.path != ":memory:":
             folder = Path(self.path).parent
@@ -78,6 +82,18 @@ class Storage:
             except OSError as e:  # a file in the way, no permission, read-only disk
                 raise StorageError(f"The database cannot be opened: {self.path} (its folder "
                                    f"{folder} cannot be created: {e.strerror}).") from e
+
+    @property
+    def secret(self) -> bytes:
+        """The server's secret key (POLICYBOT_SECRET_KEY or the key file beside this
+        database, never inside it): see bot.keys."""
+        if self._secret is None:
+            self._secret = load_secret(self.path, self._configured_secret)
+        return self._secret
+
+    def keyed(self, value: str, purpose: str = "id") -> str:
+        """What is stored in place of a platform id: a keyed hash (bot.keys.keyed_hash)."""
+        return keyed_hash(self.secret, value, purpose)
 
     @property
     def db(self) -> sqlite_utils.Database:

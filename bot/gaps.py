@@ -1,6 +1,7 @@
 """Knowledge gaps and usage figures for the admin console.
 
-Gaps: questions the bot could not answer (status no_answer), answered with low
+Gaps: questions the bot could not answer (status no_answer), where the closest clause
+was only related (status related: on the topic, but not an answer), answered with low
 confidence (< 0.5), or marked not helpful, grouped by meaning with the retriever's
 encoder (greedy clustering at cosine >= 0.75). Only question texts and counts: no
 user ids are stored, so none are shown.
@@ -28,7 +29,8 @@ MAX_QUESTIONS = 2000
 class Gap:
     question: str  # the first (representative) wording
     count: int = 0
-    reasons: Counter = field(default_factory=Counter)  # no_answer | low_confidence | not_helpful
+    # no_answer | related | low_confidence | not_helpful
+    reasons: Counter = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)  # other distinct wordings (up to 5)
     last_asked: str = ""
     top_entries: Counter = field(default_factory=Counter)
@@ -47,7 +49,7 @@ def gap_questions(storage: Storage, since: str | None = None,
                EXISTS (SELECT 1 FROM feedback f WHERE f.question_id = q.id AND f.helpful = 0)
                  AS unhelpful
         FROM questions q
-        WHERE (q.status = 'no_answer'
+        WHERE (q.status IN ('no_answer', 'related')
                OR (q.status != 'report' AND q.confidence IS NOT NULL AND q.confidence < ?)
                OR EXISTS (SELECT 1 FROM feedback f WHERE f.question_id = q.id
                           AND f.helpful = 0))
@@ -56,7 +58,7 @@ def gap_questions(storage: Storage, since: str | None = None,
     rows = []
     for r in storage.db.query(sql, params + [int(limit)]):
         reason = ("not_helpful" if r["unhelpful"] else
-                  "no_answer" if r["status"] == "no_answer" else "low_confidence")
+                  r["status"] if r["status"] in ("no_answer", "related") else "low_confidence")
         rows.append({**r, "reason": reason})
     return rows
 
@@ -128,7 +130,7 @@ def questions_per_day(storage: Storage, days: int = 30,
 
 def answer_outcomes(storage: Storage) -> dict[str, int]:
     """Questions by outcome, plus helpful / not helpful feedback counts."""
-    out = dict.fromkeys(("answered", "ambiguous", "no_answer", "report"), 0)
+    out = dict.fromkeys(("answered", "ambiguous", "related", "no_answer", "report"), 0)
     for r in storage.db.query("SELECT status, COUNT(*) AS n FROM questions GROUP BY status"):
         out[r["status"]] = r["n"]
     for r in storage.db.query("SELECT helpful, COUNT(*) AS n FROM feedback GROUP BY helpful"):

@@ -19,7 +19,8 @@ def intro(name: str | None = None) -> str:
     examples = "\n".join(f"  • {q}" for q in EXAMPLES)
     return (
         f"{hello} I'm policybot. I answer questions about LAUSD's social media policy for "
-        "employees (BUL-5688.0) and the bulletins it refers to, quoting the exact clause.\n"
+        "employees (BUL-5688.0) and the bulletins it refers to. Where I hold a bulletin's "
+        "own words I quote the clause; where I only hold a summary of what is known, I say so.\n"
         f"Try asking:\n{examples}\n"
         "Saw an inappropriate post? Type *report* to report it (you can stay anonymous).\n"
         "Reported anonymously before? Type *status* followed by your case key."
@@ -56,21 +57,69 @@ def source_line(e: Entry) -> str:
     return f"— {where}, {e.bulletin_title} ({e.url})"
 
 
+def summary_heading(bulletin: str) -> str:
+    """Above an entry policybot holds only as a summary: never presented as a quotation."""
+    return f"Summary of what is known about {bulletin} (policybot's words, not the bulletin's):"
+
+
 def clause_block(e: Entry) -> str:
-    quoted = "\n".join("> " + line for line in e.text.splitlines())
-    lines = [quoted, source_line(e)]
+    """The entry's text: quoted when it is the bulletin's own words, else a summary under a
+    heading that says so; its source line, and the notes on what is missing or where a
+    word comes from."""
+    if e.verbatim:
+        lines = ["\n".join("> " + line for line in e.text.splitlines())]
+    else:
+        lines = [summary_heading(e.bulletin), e.text]
+    lines.append(source_line(e))
     if e.truncated:
         lines.append("Note: the source copy of this guideline breaks off here; the rest of "
                      "its text is not in policybot's knowledge base.")
+    elif e.source_note:
+        lines.append("Source note: " + " ".join(e.source_note.split()))
     if not e.verbatim:
         lines.append(f"The full text of {e.bulletin} is not in policybot's knowledge base; "
                      f"read it at the official bulletin index: {BULLETIN_INDEX_URL}")
     return "\n".join(lines)
 
 
-def answered(e: Entry, spanish: bool, related: list[Entry]) -> str:
+RELATED_LABEL = "Related guideline, not an answer to your question"
+RELATED_LABEL_ES = "Pauta relacionada, no es una respuesta a su pregunta"
+UNCERTAIN_LABEL = "Not sure"
+
+
+def related(e: Entry, topic: str | None, missing: list[str], contact: str,
+            spanish: bool) -> str:
+    """The closest clause is on the topic but does not answer the question: say so, show
+    it as context, and say where a definite answer can be found."""
+    if spanish:
+        about = f"sobre {topic}" if topic else "sobre eso"
+        head = (f"La política no dice nada específico {about} en las partes que policybot "
+                f"conoce. La pauta más cercana es {e.id} ({e.title}); se muestra como "
+                "contexto: no responde directamente a su pregunta.")
+        tail = (f"Para una respuesta definitiva, pregunte a {contact} o lea el boletín "
+                f"completo en {BULLETIN_INDEX_URL}")
+    else:
+        about = topic or "what you asked"
+        head = (f"The policy doesn't say anything specific about {about} in the parts "
+                f"policybot holds. The closest guideline is {e.id} ({e.title}), shown for "
+                "context: it does not answer your question directly.")
+        tail = (f"{holdings(missing)} For a definite answer, ask {contact} or read the full "
+                f"bulletin at {BULLETIN_INDEX_URL}")
+    return "\n".join([head, "", clause_block(e), "", tail])
+
+
+def holdings(missing: list[str]) -> str:
+    """What policybot does not hold, in one sentence (empty when it holds everything)."""
+    if not missing:
+        return ""
+    return "policybot does not hold: " + "; ".join(missing) + "."
+
+
+def answered(e: Entry, spanish: bool, related: list[Entry], uncertain: bool = False) -> str:
     short = e.answer_es if spanish and e.answer_es else e.answer
     parts = [short, "", clause_block(e)]
+    if uncertain:
+        parts[1:1] = ["", uncertain_note(spanish)]
     if related:
         parts += ["", "See also: " + "; ".join(f"{r.id} ({r.title})" for r in related)]
     return "\n".join(parts)
@@ -84,14 +133,33 @@ def ambiguous(options: list[Entry], spanish: bool) -> str:
     return "\n".join(lines)
 
 
-def no_answer(contact: str, spanish: bool) -> str:
+def no_answer(contact: str, spanish: bool, missing: list[str] = ()) -> str:
+    """The refusal: only the parts policybot holds are known not to cover the question."""
     if spanish:
-        return ("No encuentro nada sobre eso en la política de redes sociales ni en los "
-                f"boletines que conozco. Pregunte a {contact}. Los boletines oficiales están "
-                f"en {BULLETIN_INDEX_URL}")
-    return ("I don't know: the social media policy (BUL-5688.0) and the bulletins I know "
-            f"don't cover that, so I won't guess. Please ask {contact}. The official "
-            f"bulletins are at {BULLETIN_INDEX_URL}")
+        return ("No encuentro nada sobre eso en las partes de la política de redes sociales "
+                "y de los boletines que policybot conoce; no tengo el texto completo de "
+                f"todos, así que el boletín completo podría decir más. Pregunte a {contact}. "
+                f"Los boletines oficiales están en {BULLETIN_INDEX_URL}")
+    return ("I don't know: the parts of the social media policy (BUL-5688.0) and of the "
+            "bulletins that policybot holds don't cover that, so I won't guess. "
+            f"{holdings(list(missing))} The full bulletin may say more: read it at "
+            f"{BULLETIN_INDEX_URL}, or ask {contact}.").replace("  ", " ")
+
+
+def uncertain_note(spanish: bool) -> str:
+    if spanish:
+        return ("No estoy seguro de que esta sea la pauta que busca: compruebe que se aplica "
+                "a su caso o pregunte con otras palabras.")
+    return ("I'm not sure this is the clause you need: check that it fits your situation, "
+            "or ask again in other words.")
+
+
+def report_it_offer(spanish: bool) -> str:
+    if spanish:
+        return ("Si quiere que se haga algo sobre esa publicación, puede denunciarla aquí: "
+                "pulse *Report it* (puede hacerlo de forma anónima).")
+    return ("If you want something done about that post, you can report it here: press "
+            "*Report it* (you can stay anonymous).")
 
 
 def report_offer() -> str:

@@ -211,8 +211,28 @@ def m0008_outbox(db: Database) -> None:
             PRIMARY KEY (event_id, consumer))""")
 
 
-@migrations(name="0009_reporter_contact")
-def m0009_reporter_contact(db: Database) -> None:
+@migrations(name="0009_keyed_ids")
+def m0009_keyed_ids(db: Database) -> None:
+    # Platform ids are now stored as keyed hashes (bot.keys). Rows keyed the old way (clear
+    # conversation ids, plain SHA-256 of Teams ids, clear de-duplication keys) can no
+    # longer be found and would only say who talked to the bot: drop them. A report in
+    # progress starts over; a Teams personal chat is learnt again at the next message.
+    db.execute("DELETE FROM conversations")
+    db.execute("DELETE FROM processed_events")
+    db.execute("DELETE FROM teams_user_conversations WHERE user_id LIKE 'sha256:%'")
+
+
+@migrations(name="0010_admin_sessions")
+def m0010_admin_sessions(db: Database) -> None:
+    # Sign-out ends every session of the account (session_epoch is part of the session
+    # version). The cookie-signing key is derived from the secret key kept outside the
+    # database now: the one stored here would let a backup forge console sessions.
+    db.execute("ALTER TABLE admin_accounts ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+    db.execute("DELETE FROM app_settings WHERE key = 'web_session_secret'")
+
+
+@migrations(name="0011_reporter_contact")
+def m0011_reporter_contact(db: Database) -> None:
     # A named report from a platform that does not say who the person is (the browser chat)
     # carries the name and e-mail the reporter gave. NULL for anonymous reports, always.
     db.execute("ALTER TABLE cases ADD COLUMN reporter_name TEXT")

@@ -36,10 +36,18 @@ class Citation:
     url: str
     truncated: bool = False
     full_text_available: bool = True
+    source_note: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """verbatim: the text is the bulletin's own words; summary: what is known about it,
+        in policybot's words (never to be presented as a quotation)."""
+        return "verbatim" if self.full_text_available else "summary"
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "bulletin": self.bulletin, "title": self.title,
-                "text": self.text, "url": self.url}
+                "text": self.text, "url": self.url, "kind": self.kind,
+                "truncated": self.truncated, "source_note": self.source_note}
 
 
 @dataclass(frozen=True)
@@ -53,13 +61,19 @@ class Button:
 class Reply:
     """One message from the bot.
 
-    kind: intro | answered | ambiguous | no_answer | report | report_form | flow |
+    kind: intro | answered | ambiguous | related | no_answer | report | report_form | flow |
           emergency | receipt | status | notice | admin | info | error
           (notice: something waiting for the person, e.g. an administrator's question)
           (report_form: open the report form, pre-filled with data["prefill"]; only for an
           Incoming with wants_form=True)
     text: plain-text rendering (Markdown-light: *bold* and > quotes), always present.
-    status: for answers to questions, the outcome (answered|ambiguous|no_answer|report).
+    status: for answers to questions, the outcome (answered|ambiguous|related|no_answer|
+            report). related: citations[0] is the closest clause, on the topic but not an
+            answer; front ends must not present it as the answer.
+    offers_report: the person wants something done about someone else's post; buttons
+          include "Report it" (value ``report [category]``), shown prominently.
+    uncertain: answered, but not confidently: front ends say so in words
+          (messages.uncertain_note), not only as a number.
     step: for report-flow prompts, the step as data (see bot.report_flow) so a front
           end can render a form field instead of text.
     private: only the person who asked may see it (receipts, case keys, admin data).
@@ -72,6 +86,8 @@ class Reply:
     citations: tuple[Citation, ...] = ()
     buttons: tuple[Button, ...] = ()
     confidence: float | None = None
+    offers_report: bool = False
+    uncertain: bool = False
     step: dict[str, Any] | None = None
     private: bool = False
     data: dict[str, Any] = field(default_factory=dict)

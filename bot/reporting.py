@@ -8,7 +8,6 @@ belong to others and are left untouched), and the commands `report`,
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -21,8 +20,8 @@ from sqlite_utils import Database
 
 from bot.case_keys import looks_like_key
 from bot.cases import CaseStore
-from bot.clock import now_iso
 from bot.config import Settings
+from bot.conversations import forget, load_part, save_part
 from bot.db import Storage
 from bot.errors import CaseNotFoundError, InputTooLargeError, NotPermittedError
 from bot.events import EventBus
@@ -86,33 +85,12 @@ class ReportDesk:
     # ------------------------------------------------------------ conversation state
 
     def _load(self, conversation_id: str) -> FlowState | None:
-        rows = list(self.storage.db.query("SELECT state FROM conversations WHERE id = ?",
-                                          [conversation_id]))
-        if not rows or not rows[0]["state"]:
-            return None
-        data = json.loads(rows[0]["state"]).get(STATE_KEY)
+        data = load_part(self.storage, conversation_id, STATE_KEY)
         return FlowState.from_dict(data) if data else None
 
-    @staticmethod
-    def _write_state(db: Database, conversation_id: str, flow: FlowState | None) -> None:
-        """Read-modify-write only our key; a row left empty is deleted."""
-        rows = list(db.query("SELECT state FROM conversations WHERE id = ?", [conversation_id]))
-        state: dict[str, Any] = json.loads(rows[0]["state"] or "{}") if rows else {}
-        if flow is None:
-            state.pop(STATE_KEY, None)
-        else:
-            state[STATE_KEY] = flow.to_dict()
-        if not state:
-            db.execute("DELETE FROM conversations WHERE id = ?", [conversation_id])
-        else:
-            db.execute("INSERT INTO conversations (id, state, updated_at) VALUES (?, ?, ?) "
-                       "ON CONFLICT (id) DO UPDATE SET state = excluded.state, "
-                       "updated_at = excluded.updated_at",
-                       [conversation_id, json.dumps(state, ensure_ascii=False), now_iso()])
-
     def _save(self, conversation_id: str, flow: FlowState | None) -> None:
-        with self.storage.write() as db:
-            self._write_state(db, conversation_id, flow)
+        save_part(self.storage, conversation_id, STATE_KEY,
+                  None if flow is None else flow.to_dict())
 
     # ------------------------------------------------------------ entry points
 
@@ -196,15 +174,19 @@ class ReportDesk:
             f"{label_for('category', draft['category'])} {draft['description']}"))
 
         def clear(db: Database) -> None:
-            if clear_state:
-                self._write_state(db, incoming.conversation_id, None)
+            # An anonymous chat report drops the conversation's whole state, so no row
+            # of this chat is written at the moment the case is (a form leaves it as it was).
+            if clear_state and anonymous:
+                forget(self.storage, incoming.conversation_id)
+            elif clear_state:
+                self._save(incoming.conversation_id, None)
 
         case, key = self.cases.open_case(
             draft, None if anonymous else incoming.user_id, anonymous, matched,
             in_transaction=clear)
         if anonymous and clear_state:
-            # The draft was keyed by this conversation (a chat or session id): make sure no
-            # older copy of it survives in the write-ahead log.
+            # The draft was kept under this conversation: make sure no older copy of it
+            # survives in the write-ahead log.
             self.storage.forget_deleted()
         return self._receipt(case, key, switched=anonymous and draft.get("identity") != "anonymous"
                              ), case["number"]

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.config import Settings
+from bot.config import Settings, is_loopback
 from bot.db import Storage
-from bot.errors import PolicybotError, StorageError
+from bot.errors import ConfigError, PolicybotError, StorageError
 from handlers.runtime import FRONTENDS, REF, SETTINGS, BotRef
 
 log = logging.getLogger(__name__)
@@ -123,15 +123,28 @@ def prepare_database(settings: Settings) -> None:
         raise StorageError(f"{e} (POLICYBOT_DB: {Path(settings.db_path).resolve()})") from e
 
 
+def check_secret_key(settings: Settings, host: str) -> None:
+    """Beyond loopback the secret key must come from the environment: the key file beside
+    the database would travel with it in most backups and copies."""
+    if not settings.secret_key and not is_loopback(host):
+        raise ConfigError(
+            f"POLICYBOT_SECRET_KEY is not set, and policybot would listen on {host}, beyond "
+            "this machine. Set it to a long random value kept outside the database (e.g. "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`) and start again; "
+            "docs/security.md says how to keep and rotate it.")
+
+
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Run the server until stopped. Raises PolicybotError (the CLI exits 1) when the
     database cannot be opened or the core cannot be built."""
+    check_secret_key(settings, host)
     prepare_database(settings)
     if workers > 1:
         from handlers.workers import serve_workers
 
-        serve_workers(settings, host, port, workers)
+        serve_workers(settings.with_(host=host, port=port), host, port, workers)
         return
+    settings = settings.with_(host=host, port=port)  # front ends decide by the real bind
     app = served_app(settings)
     app[EXIT_ON_FAILURE] = True
     fronts = ", ".join(f"{k}: {v}" for k, v in app[FRONTENDS].items())

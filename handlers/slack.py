@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError, web
+from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -335,6 +336,11 @@ class SlackFrontEnd:
                 await self.respond(where.response_url, message)
             elif where.channel is None:
                 await self.api("chat.postMessage", channel=where.user, **message)
+            elif where.is_dm and reply.data.get("case_key"):
+                # An anonymous receipt is ephemeral even in a DM: messages stay in the
+                # workspace's history and exports, dated; ephemeral ones do not.
+                await self.api("chat.postEphemeral", channel=where.channel, user=where.user,
+                               thread_ts=where.thread_ts, **message)
             elif where.is_dm:
                 await self.api("chat.postMessage", channel=where.channel,
                                thread_ts=where.thread_ts, **message)
@@ -386,9 +392,26 @@ class SlackFrontEnd:
 
     # ------------------------------------------------------------ listeners
 
+    async def replay_guard(self, body: dict, next) -> BoltResponse | None:  # noqa: A002
+        """A signed request is valid for 5 minutes, so it can be sent again: a slash command,
+        button or modal submission acts once per `trigger_id` (Slack makes one for each
+        press or command); a replay gets an empty 200 and does nothing. The report form
+        is left to `on_report_submit`, which knows a re-sent report by its view and answers
+        with a notice instead of closing the modal."""
+        trigger = body.get("trigger_id") if isinstance(body, dict) else None
+        view = body.get("view") if isinstance(body, dict) else None
+        if isinstance(view, dict) and view.get("callback_id") == views.REPORT_CALLBACK:
+            return await next()
+        if isinstance(trigger, str) and trigger and not await self.claim(
+                f"slack:trigger:{trigger}"):
+            log.info("a replayed Slack %s was ignored", body.get("type") or "command")
+            return BoltResponse(status=200, body="")
+        return await next()
+
     def _register(self) -> None:
         b = self.bolt
         b.middleware(shape_guard)  # listeners below trust the shapes in slack_shapes.SHAPES
+        b.middleware(self.replay_guard)
         b.event("app_mention")(self.on_mention)
         b.event("message")(self.on_message)
         b.event("app_home_opened")(self.on_home_opened)
@@ -603,9 +626,12 @@ class SlackFrontEnd:
 
     async def on_case_action(self, ack, body: dict, action: dict) -> None:
         await ack()
-        number = action.get("value") or ""
         kind = action["action_id"].removeprefix("pb_case_")
         user = body["user"]["id"]
+        number = normalize_number(str(action.get("value") or "")[:32])
+        if number is None or kind not in views.CASE_ACTIONS:  # a forged or mangled payload
+            log.warning("Slack case button without a known action and case number ignored")
+            return
         actor = f"slack:{user}"
         where = self._action_where(body, action)
         url = where.response_url
@@ -656,8 +682,7 @@ class SlackFrontEnd:
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         if not await self.claim(f"slack:view:{view_id}:{digest}"):
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "This report was already received. Your receipt is in "
-                                   "your direct messages with policybot."))
+                "Report received", "This report was already received."))
             return
         incoming = Incoming(text="report form", conversation_id=f"slack:view:{view_id}",
                             user_id=f"slack:{user}", platform="slack")
@@ -667,8 +692,8 @@ class SlackFrontEnd:
             result = await asyncio.wait_for(asyncio.shield(task), SUBMIT_BUDGET)
         except TimeoutError:
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "Saving your report. Your receipt will arrive in your "
-                                   "direct messages with policybot in a moment."))
+                "Report received", "Saving your report: your receipt appears here in a "
+                                   "moment. Keep this window open."))
             acked = True
             result = await task
         except Exception:
@@ -683,6 +708,11 @@ class SlackFrontEnd:
             return
         if not acked:
             await ack(response_action="update", view=views.result_view(result.replies))
+        else:
+            await self.api("views.update", view_id=view_id,
+                           view=views.result_view(result.replies))
+        if any(r.data.get("case_key") for r in result.replies):
+            return  # anonymous: nothing goes to a conversation the workspace keeps
         for reply in result.replies:  # emergency guidance first, then the receipt
             await self.api("chat.postMessage", channel=user,
                            **views.reply_message(reply, conversation_id(user)))
@@ -741,6 +771,9 @@ def _case_form_metadata(raw: str | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     if not isinstance(meta, dict) or not isinstance(meta.get("number"), str):
+        return None
+    meta["number"] = normalize_number(meta["number"][:32])
+    if meta["number"] is None:
         return None
     if not all(isinstance(meta.get(k), str | None) for k in ("kind", "channel")):
         return None

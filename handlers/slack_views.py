@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot import messages
 from bot.models import Button, Reply
 from bot.report_flow import STEPS, Step, label_for
 
@@ -127,13 +128,19 @@ def command_buttons(buttons: Sequence[Button], conversation_id: str, start: int 
 # ------------------------------------------------------------------ replies
 
 def confidence_line(reply: Reply) -> str | None:
+    """The context line under an answer: confidence (in words when unsure), the source, and
+    whether the text is the bulletin's words or a summary of what is known."""
     parts = []
     if reply.confidence is not None and reply.status in ("answered", "ambiguous"):
-        parts.append(f"Confidence: {reply.confidence:.0%}")
-    if reply.kind == "answered" and reply.citations:
+        parts.append(f"Confidence: {reply.confidence:.0%}"
+                     + (f" ({messages.UNCERTAIN_LABEL.lower()})" if reply.uncertain else ""))
+    if reply.kind in ("answered", "related") and reply.citations:
         c = reply.citations[0]
-        parts.append(f"Source: <{c.url}|{escape(c.id)}> ({escape(c.bulletin)}: "
+        head = "Source" if reply.kind == "answered" else "Closest guideline"
+        parts.append(f"{head}: <{c.url}|{escape(c.id)}> ({escape(c.bulletin)}: "
                      f"{escape(c.title)})")
+        if c.kind == "summary":
+            parts.append("summary of what is known, not the bulletin's words")
     return " · ".join(parts) or None
 
 
@@ -144,6 +151,11 @@ def reply_blocks(reply: Reply, conversation_id: str, index: int = 0,
     blocks: list[dict[str, Any]] = []
     if reply.kind == "emergency":
         blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
+    elif reply.kind == "related":
+        blocks.append(context(f":information_source: *{messages.RELATED_LABEL}*"))
+    elif reply.uncertain:
+        blocks.append(context(f":warning: *{messages.UNCERTAIN_LABEL}* that this answers "
+                              "your question"))
     blocks += sections(mrkdwn(reply.text))
     line = confidence_line(reply)
     if line:
@@ -285,18 +297,25 @@ def form_values(state_values: dict[str, Any]) -> dict[str, Any]:
 
 
 def result_view(replies: Sequence[Reply]) -> dict[str, Any]:
-    """What the modal turns into after a submission: emergency guidance first, then a
-    pointer to the receipt (sent by direct message; an anonymous key is shown only there)."""
+    """What the modal turns into after a submission: emergency guidance first, then the
+    receipt. An anonymous receipt (it carries the case key) is shown here and only here:
+    a direct message would stay in the workspace's history and exports, dated."""
     blocks: list[dict[str, Any]] = []
     for reply in replies:
         if reply.kind == "emergency":
             blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
             blocks += sections(mrkdwn(reply.text))
             blocks.append({"type": "divider"})
-    numbers = [r.data.get("case_number") for r in replies if r.data.get("case_number")]
-    text = (f"Thank you. Your report is case *{numbers[0]}*." if numbers else
-            "Thank you. Your report was received.")
-    blocks.append(section(text + " Your receipt is in your direct messages with policybot."))
+    receipt = next((r for r in replies if r.kind == "receipt"), None)
+    if receipt is not None and receipt.data.get("case_key"):
+        blocks += sections(mrkdwn(receipt.text))
+        blocks.append(section("*Copy the key now:* it is not sent to you anywhere else, and "
+                              "closing this window hides it for good."))
+    else:
+        numbers = [r.data.get("case_number") for r in replies if r.data.get("case_number")]
+        text = (f"Thank you. Your report is case *{numbers[0]}*." if numbers else
+                "Thank you. Your report was received.")
+        blocks.append(section(text + " Your receipt is in your direct messages with policybot."))
     return {"type": "modal", "title": plain("Report received", 24),
             "close": plain("Close", 24), "blocks": blocks}
 

@@ -4,8 +4,11 @@ Two translators and a thin handler: a Teams activity becomes an `Incoming`
 (`teams:<aadObjectId>` user, `teams:<conversation.id>` conversation), the core
 answers, and each `Reply` is rendered as an Adaptive Card (`handlers.teams_cards`).
 Authentication is botbuilder's: with `MicrosoftAppId` set every request needs a valid
-Bot Framework token (401 otherwise); with it unset authentication is off (local
-emulator only) and the server says so at start.
+Bot Framework token (401 otherwise) and replies go only to Bot Framework hosts. Without
+an app id `/api/messages` is off (503), unless `POLICYBOT_TEAMS_EMULATOR=1` is set and
+the server listens on loopback only: then nobody is authenticated and replies go only
+to a loopback serviceUrl (the Bot Framework Emulator, the tests' fake connector). The
+start line says which.
 
 Private replies never go to a channel: they go to the person's personal chat (opened
 proactively when needed). The report form is private too. New cases are posted to
@@ -16,13 +19,13 @@ masked; named reporters get an administrator's question in their personal chat.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from botbuilder.core import (
@@ -47,7 +50,7 @@ from botbuilder.schema import (
 )
 
 from bot.clock import now_iso
-from bot.config import Settings
+from bot.config import Settings, is_loopback
 from bot.dedup import claim_event
 from bot.errors import PolicybotError
 from bot.events import CaseOpened, ReporterAsked
@@ -65,6 +68,10 @@ PRIVATE_KINDS = ("flow", "emergency", "receipt", "status")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 FRIENDLY_ERROR = ("Sorry, something went wrong on my side. Please try again in a moment; "
                   "if it keeps happening, tell your site administrator.")
+# Where the Bot Framework's connectors live (public cloud, Teams, US government clouds).
+BOT_FRAMEWORK_HOSTS = (".botframework.com", ".botframework.us", ".botframework.azure.us",
+                       "smba.trafficmanager.net", ".teams.microsoft.com",
+                       ".teams.microsoft.us")
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -130,19 +137,34 @@ def to_incoming(activity: Activity, text: str, is_button: bool = False) -> Incom
                     platform="teams", is_button=is_button, wants_form=True)
 
 
-def user_key(who: str) -> str:
-    """How a person's 1:1 chat is found: a hash of their id, never the id itself."""
-    return "sha256:" + hashlib.sha256(who.encode()).hexdigest()
-
-
 def card_activity(card: dict[str, Any]) -> Activity:
     return MessageFactory.attachment(CardFactory.adaptive_card(card))
 
 
-def shape_problem(activity: Activity) -> str | None:
-    """What a usable activity must carry before any turn runs (400 otherwise)."""
-    if not (activity.service_url or "").startswith(("http://", "https://")):
+def service_url_problem(url: str, authenticated: bool) -> str | None:
+    """Where replies may go: a Bot Framework host over https once authentication is on,
+    a loopback address in emulator mode. Anything else would let a sender point the bot's
+    replies (and its token) at a server of their choosing."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "serviceUrl is not a URL"
+    if parts.scheme not in ("http", "https") or not host:
         return "serviceUrl is missing or not an http(s) URL"
+    if authenticated:
+        if parts.scheme != "https" or not host.endswith(BOT_FRAMEWORK_HOSTS):
+            return "serviceUrl is not a Bot Framework host"
+    elif not is_loopback(host):
+        return "serviceUrl must be on loopback in emulator mode"
+    return None
+
+
+def shape_problem(activity: Activity, authenticated: bool) -> str | None:
+    """What a usable activity must carry before any turn runs (400 otherwise)."""
+    problem = service_url_problem(activity.service_url or "", authenticated)
+    if problem:
+        return problem
     if not (activity.conversation and isinstance(activity.conversation.id, str)
             and activity.conversation.id):
         return "conversation.id is missing"
@@ -244,7 +266,7 @@ class TeamsFrontEnd:
             log.warning("Teams request refused (%s): %s", type(e).__name__,
                         "no token" if not auth_header else "invalid token")
             return _error(401, "unauthorized")
-        problem = shape_problem(activity)
+        problem = shape_problem(activity, authenticated=bool(self.app_id))
         if problem:
             return _error(400, problem)
         try:
@@ -369,7 +391,8 @@ class TeamsFrontEnd:
 
     async def submit_form(self, context: TurnContext, data: dict[str, Any],
                           invoke: bool) -> dict[str, Any] | None:
-        """A submitted report form. Returns the re-rendered form for an invoke with errors."""
+        """A submitted report form. Returns the card an invoke answers with: the form again
+        with its errors, or an anonymous report's receipt."""
         values = {k: data.get(k) for k in FORM_FIELDS if data.get(k) not in (None, "")}
         incoming = to_incoming(context.activity, "report form", True)
         try:
@@ -383,7 +406,30 @@ class TeamsFrontEnd:
                 return form
             await self.send_cards(context, [(True, form)])
             return None
+        if any(r.data.get("case_key") for r in result.replies):
+            return await self.show_in_form(context, result.replies, invoke)
         await self.send_cards(context, [(True, cards.to_card(r)) for r in result.replies])
+        return None
+
+    async def show_in_form(self, context: TurnContext, replies: list[Reply],
+                           invoke: bool) -> dict[str, Any] | None:
+        """An anonymous receipt (number and key) takes the place of the form card it came
+        from, and is never posted as a message of its own: a new message would stay in
+        the chat's history (and the tenant's exports) dated with the report."""
+        card = cards.to_card(replies[-1])
+        for reply in replies[:-1]:  # emergency guidance first, in the same card
+            card["body"] = cards.to_card(reply)["body"] + card["body"]
+        if invoke:
+            return card
+        form_id = context.activity.reply_to_id
+        if form_id:
+            update = card_activity(card)
+            update.id = form_id
+            await with_retries(lambda: context.update_activity(update), self.retry,
+                               "show the receipt in the form")
+            return None
+        log.warning("an anonymous Teams report without the form's id: receipt sent privately")
+        await self.send_cards(context, [(True, card)])
         return None
 
     async def set_admin_channel(self, context: TurnContext) -> None:
@@ -485,18 +531,18 @@ class TeamsFrontEnd:
     # ---------------------------------------------------------------- storage (0004_teams)
 
     def save_user_reference(self, who: str, reference: ConversationReference) -> None:
-        """Stored without the person's id or name in clear: the row is found by a hash of
-        the id, and the reference (enough to message the 1:1 chat) carries no user."""
+        """Stored without the person's id or name in clear: the row is found by a keyed
+        hash of the id (bot.keys: not reversible without the secret key), and the reference (enough to message the 1:1 chat) carries no user."""
         stored = ConversationReference().deserialize(reference.serialize())
         stored.user = None
         with self.bot.storage.write() as db:
             db["teams_user_conversations"].upsert(
-                {"user_id": user_key(who), "reference": json.dumps(stored.serialize()),
+                {"user_id": self.bot.storage.keyed(who, "teams-user"), "reference": json.dumps(stored.serialize()),
                  "updated_at": now_iso()[:10]}, pk="user_id")
 
     def load_user_reference(self, who: str) -> ConversationReference | None:
         row = next(self.bot.storage.db["teams_user_conversations"].rows_where(
-            "user_id = ?", [user_key(who)]), None)
+            "user_id = ?", [self.bot.storage.keyed(who, "teams-user")]), None)
         return ConversationReference.deserialize(json.loads(row["reference"])) if row else None
 
     def save_admin_reference(self, reference: ConversationReference, actor: str) -> None:
@@ -566,9 +612,9 @@ class TeamsBot(ActivityHandler):
         if data.get("pbForm") == cards.FORM_ID:  # remembered only when named, as above
             if data.get("identity") != "anonymous":
                 await front.remember_personal(turn_context)
-            form = await front.submit_form(turn_context, data, invoke=True)
-            if form is not None:
-                return _invoke(200, CARD_TYPE, form)
+            card = await front.submit_form(turn_context, data, invoke=True)
+            if card is not None:  # the form with its errors, or an anonymous receipt
+                return _invoke(200, CARD_TYPE, card)
             return _invoke(200, MESSAGE_TYPE, "Report submitted.")
         await front.remember_personal(turn_context)
         command = command_from_value(data)
@@ -609,6 +655,12 @@ def speed_up_msrest_retry_policy() -> None:
 
 def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:
     """POST /api/messages. Returns the status line the server logs at start."""
+    if not settings.teams_app_id and not (settings.teams_emulator and settings.loopback_only):
+        status = ("off (no MicrosoftAppId: set it to serve Teams; POLICYBOT_TEAMS_EMULATOR=1 "
+                  "works only with the server on loopback)")
+        log.warning("Teams /api/messages: %s", status)
+        app.router.add_post("/api/messages", refused)
+        return status
     speed_up_msrest_retry_policy()
     try:
         adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(AdapterConfig(settings)))
@@ -632,7 +684,13 @@ def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:
         status = f"on (authenticated, app id {settings.teams_app_id})"
         log.info("Teams /api/messages: %s", status)
     else:
-        status = "on (no app id: authentication OFF, for local emulator use only)"
-        log.warning("Teams /api/messages: %s. Set MicrosoftAppId and MicrosoftAppPassword "
-                    "before exposing this server.", status)
+        status = ("on (emulator: no app id, authentication OFF, loopback only, replies to "
+                  "loopback only)")
+        log.warning("Teams /api/messages: %s", status)
     return status
+
+
+async def refused(request: web.Request) -> web.Response:
+    """/api/messages with Teams off: nobody is authenticated, so nothing is processed."""
+    log.warning("Teams request refused: Teams is off (no MicrosoftAppId; see docs/teams.md)")
+    return _error(503, "Teams is not configured on this server")

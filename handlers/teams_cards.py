@@ -120,13 +120,17 @@ def to_card(reply: Reply) -> dict[str, Any]:
                      "items": text_body(reply.text)})
     elif reply.kind == "answered" and reply.citations:
         body += _answer_body(reply)
+    elif reply.kind == "related":
+        body.append({"type": "Container", "style": "warning", "items": [
+            text_block(f"**{messages.RELATED_LABEL}**", size="Small")]})
+        body += text_body(reply.text)
     else:
         body += text_body(reply.text)
     actions = button_actions(reply.buttons)
     seen: set[str] = set()
     links = []
     for c in reply.citations:
-        if c.url and c.url not in seen and reply.kind in ("answered", "ambiguous"):
+        if c.url and c.url not in seen and reply.kind in ("answered", "ambiguous", "related"):
             seen.add(c.url)
             links.append({"type": "Action.OpenUrl", "title": f"Read {c.bulletin}", "url": c.url})
     if links:
@@ -138,9 +142,16 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
     top = reply.citations[0]
     short = reply.data.get("short_answer")
     body: list[dict[str, Any]] = []
+    if reply.uncertain:
+        body.append(text_block(f"⚠ **{messages.UNCERTAIN_LABEL}** that this answers your "
+                               "question", color="Warning", size="Small"))
     if short:
         body.append(text_block(markdown(short), weight="Bolder", size="Medium"))
-    body.append({"type": "Container", "style": "emphasis", "items": [
+    if top.kind == "summary":  # policybot's words about the bulletin: never shown as a quote
+        body.append(text_block(messages.summary_heading(top.bulletin), isSubtle=True,
+                               size="Small"))
+    body.append({"type": "Container", "style": "emphasis" if top.kind == "verbatim"
+                 else "default", "items": [
         text_block(line) for line in top.text.splitlines() if line.strip()] or
         [text_block(top.text)]})
     where = top.id if top.id != top.bulletin else top.bulletin
@@ -150,8 +161,9 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
     rest = reply.text
     if short and rest.startswith(short):
         rest = rest[len(short):]
-    extra = [ln for ln in rest.splitlines()
-             if ln.strip() and not ln.startswith(">") and not ln.startswith("— ")]
+    shown = {*top.text.splitlines(), messages.summary_heading(top.bulletin)}
+    extra = [ln for ln in rest.splitlines() if ln.strip() and ln not in shown
+             and not ln.startswith(">") and not ln.startswith("— ")]
     if extra:
         body += text_body("\n\n".join(extra))
     return body

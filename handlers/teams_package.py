@@ -104,8 +104,9 @@ def manifest(app_id: str, version: str = "1.0.0", website: str = "https://www.la
         "description": {
             "short": "Social media policy answers, post reports and case review",
             "full": ("Ask policybot about LAUSD's social media policy for employees "
-                     "(BUL-5688.0 and related bulletins): it answers with the exact clause "
-                     "and a link to the bulletin. Report an inappropriate post with a short "
+                     "(BUL-5688.0 and related bulletins): it quotes the clause where it "
+                     "holds the bulletin's words, says so where it holds only a summary, "
+                     "and links to the bulletin. Report an inappropriate post with a short "
                      "form, named or anonymously. Case administrators receive new cases "
                      "(masked) in a channel they choose and review them in chat.")},
         "icons": {"color": "color.png", "outline": "outline.png"},

@@ -20,6 +20,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
+from bot import messages
 from bot.config import Settings
 from handlers.runtime import BotRef
 
@@ -32,6 +33,7 @@ CODE = re.compile(r"`([^`\n]+)`")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 WEB_PREFIXES = ("/admin", "/chat", "/static")
+HSTS = "max-age=31536000; includeSubDomains"
 JINJA = web.AppKey("web.jinja", jinja2.Environment)
 SECRET = web.AppKey("web.secret", dict)  # {"key": cookie-signing key}, filled lazily
 
@@ -104,6 +106,8 @@ def make_env() -> jinja2.Environment:
                              undefined=jinja2.StrictUndefined)
     env.filters["reply_text"] = format_text
     env.filters["safe_url"] = safe_url
+    env.globals.update(related_label=messages.RELATED_LABEL,
+                       uncertain_label=messages.UNCERTAIN_LABEL)
     return env
 
 
@@ -158,6 +162,9 @@ def set_cookie(request: web.Request, response: web.StreamResponse, name: str, va
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Server"] = "policybot"  # not aiohttp's name and version
+    if is_secure(request):  # browsers that once came over https never fall back to http
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     if request.path == "/" or request.path.startswith(WEB_PREFIXES):
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import io
 import logging
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -29,7 +30,8 @@ from bot.errors import CaseNotFoundError, NotPermittedError, PolicybotError
 from bot.follow_up import question_delivery
 from bot.report_flow import CATEGORIES, PLATFORMS, TARGETS, label_for
 from handlers import web_charts
-from handlers.runtime import REF, SETTINGS, BotRef
+from handlers.runtime import REF, BotRef
+from handlers.throttle import Throttle, client_address
 from handlers.web import SECRET, render, set_cookie, sign, unsign
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 COOKIE = "policybot_admin"
 SESSION_AGE = 12 * 3600
 PAGE_SIZE = 25
+MAX_PAGE = 100_000
+SIGNIN_FAILURES = "20 per 15 minutes"  # failed sign-ins from one address, any names
 MASKED_FIELDS = ("description", "link")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -60,7 +64,7 @@ def _secret(request: web.Request) -> str:
     app = request.app
     holder = app[SECRET]
     if "key" not in holder:
-        holder["key"] = session_secret(app[REF].bot.storage, app[SETTINGS].secret_key)
+        holder["key"] = session_secret(app[REF].bot.storage)
     return holder["key"]
 
 
@@ -206,6 +210,7 @@ def event_text(event: dict[str, Any]) -> str:
 
 def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
     bot = lambda: ref.bot
+    signin_failures = Throttle(SIGNIN_FAILURES)
 
     async def login_form(request: web.Request) -> web.Response:
         session = load_session(request)
@@ -224,20 +229,32 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
         password = str(form.get("password", ""))
         target = safe_next(form.get("next"))
         store = accounts(request)
+        address = client_address(request) or "this machine"
+        if not signin_failures.open(address):
+            minutes = math.ceil(signin_failures.retry_after(address) / 60)
+            log.warning("admin sign-in refused: too many failures from one address")
+            return page(request, session, "admin_login.html", status=429, next=target,
+                        error=f"Too many failed sign-ins from your network: try again in "
+                              f"{minutes} minute{'s' if minutes != 1 else ''}.", name=name)
         if await asyncio.to_thread(store.verify, name, password):
             version = await asyncio.to_thread(store.session_version, name)
             fresh = Session({"csrf": secrets.token_urlsafe(24), "u": name, "v": version,
                              "iat": time.time()})
             log.info("admin %s signed in to the console", name)
             return redirect(target, request, fresh)
-        locked = name and await asyncio.to_thread(store.locked_until, name)
-        error = ("Too many failed sign-ins: this account is locked for 15 minutes."
-                 if locked else "Wrong name or password.")
+        signin_failures.allow(address)
+        locked = await asyncio.to_thread(store.locked_until, name) if name else None
+        # The same words whether or not the name has an account.
+        error = (f"Too many failed sign-ins for this name: it is locked until "
+                 f"{locked:%H:%M} UTC ({locked:%Y-%m-%d})." if locked
+                 else "Wrong name or password.")
         return page(request, session, "admin_login.html", status=401, next=target,
                     error=error, name=name)
 
     @admin_only
     async def logout(request, session, form):
+        await asyncio.to_thread(accounts(request).end_sessions, session.name)
+        log.info("admin %s signed out of the console", session.name)
         response = redirect("/admin/login")
         response.del_cookie(COOKIE, path="/admin")
         return response
@@ -246,9 +263,12 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
     async def case_list(request, session, form):
         filters = list_filters(request.query)
         try:
-            page_no = max(1, int(request.query.get("page", "1")))
+            page_no = int(request.query.get("page", "1"))
         except ValueError:
-            page_no = 1
+            page_no = 0
+        if not 1 <= page_no <= MAX_PAGE:
+            return page(request, session, "admin_error.html", status=400,
+                        message=f"No such page: pages are numbered 1 to {MAX_PAGE}.")
         cases = bot().cases
 
         def load():

@@ -81,7 +81,7 @@ def overview(storage: Storage, status_counts: dict[str, int]) -> dict[str, Any]:
     categories = gaps.cases_by_category(storage)
     median = gaps.median_triage_hours(storage)
     outcome_labels = (("answered", "Answered"), ("ambiguous", "Did you mean"),
-                      ("no_answer", "No answer"), ("report", "Report"),
+                      ("related", "Only a related clause"), ("no_answer", "No answer"), ("report", "Report"),
                       ("helpful", "Marked helpful"), ("not_helpful", "Marked not helpful"))
     return {
         "questions_total": sum(v for _, v in per_day),

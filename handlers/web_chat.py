@@ -1,7 +1,8 @@
 """The browser chat at `/`: the same `Bot.handle` as Slack, Teams and the terminal.
 
-A random session id in an HttpOnly cookie names the person and the conversation
-(`web-chat:<id>`). The page posts JSON to `/chat/api` and gets back the replies as
+A random session id in an HttpOnly cookie is the conversation (`web-chat:<id>`); the
+person is `web-chat:<keyed hash of the id>` (`Storage.keyed`), a public id that can be
+shown to administrators, exported and logged without handing anyone the cookie. The page posts JSON to `/chat/api` and gets back the replies as
 HTML fragments rendered by the same template as the first page, plus the current
 report-flow step (so the text box can follow it).
 """
@@ -9,7 +10,6 @@ report-flow step (so the text box can follow it).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 import secrets
 from typing import Any
@@ -17,14 +17,19 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import Settings
+from bot.db import Storage
+from bot.keys import HASH_PREFIX
 from bot.models import Incoming, Reply
 from handlers.runtime import BotRef
+from handlers.throttle import Throttle, client_address, too_many
 from handlers.web import JINJA, render, set_cookie
 
 COOKIE = "policybot_chat"
 COOKIE_AGE = 30 * 24 * 3600
 SESSION_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 MAX_BODY = 64 * 1024
+PER_SESSION = "60 per minute"  # messages from one chat session: one a second
+PER_ADDRESS = "600 per minute"  # one address (a school site behind one NAT), any sessions
 
 
 def session_id(request: web.Request) -> str | None:
@@ -32,10 +37,11 @@ def session_id(request: web.Request) -> str | None:
     return value if SESSION_SHAPE.fullmatch(value) else None
 
 
-def to_incoming(session: str, text: str, is_button: bool = False) -> Incoming:
-    who = f"web-chat:{session}"
-    return Incoming(text=text, conversation_id=who, user_id=who, platform="web",
-                    is_button=is_button)
+def to_incoming(storage: Storage, session: str, text: str, is_button: bool = False
+                ) -> Incoming:
+    public = storage.keyed(session, "web-chat")[len(HASH_PREFIX):][:24]
+    return Incoming(text=text, conversation_id=f"web-chat:{session}",
+                    user_id=f"web-chat:{public}", platform="web", is_button=is_button)
 
 
 def current_step(replies: list[Reply]) -> dict[str, Any] | None:
@@ -46,14 +52,17 @@ def current_step(replies: list[Reply]) -> dict[str, Any] | None:
 
 
 def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
+    per_session, per_address = Throttle(PER_SESSION), Throttle(PER_ADDRESS)
+
     async def page(request: web.Request) -> web.Response:
         """The chat page. Opening (or reloading) it sends nothing to the bot: it shows the
         welcome, any notices and the report in progress; the page's script puts back the
         conversation shown before (kept in the tab's sessionStorage under `transcript`)."""
         session = session_id(request) or secrets.token_urlsafe(18)
-        incoming = to_incoming(session, "")
+        incoming = to_incoming(ref.bot.storage, session, "")
         returning = await asyncio.to_thread(ref.bot.reports.on_return, incoming)
-        transcript = hashlib.sha256(incoming.conversation_id.encode()).hexdigest()[:16]
+        # The tab's copy of the conversation is filed under the person's public id.
+        transcript = incoming.user_id.split(":", 1)[1][:16]
         response = render(request, "chat.html", replies=[ref.bot.intro_reply()],
                           returning=returning, step=current_step(returning),
                           transcript=transcript)
@@ -65,6 +74,11 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
         if session is None:
             return web.json_response({"error": "Your chat session has ended: reload the "
                                                "page."}, status=400)
+        address = client_address(request)
+        for throttle, key in ((per_session, session), (per_address, address)):
+            if key is not None and not throttle.allow(key):
+                return too_many(throttle.retry_after(key), "You are sending messages faster "
+                                "than anyone types: wait a moment and try again.")
         if request.content_type != "application/json":
             return web.json_response({"error": "Send JSON."}, status=415)
         origin = request.headers.get("Origin")
@@ -80,7 +94,8 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
             return web.json_response({"error": "Send JSON like {\"text\": \"...\"}."},
                                      status=400)
         replies = await asyncio.to_thread(ref.bot.handle,
-                                          to_incoming(session, text, is_button))
+                                          to_incoming(ref.bot.storage, session, text,
+                                                      is_button))
         env = request.app[JINJA]
         html = env.get_template("_replies.html").render(replies=replies)
         return web.json_response({
@@ -90,6 +105,7 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
                          "citations": [c.to_dict() for c in r.citations],
                          "buttons": [{"label": b.label, "value": b.value, "style": b.style}
                                      for b in r.buttons],
+                         "offers_report": r.offers_report, "uncertain": r.uncertain,
                          "step": r.step, "data": r.data} for r in replies],
         }, headers={"Cache-Control": "no-store"})
 

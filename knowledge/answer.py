@@ -1,11 +1,14 @@
-"""Question -> one outcome: answered, ambiguous, no_answer or report, with a calibrated confidence.
+"""Question -> one outcome: answered, ambiguous, related, no_answer or report, with a calibrated
+confidence.
 
 Semantic evidence (all-MiniLM-L6-v2 over clause texts, titles and alternate
 questions) and lexical evidence (BM25 over each entry's text and questions) are
 combined into one score per entry; a logistic curve (knowledge/calibration.json,
 fitted by scripts/calibrate.py on the knowledge base's alternate questions, held out
-by folds, plus knowledge/calibration_negatives.yaml; never on a test set) turns the
-best score into a confidence.
+by folds, plus knowledge/calibration_negatives.yaml; never on an evaluation set) turns
+the best score into a confidence. The same negatives also train the out-of-scope class
+of EntryClassifier at run time, so they must never contain an evaluation question
+(tests/test_no_leak.py).
 """
 
 from __future__ import annotations
@@ -56,15 +59,21 @@ NEGATIVES_FILE = HERE / "calibration_negatives.yaml"
 class Calibration:
     """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on the
     knowledge base's alternate questions (held out by folds) plus
-    knowledge/calibration_negatives.yaml, never on a test set. Its output is both the
-    ranking score and the confidence. knowledge/calibration.json holds every value (the
-    fitted ones and the hand-set thresholds): no defaults here, so there is one source."""
+    knowledge/calibration_negatives.yaml, never on an evaluation set. Its output is both
+    the ranking score and the confidence. knowledge/calibration.json holds every value
+    (the fitted ones and the hand-set thresholds): no defaults here, so there is one
+    source."""
     features: tuple[str, ...]
     weights: tuple[float, ...]
     bias: float
     lexical_saturation: float
     classifier_c: float
     answer_confidence: float
+    # Placeholder until the answers-vs-related judgement lands: a top score in
+    # [answer_confidence * related_fraction, answer_confidence) is shown as `related`.
+    related_fraction: float
+    # An answer below this confidence is shown with an "I'm not sure" note.
+    uncertain_confidence: float
     ambiguity_margin: float
     report_similarity: float
     report_similarity_with_keyword: float
@@ -84,13 +93,36 @@ class Candidate:
     lexical: float
 
 
+STATUSES = ("answered", "ambiguous", "related", "no_answer", "report")
+
+
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # answered | ambiguous | no_answer | report
-    candidates: tuple[Candidate, ...]  # best first: 1 when answered, 2-3 when ambiguous
+    """What the bot makes of a question.
+
+    status: answered (the cited clause answers it) | ambiguous (2-3 candidates) | related
+    (the closest clause is on the topic but does not answer it; candidates=(closest,)) |
+    no_answer | report (the person wants to report a post).
+    offers_report: the person wants something done about someone else's post: the reply
+    answers AND offers the report flow, pre-filled with report_category when known.
+    topic: a short phrase for "The policy doesn't say anything specific about {topic}"
+    (None: generic wording).
+    uncertain: answered, but with middling confidence (shown to the person in words).
+    """
+
+    status: str
+    candidates: tuple[Candidate, ...]  # best first: 1 when answered/related, 2-3 when ambiguous
     confidence: float
     spanish: bool
     ranked: tuple[Candidate, ...] = ()  # every entry, best first (for eval and tagging)
+    offers_report: bool = False
+    report_category: str | None = None
+    topic: str | None = None
+    uncertain: bool = False
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown outcome status {self.status!r}")
 
 
 class EntryClassifier:
@@ -267,6 +299,8 @@ class Retriever:
         if self.is_report(question, qv):
             return Outcome("report", (top,), round(conf, 3), spanish, tuple(ranked))
         if conf < self.cal.answer_confidence:
+            if conf >= self.cal.answer_confidence * self.cal.related_fraction:
+                return Outcome("related", (top,), round(conf, 3), spanish, tuple(ranked))
             return Outcome("no_answer", (), round(conf, 3), spanish, tuple(ranked))
         close = [c for c in ranked[1:3]
                  if top.score - c.score < self.cal.ambiguity_margin
@@ -274,7 +308,8 @@ class Retriever:
                  and top.entry.id not in c.entry.related]
         if close:
             return Outcome("ambiguous", (top, *close), round(conf, 3), spanish, tuple(ranked))
-        return Outcome("answered", (top,), round(conf, 3), spanish, tuple(ranked))
+        return Outcome("answered", (top,), round(conf, 3), spanish, tuple(ranked),
+                       uncertain=conf < self.cal.uncertain_confidence)
 
     def match_policies(self, text: str, limit: int = 3) -> list[str]:
         """Entry ids a report's text may concern (for tagging cases), best first."""

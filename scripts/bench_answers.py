@@ -24,7 +24,7 @@ from bot.app import build_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.models import Incoming  # noqa: E402
 from knowledge.evaluate import evaluate, read_questions  # noqa: E402
-from knowledge.index import tokenize  # noqa: E402
+from scripts.baselines import choose_threshold, decide_with, scorers  # noqa: E402
 
 SETS = {"dev": ROOT.parent / "shared" / "eval" / "dev_questions.jsonl",
         "own": ROOT / "tests" / "eval" / "own_questions.jsonl"}
@@ -47,33 +47,6 @@ def cold_start(db: Path) -> tuple[float, float]:
     return times[0], times[1]
 
 
-def baseline_outcomes(kb, scores_for):
-    """A baseline that ranks entries by one score and refuses below a threshold."""
-    from knowledge.answer import Candidate, Outcome
-
-    def decide_with(threshold):
-        def decide(q):
-            s = scores_for(q)
-            order = np.argsort(-s)
-            ranked = tuple(Candidate(kb.entries[i], float(s[i]), 0.0, 0.0) for i in order)
-            if s[order[0]] < threshold:
-                return Outcome("no_answer", (), float(s[order[0]]), False, ranked)
-            return Outcome("answered", ranked[:1], float(s[order[0]]), False, ranked)
-        return decide
-    return decide_with
-
-
-def best_threshold(rows, decide_with, candidates):
-    """The baseline's best threshold on these very questions (an optimistic upper bound)."""
-    best = None
-    for t in candidates:
-        r = evaluate(rows, decide_with(t)).rates()
-        score = r["top1_in_scope"] + r["no_answer_recall"]
-        if best is None or score > best[0]:
-            best = (score, t)
-    return best[1]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--questions", type=int, default=1000)
@@ -89,7 +62,7 @@ def main() -> None:
     index_build = time.perf_counter() - t
 
     rows = {name: read_questions(p) for name, p in SETS.items() if p.exists()}
-    pool = [r["q"] for rs in rows.values() for r in rs]
+    pool = [r.q for rs in rows.values() for r in rs]
     latencies = []
     for i in range(args.questions):
         q = pool[i % len(pool)]
@@ -97,22 +70,14 @@ def main() -> None:
         bot.handle(Incoming(q, f"bench:{i}", None, platform="bench"))
         latencies.append((time.perf_counter() - t) * 1000)
 
-    enc = bot.retriever.encoder
     kb = bot.kb
-    import bm25s
-    from bm25s.stopwords import STOPWORDS_EN
-    stop = set(STOPWORDS_EN)
-    docs = [[t for t in tokenize(e.text) if t not in stop] for e in kb.entries]
-    bm = bm25s.BM25()
-    bm.index(docs, show_progress=False)
-    clause_vecs = enc.encode([e.text for e in kb.entries])
+    baselines = scorers(kb, bot.retriever.encoder)
 
-    def bm25_scores(q):
-        terms = [t for t in tokenize(q) if t not in stop]
-        return bm.get_scores(terms) if terms else np.zeros(len(kb.entries))
-
-    def cosine_scores(q):
-        return (enc.encode([q]) @ clause_vecs.T)[0]
+    def best_on_itself(rs, scores_for):
+        """The baseline's best threshold on these very questions (an optimistic bound)."""
+        t = choose_threshold(rs, kb, scores_for,
+                             lambda r: (r["top1_in_scope"] + r["no_answer_recall"],))
+        return decide_with(kb, scores_for, t)
 
     print("## Answers (scripts/bench_answers.py)\n")
     print(f"- warm answer latency over {args.questions} questions (full Bot.handle, "
@@ -128,12 +93,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for name, rs in rows.items():
         systems = {"policybot": bot.retriever.decide}
-        bm_with = baseline_outcomes(kb, bm25_scores)
-        systems["BM25 over clause texts"] = bm_with(
-            best_threshold(rs, bm_with, np.linspace(0, 10, 41)))
-        cos_with = baseline_outcomes(kb, cosine_scores)
-        systems["MiniLM cosine over clause texts"] = cos_with(
-            best_threshold(rs, cos_with, np.linspace(0, 0.8, 41)))
+        systems.update({name: best_on_itself(rs, f) for name, f in baselines.items()})
         for sys_name, decide in systems.items():
             r = evaluate(rs, decide).rates()
             print(f"| {name} ({len(rs)}) | {sys_name} | {r['top1_in_scope']:.1%} | "

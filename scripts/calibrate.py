@@ -2,8 +2,10 @@
 
 Positives: each entry's own alternate questions, held out 5 folds at a time (the index
 is rebuilt without the held-out fold, so a question never finds itself). Negatives:
-knowledge/calibration_negatives.yaml. A logistic regression over the per-entry
-evidence (knowledge.answer.FEATURES) gives both the ranking score and the confidence.
+knowledge/calibration_negatives.yaml (which also trains the out-of-scope class of the
+run-time entry classifier). A logistic regression over the per-entry evidence
+(knowledge.answer.FEATURES) gives both the ranking score and the confidence.
+tests/test_no_leak.py keeps evaluation questions out of both sources.
 
 Usage: .venv/bin/python scripts/calibrate.py [--write]
 """

@@ -131,6 +131,7 @@ def slack_message(n: int, text: str, user: str, channel: str) -> dict:
 def slack_note_submission(number: str, text: str, view_id: str, user: str = ADMIN) -> dict:
     payload = load_payload("slack", "view_submission_report")
     payload["user"]["id"] = user
+    payload["trigger_id"] = f"1700.{view_id}"  # Slack makes one per submission (replays act once)
     payload["view"].update({
         "id": view_id, "callback_id": "pb_case_text_modal",
         "private_metadata": json.dumps({"number": number, "kind": "note"}),

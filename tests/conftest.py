@@ -43,8 +43,10 @@ def real_encoder():
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
+    # Teams tests talk to a fake connector on loopback with no app id: emulator mode.
     return Settings.from_env({"POLICYBOT_DB": str(tmp_path / "policybot.db"),
-                              "POLICYBOT_ADMINS": "slack:UADMIN,teams:admin-1,web:admin"})
+                              "POLICYBOT_ADMINS": "slack:UADMIN,teams:admin-1,web:admin",
+                              "POLICYBOT_TEAMS_EMULATOR": "1"})
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """A local fake of the Bot Framework connector (the activity's serviceUrl) on loopback.
 
-Records what the bot sends: POST /v3/conversations/{id}/activities[/{replyToId}] and
+Records what the bot sends: POST /v3/conversations/{id}/activities[/{replyToId}],
+PUT /v3/conversations/{id}/activities/{id} (a card updated in place) and
 POST /v3/conversations (a proactive 1:1 chat). `fail(status, times, retry_after)` makes
 the next `times` activity posts answer `status` (with a Retry-After header if given).
 """
@@ -37,6 +38,7 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     attempts: int = 0
     created: list[dict[str, Any]] = field(default_factory=list)
+    updated: list[Sent] = field(default_factory=list)  # PUT: a sent card replaced in place
     _failures: list[tuple[int, str | None]] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
     server: TestServer | None = None
@@ -76,6 +78,10 @@ class FakeConnector:
         return web.json_response({"id": f"a:personal-{member}", "activityId": None})
 
     async def _update(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.updated.append(Sent(request.match_info["conversation_id"],
+                                 request.match_info["reply_to_id"], body,
+                                 request.headers.get("Authorization")))
         return web.json_response({"id": request.match_info["reply_to_id"]})
 
     def app(self) -> web.Application:

@@ -5,8 +5,10 @@ and talking to tests/fake_slack.py, plus helpers that build signed, real-shaped 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
+import uuid
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlencode
@@ -51,7 +53,17 @@ def block_action(action_id: str, value: str, block_id: str, user: str = "UADMIN"
     if response_url:
         payload["response_url"] = response_url
     payload["actions"][0].update({"action_id": action_id, "value": value, "block_id": block_id})
+    payload["trigger_id"] = fresh_trigger()  # Slack makes one per press
     return payload
+
+
+_triggers = itertools.count(1)
+
+
+def fresh_trigger() -> str:
+    """A new trigger_id, as Slack makes for every press, command and submission (a request
+    carrying one already seen is a replay and does nothing)."""
+    return f"1337.{next(_triggers):06d}.{uuid.uuid4().hex[:16]}"
 
 
 class Slack:
@@ -96,6 +108,7 @@ class Slack:
                       channel: str | None = None):
         fields = load(name)
         fields["response_url"] = self.fake.response_url(name)
+        fields["trigger_id"] = self.last_trigger = fresh_trigger()  # one per command
         if text is not None:
             fields["text"] = text
         if user:

@@ -28,6 +28,7 @@ def view_submission(values: dict, view_id: str = "V0REPORT01", user: str = "UTEA
     payload = load("view_submission_report")
     payload["view"]["id"] = view_id
     payload["user"]["id"] = user
+    payload["trigger_id"] = f"1700.{view_id}.{user}"  # Slack makes one per submission
     state = payload["view"]["state"]["values"]
     for block, value in values.items():
         action = state[block]["value"]

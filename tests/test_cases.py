@@ -333,3 +333,20 @@ def test_list_can_put_urgent_cases_first_and_counts_match_the_filter(store):
     today = urgent[0]["created_at"][:10]
     assert store.count_cases(LOCAL_OPERATOR, since=today, until=today) == 5
     assert store.count_cases(LOCAL_OPERATOR, until="2000-01-01") == 0
+
+
+def test_refusals_and_key_guesses_are_recorded_once_per_window_and_numbers_checked(store):
+    """40 wrong keys in a burst, or the same refused action over and over, leave one row
+    each in the append-only trail; a "case number" that is not one is not stored."""
+    for i in range(40):
+        with pytest.raises(CaseNotFoundError):
+            store.find_by_key(f"wrong-key-{i:02d}-xxxxxxxxxxxxxxxxxx")
+        store.record_denied("slack:UEMPLOYEE", "set_status", "2026-0001")
+    store.record_denied("slack:UEMPLOYEE", "view", "2026-0001\nINFO forged line")
+    rows = list(store.storage.db.query(
+        "SELECT case_number, actor, detail FROM case_events WHERE action = 'denied'"))
+    assert {(r["case_number"], r["actor"], json.loads(r["detail"])["attempted"])
+            for r in rows} == {(None, "anonymous", "key_lookup"),
+                               ("2026-0001", "slack:UEMPLOYEE", "set_status"),
+                               (None, "slack:UEMPLOYEE", "view")}
+    assert len(rows) == 3

@@ -88,3 +88,22 @@ def test_serve_refuses_an_admin_channel_name(monkeypatch):
     monkeypatch.setenv("POLICYBOT_ADMIN_CHANNEL", "#cases")
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code != 0 and "must be the channel's id" in result.output
+
+
+def test_serve_beyond_loopback_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("POLICYBOT_SECRET_KEY", raising=False)
+    monkeypatch.setenv("POLICYBOT_DB", str(tmp_path / "policybot.db"))
+    for host in ("0.0.0.0", "10.1.2.3", "::"):
+        result = CliRunner().invoke(main, ["serve", "--host", host, "--port", "1"])
+        assert result.exit_code == 1, result.output
+        assert "POLICYBOT_SECRET_KEY is not set" in result.output
+    assert not (tmp_path / "policybot.db").exists()  # refused before anything was opened
+
+
+def test_loopback_check():
+    from bot.config import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert is_loopback("127.8.9.10") and is_loopback("[::1]")
+    assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("")
+    assert not is_loopback("example.org") and not is_loopback("10.0.0.1")

@@ -7,6 +7,7 @@ import pytest
 
 from bot.cases import CaseStore
 from bot.config import Settings
+from bot.conversations import save_part
 from bot.db import Storage
 from bot.events import CaseOpened, EventBus
 from bot.models import Incoming, Reply
@@ -64,7 +65,8 @@ def say(desk, text, user=USER, conv=CONV):
 
 
 def saved_state(desk, conv=CONV):
-    rows = list(desk.storage.db.query("SELECT state FROM conversations WHERE id = ?", [conv]))
+    rows = list(desk.storage.db.query("SELECT state FROM conversations WHERE id = ?",
+                                      [desk.storage.keyed(conv, "conversation")]))
     return json.loads(rows[0]["state"]) if rows else None
 
 
@@ -110,9 +112,7 @@ def test_report_category_prefills_and_skips_the_category_step(desk):
 
 
 def test_other_keys_in_conversation_state_are_kept(desk):
-    with desk.storage.write() as db:
-        db.execute("INSERT INTO conversations (id, state, updated_at) VALUES (?, ?, ?)",
-                   [CONV, json.dumps({"last_question": "q1"}), "2026-01-01"])
+    save_part(desk.storage, CONV, "last_question", "q1")
     say(desk, "report")
     assert saved_state(desk)["last_question"] == "q1" and "report" in saved_state(desk)
     say(desk, "cancel")
@@ -195,6 +195,29 @@ def test_anonymous_report_leaves_no_reporter_identity_anywhere(desk, db_path):
     for f in db_path.parent.iterdir():  # the main file, -wal and -shm
         raw = f.read_bytes()
         assert USER.encode() not in raw and key.encode() not in raw, f.name
+
+
+def test_anonymous_chat_report_forgets_the_conversation_named_one_keeps_its_context(desk):
+    """An anonymous submission drops everything kept for the chat (a row left behind, even
+    re-stamped, would sit beside the case); a named one removes only the draft."""
+    save_part(desk.storage, CONV, "context", {"question": "q1"})
+    file_report(desk, "anonymous")
+    assert saved_state(desk) is None
+    save_part(desk.storage, CONV, "context", {"question": "q1"})
+    file_report(desk, "named")
+    assert saved_state(desk) == {"context": {"question": "q1"}}
+
+
+def test_conversation_rows_are_found_by_a_keyed_hash_not_the_id(desk, db_path):
+    import hashlib
+
+    save_part(desk.storage, CONV, "context", {"question": "q1"})
+    [row] = desk.storage.db.query("SELECT id, updated_at FROM conversations")
+    assert CONV not in row["id"] and hashlib.sha256(CONV.encode()).hexdigest() not in row["id"]
+    assert row["id"] == desk.storage.keyed(CONV, "conversation")
+    assert row["updated_at"].endswith(":00:00+00:00")  # to the hour
+    other = Storage(db_path, secret_key="another key")
+    assert other.keyed(CONV, "conversation") != row["id"]  # the key is what makes it
 
 
 def test_status_with_unknown_key_is_an_error(desk):

@@ -27,6 +27,7 @@ from slack_harness import (
     buttons,
     drive,
     event_payload,
+    fresh_trigger,
     signed,
 )
 from slack_payloads import load, view_submission
@@ -102,7 +103,8 @@ def test_mention_is_answered_in_the_thread_and_a_follow_up_keeps_context(setting
         assert second.args["thread_ts"] == "1700000200.000200"
         # "and videos?" alone is not answerable; in this thread it is, from context.
         assert "BUL-5688.0#3" in all_text(second.args["blocks"])
-        row = s.bot.storage.db["conversations"].get("slack:C0STAFF:1700000200.000200")
+        row = s.bot.storage.db["conversations"].get(
+            s.bot.storage.keyed("slack:C0STAFF:1700000200.000200", "conversation"))
         assert "context" in json.loads(row["state"])
 
     drive(settings, bot, scenario)
@@ -401,7 +403,7 @@ def test_report_command_opens_the_modal_built_from_the_report_steps(settings, bo
     async def scenario(s: Slack) -> None:
         assert (await s.command("command_report", text="bullying")).status == 200
         [call] = await s.fake.wait_for("views.open")
-        assert call.args["trigger_id"] == load("command_report")["trigger_id"]
+        assert call.args["trigger_id"] == s.last_trigger
         view = call.args["view"]
         assert view["callback_id"] == "pb_report"
         ids = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
@@ -504,12 +506,13 @@ def test_anonymous_report_stores_no_slack_user_id(settings, bot):
     async def scenario(s: Slack) -> None:
         response = await s.interact(view_submission({**FORM, "identity": "anonymous"},
                                                     user="UANONYMOUS7"))
-        assert (await response.json())["response_action"] == "update"
-        [dm] = await s.fake.wait_for("chat.postMessage",
-                                     where=lambda c: c.args["channel"] == "UANONYMOUS7")
-        assert "Your case key:" in dm.args["text"]
+        body = await response.json()
+        assert body["response_action"] == "update"
+        assert "Your case key:" in json.dumps(body["view"])  # in the modal, and only there
         await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
                               ADMIN_CHANNEL)
+        assert not [c for c in s.fake.calls_to("chat.postMessage")
+                    if c.args["channel"] != ADMIN_CHANNEL]
         [case] = list(s.bot.storage.db["cases"].rows)
         assert case["reporter"] is None
         s.bot.storage.db.execute("PRAGMA wal_checkpoint(FULL)")
@@ -610,12 +613,13 @@ def test_admin_claims_and_opens_details_with_the_audit_trail(settings, bot):
         await s.interact(block_action("pb_btn_claim", f"claim {number}", admin_block_id()))
         [reply] = await s.fake.wait_for("chat.postEphemeral")
         assert f"You now have case *{number}*" in reply.args["text"]
-        await s.interact(block_action("pb_case_open", number, "case"))
+        press = block_action("pb_case_open", number, "case")
+        await s.interact(press)
         [details] = await s.fake.wait_for("views.open")
         text = all_text(details.args["view"]["blocks"])
         assert "Maria Lopez" in text and "assigned by slack:UADMIN" in text
         assert "viewed by slack:UADMIN" in text
-        assert details.args["trigger_id"] == load("block_actions_case")["trigger_id"]
+        assert details.args["trigger_id"] == press["trigger_id"]
 
     drive(settings, bot, scenario)
 
@@ -818,5 +822,91 @@ def test_the_admin_channel_post_follows_claims_and_status_changes(settings, bot)
         await asyncio.to_thread(s.bot.cases.set_status, number, "triaged", "slack:UADMIN")
         updates = await s.fake.wait_for("chat.update", 2)
         assert "triaged" in all_text(updates[1].args["blocks"])
+
+    drive(settings, bot, scenario)
+
+
+def test_replayed_commands_buttons_and_modal_submissions_act_once(settings, bot):
+    """A signed request stays valid for 5 minutes: sent again, it must not act again."""
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        press = block_action("pb_case_note", number, "case")
+        for _ in range(3):
+            assert (await s.interact(press)).status == 200
+        await s.fake.wait_for("views.open")
+        await asyncio.sleep(0.2)
+        assert len(s.fake.calls_to("views.open")) == 1
+        view = s.fake.calls_to("views.open")[0].args["view"]
+        submission = {"type": "view_submission", "user": {"id": "UADMIN"},
+                      "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
+                      "trigger_id": fresh_trigger(),
+                      "view": {**view, "id": "V0NOTE01", "state": {"values": {
+                          "text": {"value": {"type": "plain_text_input",
+                                             "value": "Called the principal."}}}}}}
+        for _ in range(3):
+            assert (await s.interact(submission)).status == 200
+        notes = list(s.bot.storage.db.query(
+            "SELECT * FROM case_events WHERE action = 'note_added'"))
+        assert len(notes) == 1
+        fields = load("command_cases")
+        fields.update(response_url=s.fake.response_url("command_cases"),
+                      trigger_id=fresh_trigger())
+        for _ in range(3):
+            assert (await s.form(fields)).status == 200
+        await s.fake.wait_for("response_url")
+        await asyncio.sleep(0.2)
+        assert len(s.fake.calls_to("response_url")) == 1
+
+    drive(settings, bot, scenario)
+
+
+def test_a_forged_case_button_value_is_neither_logged_raw_nor_stored(settings, bot, caplog):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        forged = f"{number}\n2026-12-02 02:00:00 INFO handlers.web_admin: admin signed in"
+        for user in ("UEMPLOYEE", "UADMIN"):
+            for kind in ("pb_case_status", "pb_case_open"):
+                assert (await s.interact(block_action(kind, forged, "case", user=user))
+                        ).status == 200
+        await s.interact(block_action("pb_case_bogus\nINFO x", number, "case",
+                                      user="UEMPLOYEE"))
+        await asyncio.sleep(0.3)
+        assert not s.fake.calls_to("views.open")
+        rows = list(s.bot.storage.db.query("SELECT case_number, detail FROM case_events"))
+        assert all(r["case_number"] in (None, number) for r in rows)
+        assert not [r for r in rows if "\n" in (r["detail"] or "")]
+
+    with caplog.at_level("INFO"):
+        drive(settings, bot, scenario)
+    assert not [r for r in caplog.records if "\n" in r.getMessage()]
+
+
+def test_the_log_format_keeps_one_record_on_one_line():
+    import logging
+
+    from bot.cli import OneLineFormatter
+
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "denied %s on case %s",
+                               ("view", "2026-0001\n2026-12-02 INFO forged\x1b[31m"), None)
+    line = OneLineFormatter("%(levelname)s %(name)s: %(message)s").format(record)
+    assert "\n" not in line and "\x1b" not in line and "\\n2026-12-02 INFO forged" in line
+
+
+def test_an_anonymous_chat_report_in_a_dm_gets_an_ephemeral_receipt(settings, bot):
+    """Typed in a DM, the report's steps are messages; the receipt with the key is not."""
+    steps = ("report", "harassing", "no", "facebook", "skip", "skip", "employee",
+             "A parent posted a photo of my class.", "anonymous", "submit")
+
+    async def scenario(s: Slack) -> None:
+        for i, text in enumerate(steps):
+            await s.event(event_payload("message_im", f"Ev0DMANON{i:03d}", text=text,
+                                        ts=f"17000009{i:02d}.000100",
+                                        client_msg_id=f"anon-{i}"))
+            await s.settled()
+        [receipt] = await s.fake.wait_for("chat.postEphemeral")
+        assert receipt.args["channel"] == "D0TEACHER1" and "Your case key:" in receipt.args["text"]
+        key = receipt.args["text"].split("Your case key:* ")[1].split()[0]
+        assert not [c for c in s.fake.calls_to("chat.postMessage")
+                    if key in json.dumps(c.args)]
 
     drive(settings, bot, scenario)

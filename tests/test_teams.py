@@ -8,18 +8,22 @@ import asyncio
 import base64
 import json
 
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from fake_connector import FakeConnector
 from teams_harness import (
     CHANNEL,
     CHANNEL_THREAD,
     PERSONAL,
     USER,
-    TeamsEnv,  # noqa: F401 - test_privacy.py still imports it from here
     payload,
     run,
 )
 
 from bot.models import Incoming
 from handlers.runtime import BotRef
+from handlers.server import create_app
+from handlers.teams import TEAMS
 
 
 def actions_of(card: dict) -> list[dict]:
@@ -128,7 +132,8 @@ def test_report_button_sends_form_card_with_category_prefilled(settings, bot):
         assert card["actions"][0]["data"] == {"pbForm": "report"}
         # the core's chat flow is not left running in this conversation
         assert bot.storage.db["conversations"].count_where(
-            "id = ? AND state LIKE '%report%'", [f"teams:{PERSONAL}"]) == 0
+            "id = ? AND state LIKE '%report%'",
+            [bot.storage.keyed(f"teams:{PERSONAL}", "conversation")]) == 0
 
     run(settings, bot, scenario)
 
@@ -175,12 +180,36 @@ def test_form_errors_rerender_the_card_with_messages(settings, bot):
 def test_immediate_danger_shows_emergency_guidance_first(settings, bot):
     async def scenario(env):
         urgent = payload("report_form_submit")
-        urgent["value"] = {**urgent["value"], "danger": "yes", "identity": "anonymous"}
+        urgent["value"] = {**urgent["value"], "danger": "yes", "identity": "named"}
         await env.post(urgent)
         first, second = env.connector.cards()
         assert "911" in all_text(first) and "988" in all_text(first)
-        assert "case key" in all_text(second).lower()
+        assert "my reports" in all_text(second).lower()
         assert "urgent" in all_text(second)
+
+    run(settings, bot, scenario)
+
+
+def test_anonymous_receipt_replaces_the_form_card_and_is_never_posted(settings, bot):
+    """The case key lives in the form card (updated in place) or the invoke response,
+    never in a message of its own in the chat's history."""
+    async def scenario(env):
+        urgent = payload("report_form_submit")
+        urgent["value"] = {**urgent["value"], "danger": "yes", "identity": "anonymous"}
+        assert (await env.post(urgent)).status == 201
+        assert env.connector.sent == []
+        [update] = env.connector.updated
+        assert update.reply_to_id == urgent["replyToId"]
+        assert update.conversation_id == urgent["conversation"]["id"]
+        text = all_text(update.cards[0])
+        assert "911" in text and "case key" in text.lower() and "urgent" in text
+        invoke = payload("adaptive_card_invoke")
+        invoke["value"]["action"]["data"] = {**urgent["value"], "danger": "no"}
+        resp = await env.post(invoke)
+        body = await resp.json()
+        assert body["type"] == "application/vnd.microsoft.card.adaptive"
+        assert "case key" in json.dumps(body["value"]).lower()
+        assert env.connector.sent == [] and len(env.connector.updated) == 1
 
     run(settings, bot, scenario)
 
@@ -317,6 +346,83 @@ def test_with_app_id_unauthenticated_and_malformed_tokens_get_401(settings, bot)
     run(secured, bot, scenario)
 
 
+@pytest.mark.parametrize("changes", [{"teams_emulator": False},
+                                     {"host": "0.0.0.0"}, {"host": "10.1.2.3"}])
+def test_without_app_id_teams_is_off_unless_emulator_on_loopback(settings, bot, changes, caplog):
+    """An unsigned activity claiming an administrator's aadObjectId must not be processed
+    by a server others can reach: no case list, no reply to its serviceUrl, no claim."""
+    claiming_admin = payload("personal_message", text="cases")
+    claiming_admin["from"] = {**claiming_admin["from"], "aadObjectId": "admin-1"}
+
+    async def main():
+        connector = await FakeConnector().start()
+        ref = BotRef()
+        app = create_app(settings.with_(**changes), ref)
+        ref.set(bot)
+        assert TEAMS not in app
+        try:
+            async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+                resp = await client.post("/api/messages",
+                                         json={**claiming_admin, "serviceUrl": connector.url})
+                assert resp.status == 503
+        finally:
+            await connector.close()
+        assert connector.sent == [] and connector.created == [] and connector.attempts == 0
+        assert bot.storage.db["processed_events"].count == 0
+
+    with caplog.at_level("WARNING"):
+        asyncio.run(main())
+    assert "Teams is off" in caplog.text
+
+
+def test_emulator_replies_only_to_loopback_service_urls(settings, bot):
+    async def scenario(env):
+        for url in ("https://attacker.example/", "http://169.254.169.254/latest/",
+                    "https://smba.trafficmanager.net/amer/"):
+            activity = payload("personal_message", serviceUrl=url)
+            resp = await env.client.post("/api/messages", json=activity)
+            assert resp.status == 400, url
+        assert bot.storage.db["processed_events"].count == 0
+
+    run(settings, bot, scenario)
+
+
+def test_with_app_id_replies_only_to_bot_framework_hosts(settings, bot, monkeypatch):
+    """Even a request whose token checks out gets no reply sent off the Bot Framework."""
+    secured = settings.with_(teams_app_id="00000000-0000-4000-8000-00000000b0b0",
+                             teams_app_password="secret")
+
+    async def scenario(env):
+        auth = env.front.adapter.bot_framework_authentication
+
+        async def accept(activity, header):
+            return object()
+
+        monkeypatch.setattr(auth, "authenticate_request", accept)
+        for url in (env.connector.url, "https://attacker.example/",
+                    "http://smba.trafficmanager.net/amer/",
+                    "https://smba.trafficmanager.net.attacker.example/"):
+            resp = await env.client.post("/api/messages",
+                                         json=payload("personal_message", serviceUrl=url))
+            assert resp.status == 400, url
+        assert env.connector.sent == []
+
+    run(secured, bot, scenario)
+
+
+def test_service_url_rules():
+    from handlers.teams import service_url_problem
+
+    assert service_url_problem("https://smba.trafficmanager.net/amer/", True) is None
+    assert service_url_problem("https://smba.infra.gcc.teams.microsoft.com/", True) is None
+    assert service_url_problem("https://webchat.botframework.com/", True) is None
+    assert service_url_problem("http://127.0.0.1:3979/", False) is None
+    assert service_url_problem("http://localhost:3979/", False) is None
+    assert service_url_problem("https://evilbotframework.com/", True)
+    assert service_url_problem("http://127.0.0.1:3979/", True)
+    assert service_url_problem("https://smba.trafficmanager.net/amer/", False)
+
+
 def test_malformed_requests_get_4xx_not_500(settings, bot):
     async def scenario(env):
         post = env.client.post
@@ -391,7 +497,11 @@ def test_mount_status_says_whether_authentication_is_on(settings):
     from handlers import teams
 
     assert teams.mount(web.Application(), BotRef(), settings) == (
-        "on (no app id: authentication OFF, for local emulator use only)")
+        "on (emulator: no app id, authentication OFF, loopback only, replies to loopback only)")
+    assert teams.mount(web.Application(), BotRef(), settings.with_(teams_emulator=False)
+                       ).startswith("off (no MicrosoftAppId")
+    assert teams.mount(web.Application(), BotRef(), settings.with_(host="0.0.0.0")
+                       ).startswith("off (no MicrosoftAppId")
     secured = settings.with_(teams_app_id="abc", teams_app_password="pw")
     assert teams.mount(web.Application(), BotRef(), secured) == (
         "on (authenticated, app id abc)")
@@ -410,3 +520,16 @@ def test_incoming_translation():
     assert incoming == Incoming(text="Can I friend a parent on Facebook?",
                                 conversation_id=f"teams:{CHANNEL_THREAD}", user_id=USER,
                                 user_name="Maria Lopez", platform="teams", wants_form=True)
+
+
+def test_personal_chat_is_remembered_under_a_keyed_hash_of_the_user(settings, bot):
+    import hashlib
+
+    async def scenario(env):
+        assert (await env.post(payload("personal_message"))).status == 201
+        [row] = bot.storage.db.query("SELECT user_id, reference FROM teams_user_conversations")
+        assert row["user_id"] == bot.storage.keyed(USER, "teams-user")
+        assert hashlib.sha256(USER.encode()).hexdigest() not in row["user_id"]
+        assert USER.split(":", 1)[1] not in json.dumps(row)
+
+    run(settings, bot, scenario)

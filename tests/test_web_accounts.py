@@ -112,7 +112,7 @@ def test_is_admin_actor_only_for_existing_web_accounts(storage):
     assert not accounts.is_admin_actor("web:maria")
 
 
-def test_session_secret_is_generated_once_and_persisted(tmp_path):
+def test_session_secret_survives_restarts_and_is_never_in_the_database(tmp_path):
     path = tmp_path / "s.db"
     first = Storage(path)
     first.migrate()
@@ -120,7 +120,63 @@ def test_session_secret_is_generated_once_and_persisted(tmp_path):
     assert len(secret) >= 32
     second = Storage(path)  # a restart
     assert session_secret(second) == secret
-    assert session_secret(second, "configured-key") == "configured-key"
+    assert session_secret(Storage(path, secret_key="configured-key")) != secret
+    second.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = path.read_bytes()
+    assert secret.encode() not in raw and first.secret not in raw
+    assert not list(first.db.query("SELECT * FROM app_settings WHERE key LIKE '%secret%'"))
+
+
+def test_parallel_wrong_passwords_are_counted_before_the_hash_is_checked(storage):
+    """15 guesses at once: only MAX_FAILURES of them ever reach the password hash."""
+    import threading
+
+    from argon2 import PasswordHasher
+
+    class Counting(PasswordHasher):
+        checked = 0
+        lock = threading.Lock()
+
+        def verify(self, digest, password):
+            with self.lock:
+                type(self).checked += 1
+            return super().verify(digest, password)
+
+    AdminAccounts(storage).add("maria", "s3cret-passphrase")
+    hasher = Counting()
+    barrier = threading.Barrier(15)
+
+    def guess(i):
+        accounts = AdminAccounts(Storage(storage.path), hasher=hasher)
+        barrier.wait()
+        accounts.verify("maria", f"guess {i}")
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(15)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert Counting.checked <= MAX_FAILURES
+    assert AdminAccounts(storage).locked_until("maria") is not None
+
+
+def test_unknown_names_lock_like_real_ones(storage):
+    clock = Clock()
+    accounts = AdminAccounts(storage, now=clock)
+    for _ in range(MAX_FAILURES):
+        assert accounts.locked_until("nobody") is None
+        accounts.verify("nobody", "guess")
+    assert accounts.locked_until("nobody") == clock.now + LOCKOUT
+    clock.now += LOCKOUT + timedelta(seconds=1)
+    assert accounts.locked_until("nobody") is None
+
+
+def test_sign_out_ends_every_session_of_the_account(storage):
+    accounts = AdminAccounts(storage)
+    accounts.add("maria", "s3cret-passphrase")
+    version = accounts.session_version("maria")
+    accounts.end_sessions("maria")
+    assert accounts.session_version("maria") not in (None, version)
 
 
 # ---------------------------------------------------------------- CLI

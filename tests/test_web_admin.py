@@ -2,6 +2,7 @@
 
 import csv
 import io
+import time
 
 import pytest
 from browser.helpers import (
@@ -11,9 +12,11 @@ from browser.helpers import (
     csrf_from,
     file_report,
     run,
+    sign_in,
+    signed_in,
 )
 
-from bot.admin_accounts import MAX_FAILURES, AdminAccounts
+from bot.admin_accounts import MAX_FAILURES, AdminAccounts, session_secret
 from handlers.web import sign
 
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
@@ -30,22 +33,6 @@ def web_bot(bot):
     return bot
 
 
-
-
-async def sign_in(client, name=ADMIN_NAME, password=ADMIN_PASSWORD):
-    page = await client.get("/admin/login")
-    token = csrf_from(await page.text())
-    response = await client.post("/admin/login", data={"csrf": token, "name": name,
-                                                       "password": password, "next": "/admin"},
-                                 allow_redirects=False)
-    return response
-
-
-async def signed_in(client):
-    response = await sign_in(client)
-    assert response.status == 303, await response.text()
-    page = await client.get("/admin")
-    return csrf_from(await page.text())
 
 
 def events(bot, number):
@@ -73,11 +60,74 @@ def test_every_admin_url_without_a_session_redirects_to_sign_in(web_bot, setting
 
 
 def test_a_forged_or_tampered_cookie_is_not_a_session(web_bot, settings):
+    """The forged cookie carries the account's real session version, so only the MAC
+    check can refuse it; the same data signed with the real key is let in."""
+    version = AdminAccounts(web_bot.storage).session_version(ADMIN_NAME)
+    data = {"csrf": "t", "u": ADMIN_NAME, "v": version, "iat": time.time()}
+
     async def scenario(client):
-        forged = sign({"csrf": "t", "u": "admin", "v": "x", "iat": 9e12}, "not-the-secret")
-        client.session.cookie_jar.update_cookies({"policybot_admin": forged})
+        client.session.cookie_jar.update_cookies(
+            {"policybot_admin": sign(data, "not-the-secret")})
         response = await client.get("/admin", allow_redirects=False)
         assert response.headers["Location"].startswith("/admin/login")
+        body, mac = sign(data, session_secret(web_bot.storage)).rsplit(".", 1)
+        client.session.cookie_jar.update_cookies({"policybot_admin": f"{body}.{mac[::-1]}"})
+        response = await client.get("/admin", allow_redirects=False)
+        assert response.headers["Location"].startswith("/admin/login")
+        client.session.cookie_jar.update_cookies(
+            {"policybot_admin": sign(data, session_secret(web_bot.storage))})
+        response = await client.get("/admin", allow_redirects=False)
+        assert response.status == 200  # the control: everything but the MAC was right
+
+    run(web_bot, settings, scenario)
+
+
+def test_sign_out_makes_the_old_cookie_worthless(web_bot, settings):
+    async def scenario(client):
+        csrf = await signed_in(client)
+        old = client.session.cookie_jar.filter_cookies(client.make_url("/admin"))
+        cookie = old["policybot_admin"].value
+        response = await client.post("/admin/logout", data={"csrf": csrf},
+                                     allow_redirects=False)
+        assert response.status == 303
+        client.session.cookie_jar.update_cookies({"policybot_admin": cookie})
+        response = await client.get("/admin", allow_redirects=False)
+        assert response.headers["Location"].startswith("/admin/login")
+
+    run(web_bot, settings, scenario)
+
+
+def test_failed_sign_ins_from_one_address_are_throttled_whatever_the_name(web_bot, settings):
+    from handlers.web_admin import SIGNIN_FAILURES
+
+    limit = int(SIGNIN_FAILURES.split()[0])
+
+    async def scenario(client):
+        page = await client.get("/admin/login")
+        token = csrf_from(await page.text())
+
+        async def attempt(name, password, address):
+            return await client.post("/admin/login", data={
+                "csrf": token, "name": name, "password": password, "next": "/admin"},
+                headers={"X-Forwarded-For": address}, allow_redirects=False)
+
+        for i in range(limit):
+            assert (await attempt(f"name{i}", "wrong guess", "203.0.113.9")).status == 401
+        refused = await attempt(ADMIN_NAME, ADMIN_PASSWORD, "203.0.113.9")
+        assert refused.status == 429 and "try again in" in await refused.text()
+        assert (await attempt(ADMIN_NAME, ADMIN_PASSWORD, "198.51.100.7")).status == 303
+
+    run(web_bot, settings, scenario)
+
+
+def test_a_page_number_out_of_range_is_a_400_not_a_500(web_bot, settings):
+    async def scenario(client):
+        await signed_in(client)
+        for value in ("99999999999999999999", "0", "-3", "100001"):
+            response = await client.get(f"/admin?page={value}")
+            assert response.status == 400, value
+        assert (await client.get("/admin?page=abc")).status == 400
+        assert (await client.get("/admin?page=2")).status == 200
 
     run(web_bot, settings, scenario)
 
@@ -125,7 +175,7 @@ def test_lockout_after_repeated_failed_sign_ins(web_bot, settings):
             assert response.status == 401
             assert "Wrong name or password" in await response.text()
         response = await sign_in(client, password="wrong guess")
-        assert "locked for 15 minutes" in await response.text()
+        assert "it is locked until" in await response.text()
         response = await sign_in(client)  # the right password, but locked
         assert response.status == 401
         assert "locked" in await response.text()
@@ -347,3 +397,44 @@ def test_a_console_account_administers_cases_until_it_is_removed(bot, settings):
     run(bot, settings, scenario)
     AdminAccounts(bot.storage).remove("newadmin")
     assert not bot.cases.is_admin("web:newadmin")
+
+
+def test_every_console_account_is_a_case_administrator(bot, settings):
+    """docs/web.md: a console account needs no POLICYBOT_ADMINS entry."""
+    assert "web:maria" not in settings.admins
+    add_admin(bot, "maria", ADMIN_PASSWORD)
+    number = file_report(bot)
+
+    async def scenario(client):
+        assert (await sign_in(client, name="maria")).status == 303
+        response = await client.get(f"/admin/cases/{number}")
+        assert response.status == 200 and number in await response.text()
+
+    run(bot, settings, scenario)
+    assert bot.cases.is_admin("web:maria") and not bot.cases.is_admin("web:nobody")
+
+
+def test_reporter_answers_stay_hidden_until_reveal(web_bot, settings):
+    from bot.models import Incoming
+
+    result = web_bot.reports.submit_form(
+        Incoming(text="", conversation_id="web-chat:answers", user_id="web-chat:answers",
+                 platform="web"),
+        {"category": "harassing", "danger": "no", "platform": "facebook", "link": "",
+         "when": "", "target": "employee", "description": "A post about a colleague.",
+         "identity": "anonymous"})
+    number = result.case_number
+    key = next(r.data["case_key"] for r in result.replies if r.data.get("case_key"))
+    web_bot.cases.ask_reporter(number, "Which account posted it?", "web:admin")
+    web_bot.cases.answer_as_reporter(key, None, "It was Zebulon Quartermaine's page.")
+
+    async def scenario(client):
+        token = await signed_in(client)
+        html = await (await client.get(f"/admin/cases/{number}")).text()
+        assert "Which account posted it?" in html  # the administrators' own question
+        assert "Zebulon" not in html and "Hidden until you reveal the case." in html
+        html = await (await client.post(f"/admin/cases/{number}/reveal",
+                                        data={"csrf": token})).text()
+        assert "Zebulon Quartermaine" in html
+
+    run(web_bot, settings, scenario)

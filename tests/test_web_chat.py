@@ -11,6 +11,7 @@ from bot.models import Incoming
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.web import format_text, safe_url
+from handlers.web_chat import COOKIE
 
 
 async def say(client, text, is_button=False):
@@ -134,24 +135,25 @@ def test_whole_anonymous_report_flow_then_status_key(bot, settings):
     run(bot, settings, scenario)
 
 
-@pytest.mark.model
-def test_each_browser_session_is_its_own_conversation(model_bot, settings):
-    bot = model_bot
+def test_each_browser_session_is_its_own_conversation(bot, settings):
+    """Two browsers never share a session: the second one's question is not read as an
+    answer to the first one's report in progress, and neither sees the other's report."""
     ref = BotRef()
     ref.set(bot)
 
     async def go():
-        app = create_app(settings, ref)
-        async with TestClient(TestServer(app)) as a:
+        async with TestClient(TestServer(create_app(settings, ref))) as a, \
+                TestClient(TestServer(create_app(settings, ref))) as b:
             await a.get("/")
-            data = await say(a, "report")
-            assert data["step"]["id"] == "category"
-            async with TestClient(TestServer(create_app(settings, ref))) as b:
-                await b.get("/")
-                data = await say(b, "can I friend a parent?")
-                assert data["replies"][0]["kind"] == "answered"
-            rows = list(bot.storage.db.query("SELECT id FROM conversations"))
-            assert any(r["id"].startswith("web-chat:") for r in rows)
+            await b.get("/")
+            cookie_a = a.session.cookie_jar.filter_cookies(a.make_url("/"))[COOKIE].value
+            cookie_b = b.session.cookie_jar.filter_cookies(b.make_url("/"))[COOKIE].value
+            assert cookie_a != cookie_b
+            assert (await say(a, "report"))["step"]["id"] == "category"
+            data = await say(b, "harassing")  # a's next answer, typed in b: not a's flow
+            assert data["step"] is None
+            assert (await say(a, "harassing"))["step"]["id"] == "danger"
+            assert (await say(b, "report"))["step"]["id"] == "category"
 
     asyncio.run(go())
 
@@ -242,6 +244,31 @@ def test_a_named_web_report_asks_a_name_and_email_and_the_admin_sees_them(bot, s
     run(bot, settings, scenario)
 
 
+def test_a_named_reporter_is_known_by_a_public_id_not_their_cookie(bot, settings):
+    """The id administrators see (list, CSV, logs) cannot be used as a chat cookie."""
+    steps = ("report", "harassing", "no", "instagram", "skip", "skip", "employee",
+             "Someone posted my home address.", "named", "Ana Ruiz, ana.ruiz@lausd.net", "submit")
+
+    async def scenario(client):
+        await client.get("/")
+        cookie = client.session.cookie_jar.filter_cookies(client.make_url("/"))[COOKIE].value
+        for text in steps:
+            data = await say(client, text)
+        assert data["replies"][-1]["kind"] == "receipt"
+        reporter = next(bot.storage.db.query("SELECT reporter FROM cases"))["reporter"]
+        assert reporter.startswith("web-chat:") and cookie not in reporter
+        number = data["replies"][-1]["data"]["case_number"]
+        assert number in (await say(client, "my reports"))["replies"][0]["text"]
+        # the public id set as a cookie is a stranger's new session, not the reporter's
+        client.session.cookie_jar.clear()
+        client.session.cookie_jar.update_cookies({COOKIE: reporter.split(":", 1)[1]})
+        data = await say(client, "my reports")
+        assert number not in data["replies"][0]["text"]
+        assert "no named reports" in data["replies"][0]["text"]
+
+    run(bot, settings, scenario)
+
+
 def test_an_anonymous_web_report_keeps_no_contact_and_the_admin_is_told_so(bot, settings):
     async def scenario(client):
         receipt = (await file_web_report(client, "anonymous"))["replies"][-1]
@@ -254,6 +281,31 @@ def test_an_anonymous_web_report_keeps_no_contact_and_the_admin_is_told_so(bot, 
         assert row == {"reporter": None, "reporter_name": None, "reporter_email": None}
         delivery = bot.cases.ask_reporter(number, "More?", "web:admin")
         assert "anonymous" in delivery and "case key" in delivery
+
+    run(bot, settings, scenario)
+
+
+def test_the_chat_api_is_throttled_per_session_and_per_address(bot, settings):
+    from handlers.web_chat import PER_ADDRESS, PER_SESSION
+
+    per_session, per_address = int(PER_SESSION.split()[0]), int(PER_ADDRESS.split()[0])
+
+    async def scenario(client):
+        await client.get("/")
+        for _ in range(per_session):
+            assert (await client.post("/chat/api", json={"text": "status AAAAAAAAAAAAAAAAAAAAAA"})
+                    ).status == 200
+        refused = await client.post("/chat/api", json={"text": "status AAAAAAAAAAAAAAAAAAAAAA"})
+        assert refused.status == 429 and int(refused.headers["Retry-After"]) >= 1
+        # many fresh sessions from one address are held by the address limit
+        statuses = []
+        for i in range(per_address + 1):
+            client.session.cookie_jar.clear()
+            client.session.cookie_jar.update_cookies({COOKIE: f"fresh-session-{i:08d}"})
+            r = await client.post("/chat/api", json={"text": "hi"},
+                                  headers={"X-Forwarded-For": "203.0.113.5"})
+            statuses.append(r.status)
+        assert statuses[:per_address] == [200] * per_address and statuses[-1] == 429
 
     run(bot, settings, scenario)
 
@@ -273,3 +325,15 @@ def test_the_receipt_shows_the_key_in_a_box_with_copy_and_saved_buttons(bot, set
 def test_format_text_renders_code_spans_without_backticks():
     html = str(format_text("Type `status KEY` or `<b>`."))
     assert html == '<p class="line">Type <code>status KEY</code> or <code>&lt;b&gt;</code>.</p>'
+
+
+def test_hsts_over_https_only_and_no_server_version(bot, settings):
+    async def scenario(client):
+        for path in ("/", "/healthz", "/admin/login", "/api/messages"):
+            plain = await client.get(path)
+            assert "aiohttp" not in plain.headers.get("Server", "").lower(), path
+            assert "Strict-Transport-Security" not in plain.headers, path
+        secure = await client.get("/", headers={"X-Forwarded-Proto": "https"})
+        assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+    run(bot, settings, scenario)

@@ -116,6 +116,24 @@ def file_report(bot, description: str = "A post calls a colleague names.", *,
     return result.case_number
 
 
+async def sign_in(client, name: str = ADMIN_NAME, password: str = ADMIN_PASSWORD):
+    """Sign in to the admin console over HTTP (aiohttp test client); the response."""
+    page = await client.get("/admin/login")
+    token = csrf_from(await page.text())
+    response = await client.post("/admin/login", data={"csrf": token, "name": name,
+                                                       "password": password, "next": "/admin"},
+                                 allow_redirects=False)
+    return response
+
+
+async def signed_in(client) -> str:
+    """Sign in and return the CSRF token of the signed-in pages."""
+    response = await sign_in(client)
+    assert response.status == 303, await response.text()
+    page = await client.get("/admin")
+    return csrf_from(await page.text())
+
+
 def csrf_from(html: str) -> str:
     import re
 
