@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -106,16 +108,27 @@ def ask(question: str, as_json: bool) -> None:
         sys.stdout.flush()
 
 
-def quiet_terminal() -> None:
-    """Keep log lines and the model's progress bars out of a terminal conversation: only
-    errors are logged (to stderr), and libraries are told to draw no progress bars."""
-    root = logging.getLogger()
-    root.setLevel(logging.ERROR)
-    for handler in root.handlers:  # records from library loggers reach the handler directly
+@contextlib.contextmanager
+def quiet_terminal() -> Iterator[None]:
+    """Keep log lines and the model's progress bars out of a terminal conversation while it
+    lasts: only errors are logged (to stderr), and libraries draw no progress bars."""
+    handlers = logging.getLogger().handlers  # every record, a library's too, ends here
+    levels = [h.level for h in handlers]
+    quiet = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1",
+             "TRANSFORMERS_VERBOSITY": "error"}
+    saved = {name: os.environ.get(name) for name in quiet}
+    for handler in handlers:
         handler.setLevel(logging.ERROR)
-    for name in ("HF_HUB_DISABLE_PROGRESS_BARS", "TQDM_DISABLE"):
-        os.environ.setdefault(name, "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    for name, value in quiet.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
 
 
 @main.command()
@@ -125,10 +138,10 @@ def chat(verbose: bool) -> None:
     """Talk to policybot in the terminal (the same core as Slack, Teams and the web)."""
     from handlers.console import Style, run_console
 
-    if not verbose:
-        quiet_terminal()
-        click.echo("Starting policybot…", err=True)
-    run_console(_build(_settings()), style=Style.for_stream(sys.stdout))
+    with contextlib.nullcontext() if verbose else quiet_terminal():
+        if not verbose:
+            click.echo("Starting policybot…", err=True)
+        run_console(_build(_settings()), style=Style.for_stream(sys.stdout))
 
 
 @main.command("eval")
