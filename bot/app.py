@@ -27,6 +27,8 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     (before any model is loaded) and StorageError when the database cannot be opened."""
     from bot.admin_accounts import AdminAccounts
     from bot.admin_commands import AdminDesk
+    from bot.announcements import Announcements
+    from bot.case_view import CaseDesk
     from bot.cases import CaseStore
     from bot.reporting import ReportDesk
 
@@ -44,6 +46,8 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
         storage, bot.cases, settings, events,
         answer_question=lambda inc: bot.answer_question(inc, start_report=False, remember=False),
         match_policies=bot.match_policies)
-    bot.admin = AdminDesk(bot.cases, settings)
+    bot.case_desk = CaseDesk(bot.cases)
+    bot.announcements = Announcements(storage, events, bot.case_desk)
+    bot.admin = AdminDesk(bot.case_desk)
     bot.desks = [bot.reports.handle, bot.admin.handle]
     return bot

@@ -49,6 +49,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "resolved": (),
     "dismissed": (),
 }
+OPEN = "open"  # a status filter: every status a case can still move on from
 MESSAGE_LIMIT = DESCRIPTION_LIMIT
 CASE_FIELDS = ("number", "category", "urgency", "platform", "link", "seen_on", "target",
                "description", "matched_policy_ids", "status", "dismiss_reason", "assignee",
@@ -262,19 +263,13 @@ class CaseStore:
                    "VALUES (?, 'denied', ?, ?, ?)", [number, actor, detail, now_iso()])
         return True
 
-    def get(self, number: str, actor: str) -> dict[str, Any]:
-        self._require_admin(actor, "view", number)
+    def get(self, number: str, actor: str, reveal: bool = False) -> dict[str, Any]:
+        """The whole case, recorded as "viewed", or as "revealed" when it is to be shown
+        unmasked (see `bot.case_view`)."""
+        self._require_admin(actor, "reveal" if reveal else "view", number)
         with self.storage.write() as db:
             case = self._row_to_case(self._fetch(db, number))
-            self._event(db, number, "viewed", actor)
-        return case
-
-    def reveal(self, number: str, actor: str) -> dict[str, Any]:
-        """The case with its masked fields shown; records "revealed" in the audit trail."""
-        self._require_admin(actor, "reveal", number)
-        with self.storage.write() as db:
-            case = self._row_to_case(self._fetch(db, number))
-            self._event(db, number, "revealed", actor)
+            self._event(db, number, "revealed" if reveal else "viewed", actor)
         return case
 
     @staticmethod
@@ -284,6 +279,11 @@ class CaseStore:
         """The WHERE clause of a case filter. `since` and `until` are dates (YYYY-MM-DD,
         both days included) or full timestamps."""
         where, params = [], []
+        if status == OPEN:
+            still_open = [s for s, nxt in TRANSITIONS.items() if nxt]
+            where.append(f"status IN ({', '.join('?' * len(still_open))})")
+            params += still_open
+            status = None
         for column, value in (("status", status), ("category", category),
                               ("urgency", urgency), ("assignee", assignee)):
             if value:
@@ -315,17 +315,13 @@ class CaseStore:
         where, params = self._where(status, category, urgency, assignee, q, since, until)
         order = "(urgency = 'urgent') DESC, " if urgent_first else ""
         sql = f"SELECT * FROM cases{where} ORDER BY {order}year DESC, seq DESC LIMIT ? OFFSET ?"
-        rows = self.storage.db.query(sql, params + [int(limit), int(offset)])
-        return [self._row_to_case(r) for r in rows]
-
-    def count_cases(self, actor: str, status: str | None = None, category: str | None = None,
-                    urgency: str | None = None, assignee: str | None = None,
-                    q: str | None = None, since: str | None = None,
-                    until: str | None = None) -> int:
-        """How many cases `list_cases` would return without a limit (for pagination)."""
-        self._require_admin(actor, "list")
-        where, params = self._where(status, category, urgency, assignee, q, since, until)
-        return self.storage.db.execute(f"SELECT count(*) FROM cases{where}", params).fetchone()[0]
+        cases = [self._row_to_case(r)
+                 for r in self.storage.db.query(sql, params + [int(limit), int(offset)])]
+        if q:  # the search reads hidden text (description, link): record what it found
+            with self.storage.write() as db:
+                for case in cases:
+                    self._event(db, case["number"], "searched", actor)
+        return cases
 
     def count_by_status(self, actor: str) -> dict[str, int]:
         self._require_admin(actor, "count")
@@ -338,8 +334,9 @@ class CaseStore:
     def assign(self, number: str, assignee: str, actor: str) -> dict[str, Any]:
         self._require_admin(actor, "assign", number)
         assignee = (assignee or "").strip()
-        if not assignee:
-            raise ValueError("Say who to assign the case to.")
+        if len(assignee.split()) != 1:
+            raise ValueError("Say who to assign the case to: one user id, such as slack:U123 "
+                             "or web:name.")
         with self.storage.write() as db:
             before = self._fetch(db, number)
             db.execute("UPDATE cases SET assignee = ?, updated_at = ? WHERE number = ?",
@@ -428,21 +425,10 @@ class CaseStore:
         return list(db.query("SELECT * FROM case_messages WHERE case_number = ? ORDER BY id",
                              [number]))
 
-    def masked_summary(self, number: str) -> dict[str, Any]:
-        """For channel posts: no description or other free text, so no student names."""
-        row = self._fetch(self.storage.db, number)
-        policies = json.loads(row["matched_policy_ids"] or "[]")
-        summary = {"number": row["number"], "category": row["category"],
-                   "category_label": label_for("category", row["category"]),
-                   "urgency": row["urgency"], "platform": row["platform"],
-                   "platform_label": label_for("platform", row["platform"]),
-                   "matched_policy_ids": policies, "status": row["status"],
-                   "assignee": row["assignee"], "created_at": row["created_at"]}
-        urgent = "*URGENT* " if row["urgency"] == "urgent" else ""
-        summary["text"] = (f"{urgent}New case *{row['number']}*: {summary['category_label']} "
-                           f"on {summary['platform_label']} (status: {row['status']}). "
-                           f"Policies: {', '.join(policies) or 'none matched'}.")
-        return summary
+    def for_announcement(self, number: str) -> dict[str, Any]:
+        """The case for `bot.case_view.CaseDesk.announcement`, which masks it for a shared
+        admin channel (so no actor and no audit entry)."""
+        return self._row_to_case(self._fetch(self.storage.db, number))
 
     def export_csv(self, file_obj: IO[str], actor: str) -> int:
         """All cases as CSV (cells that a spreadsheet would run as a formula are prefixed

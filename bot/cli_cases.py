@@ -14,13 +14,14 @@ from typing import Any
 
 import click
 
-from bot.admin_commands import normalize_number
+from bot.case_text import say
+from bot.case_view import CaseDesk, case_line
 from bot.cases import STATUSES, CaseStore
 from bot.config import LOCAL_OPERATOR, Settings
 from bot.db import Storage
 from bot.errors import PolicybotError
 from bot.events import EventBus
-from bot.report_flow import CATEGORIES, label_for
+from bot.report_flow import CATEGORIES
 
 ACTOR = LOCAL_OPERATOR
 
@@ -45,18 +46,7 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _number(value: str) -> str:
-    number = normalize_number(value)
-    if number is None:
-        raise click.ClickException(f"{value!r} is not a case number (like 2026-0007).")
-    return number
-
-
-def _row(case: dict[str, Any]) -> str:
-    urgent = "URGENT " if case["urgency"] == "urgent" else ""
-    return (f"{case['number']}  {urgent}{case['status']:<13} "
-            f"{label_for('category', case['category'])} / {label_for('platform', case['platform'])}"
-            f"  {case['assignee'] or '-'}  {case['created_at']}")
+MASKED = ("description", "link", "reporter", "reporter_name", "reporter_email")  # shown by `show --reveal`, or `export`
 
 
 TEXT_LIMIT = 50
@@ -79,95 +69,72 @@ def cases() -> None:
 def list_command(status: str | None, category: str | None, urgency: str | None,
                  assignee: str | None, limit: int | None, as_json: bool) -> None:
     """List cases, newest first. A list cut short says so on stderr."""
-    store = build_store()
-    filters = {"status": status, "category": category, "urgency": urgency, "assignee": assignee}
-    total = store.count_cases(ACTOR, **filters)
-    if limit is None:
-        limit = max(total, 1) if as_json else TEXT_LIMIT
-    rows = store.list_cases(ACTOR, **filters, limit=limit)
-    if len(rows) < total:
-        click.echo(f"Showing {len(rows)} of {total} matching cases (use --limit to see more).",
-                   err=True)
+    wanted = limit or (None if as_json else TEXT_LIMIT)
+    # One row past the limit tells whether the list was cut (SQLite: LIMIT -1 is no limit).
+    rows = build_store().list_cases(ACTOR, status=status, category=category, urgency=urgency,
+                                    assignee=assignee, limit=wanted + 1 if wanted else -1)
+    if wanted and len(rows) > wanted:
+        rows = rows[:wanted]
+        click.echo(f"Showing the first {wanted} matching cases; there are more (use --limit "
+                   "to see more).", err=True)
     if as_json:
+        rows = [{**c, **dict.fromkeys(MASKED)} for c in rows]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
     elif not rows:
         click.echo("No cases match.")
     else:
         for case in rows:
-            click.echo(_row(case))
+            click.echo(f"{case_line(case).replace('*', '')}  {case['created_at']}")
 
 
 @cases.command("show")
 @click.argument("number")
+@click.option("--reveal", is_flag=True, help="Also show the description, link, named reporter "
+              "and the reporter's answers (recorded as \"revealed\").")
 @_friendly
-def show(number: str) -> None:
-    """Show one case with its questions and audit trail (records "viewed")."""
-    store = build_store()
-    case = store.get(_number(number), ACTOR)
-    for field in ("number", "status", "dismiss_reason", "urgency", "category", "platform",
-                  "link", "seen_on", "target", "assignee", "reporter", "reporter_name",
-                  "reporter_email", "matched_policy_ids",
-                  "created_at", "updated_at"):
-        value = case[field]
-        if field == "reporter" and value is None:
-            value = "anonymous"
-        if isinstance(value, list):
-            value = ", ".join(value) or "-"
-        click.echo(f"{field + ':':<20}{value if value is not None else '-'}")
-    click.echo("description:")
-    click.echo(case["description"])
-    messages = store.messages(case["number"], ACTOR)
-    if messages:
-        click.echo("messages:")
-        for m in messages:
-            click.echo(f"  [{m['created_at']}] {m['direction']} ({m['author']}): {m['text']}")
-    click.echo("events:")
-    for e in store.events(case["number"], ACTOR):
-        click.echo(f"  [{e['created_at']}] {e['action']} by {e['actor']}")
+def show(number: str, reveal: bool) -> None:
+    """Show one case, masked, with its audit trail (records "viewed")."""
+    view = _act(number, "reveal" if reveal else "view").view
+    click.echo(view.text().replace("*", ""))
+    click.echo(say("case.trail") + ":")
+    for entry in view.trail:
+        click.echo("  " + entry.line())
 
 
-@cases.command("assign")
-@click.argument("number")
-@click.argument("user")
-@_friendly
-def assign(number: str, user: str) -> None:
-    """Assign a case to USER (a platform id, e.g. slack:U123)."""
-    case = build_store().assign(_number(number), user, ACTOR)
-    click.echo(f"Case {case['number']} assigned to {case['assignee']}.")
+def _act(number: str, action: str, value: str = ""):
+    """One `CaseDesk.act` as the local operator; a refusal is a one-line error."""
+    outcome = CaseDesk(build_store()).act(number, ACTOR, action, value)
+    if not outcome.ok:
+        raise click.ClickException(outcome.text.replace("*", ""))
+    return outcome
+
+
+def _text_action(name: str, metavar: str, doc: str) -> None:
+    """`policybot cases NAME NUMBER VALUE` for a case action that takes text."""
+    @cases.command(name, help=doc)
+    @click.argument("number")
+    @click.argument("value", metavar=metavar)
+    @_friendly
+    def command(number: str, value: str) -> None:
+        click.echo(_act(number, name, value).text.replace("*", ""))
+
+
+_text_action("assign", "USER", "Assign a case to USER (a platform id, e.g. slack:U123).")
+_text_action("note", "TEXT", "Add an internal note to a case's audit trail.")
+_text_action("ask", "TEXT", "Ask the reporter a question. A running server sends it to a "
+             "named reporter in Slack or Teams; a browser reporter sees it on coming back to "
+             "the chat; anyone reads it with `status KEY` or `my reports`.")
 
 
 @cases.command("status")
 @click.argument("number")
-@click.argument("status", type=click.Choice(STATUSES))
-@click.option("--reason", help="Required for dismissed: duplicate, unfounded, out_of_scope, "
-                               "referred.")
+@click.argument("status")
+@click.option("--reason", default="", help="Required for dismissed: duplicate, unfounded, "
+                                           "out_of_scope, referred.")
 @_friendly
-def status(number: str, status: str, reason: str | None) -> None:
+def status(number: str, status: str, reason: str) -> None:
     """Move a case along new -> triaged -> investigating -> resolved | dismissed."""
-    case = build_store().set_status(_number(number), status, ACTOR, reason=reason)
-    extra = f" ({case['dismiss_reason']})" if case["dismiss_reason"] else ""
-    click.echo(f"Case {case['number']} is now {case['status']}{extra}.")
-
-
-@cases.command("note")
-@click.argument("number")
-@click.argument("text")
-@_friendly
-def note(number: str, text: str) -> None:
-    """Add an internal note to a case's audit trail."""
-    build_store().add_note(_number(number), text, ACTOR)
-    click.echo(f"Note added to case {_number(number)}.")
-
-
-@cases.command("ask")
-@click.argument("number")
-@click.argument("text")
-@_friendly
-def ask(number: str, text: str) -> None:
-    """Ask the reporter a question. A running server sends it to a named reporter in Slack
-    or Teams; anyone reads it with `status KEY` or `my reports`."""
-    delivery = build_store().ask_reporter(_number(number), text, ACTOR)
-    click.echo(f"Question stored for the reporter of case {_number(number)}. {delivery}")
+    click.echo(_act(number, "status", f"{status} {reason}").text.replace("*", ""))
 
 
 @cases.command("export")

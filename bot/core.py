@@ -72,6 +72,8 @@ class Bot:
         self.desks: list[Desk] = list(desks)
         self.reports = None  # set by bot.app.build_bot
         self.cases = None
+        self.case_desk = None
+        self.announcements = None
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Never raises: every input ends in at least one reply, except an `overheard`

@@ -231,8 +231,28 @@ def m0010_admin_sessions(db: Database) -> None:
     db.execute("DELETE FROM app_settings WHERE key = 'web_session_secret'")
 
 
-@migrations(name="0011_reporter_contact")
-def m0011_reporter_contact(db: Database) -> None:
+@migrations(name="0011_case_posts")
+def m0011_case_posts(db: Database) -> None:
+    # Where each case was announced, for every front end alike (bot.announcements): the
+    # platform's reference to the post (Slack: channel and ts) as JSON, so the post can be
+    # updated. Replaces slack_case_posts, whose rows are carried over.
+    db.execute("""
+        CREATE TABLE case_posts (
+            case_number TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE,
+            platform TEXT NOT NULL,
+            reference TEXT NOT NULL,
+            posted_at TEXT NOT NULL,
+            PRIMARY KEY (case_number, platform))""")
+    db.execute("""
+        INSERT INTO case_posts (case_number, platform, reference, posted_at)
+        SELECT case_number, 'slack', json_object('channel', channel, 'ts', ts),
+               strftime('%Y-%m-%dT%H:%M:%S', 'now')
+        FROM slack_case_posts""")
+    db.execute("DROP TABLE slack_case_posts")
+
+
+@migrations(name="0012_reporter_contact")
+def m0012_reporter_contact(db: Database) -> None:
     # A named report from a platform that does not say who the person is (the browser chat)
     # carries the name and e-mail the reporter gave. NULL for anonymous reports, always.
     db.execute("ALTER TABLE cases ADD COLUMN reporter_name TEXT")

@@ -47,10 +47,11 @@ TARGETS: Options = (
     ("unknown", "Unknown"),
 )
 DANGER: Options = (("yes", "Yes"), ("no", "No"))
-IDENTITY: Options = (
-    ("named", "Named: administrators see who you are and can follow up with you"),
-    ("anonymous", ("Anonymous: no identity is stored; you get a case key, shown once, to "
-                  "check the status")),
+IDENTITY: Options = (("named", "Named"), ("anonymous", "Anonymous"))
+IDENTITY_DETAILS: Options = (
+    ("named", "administrators see who you are and can follow up with you"),
+    ("anonymous", "no identity is stored; you get a case key, shown once, to check the "
+                  "status"),
 )
 CONFIRM: Options = (("submit", "Submit the report"),)
 
@@ -72,10 +73,15 @@ class Step:
     max_length: int | None = None
     help: str | None = None
     title: str = ""  # short label used in the review ("Category", "Platform", ...)
+    details: Options = ()  # (value, description) of the options that need one
+
+    def detail(self, value: str) -> str:
+        return dict(self.details).get(value, "")
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "prompt": self.prompt, "kind": self.kind,
-                "options": [{"value": v, "label": label} for v, label in self.options],
+                "options": [{"value": v, "label": label, "description": self.detail(v)}
+                            for v, label in self.options],
                 "optional": self.optional, "max_length": self.max_length, "help": self.help}
 
 
@@ -97,7 +103,7 @@ STEPS: tuple[Step, ...] = (
          f"(up to {DESCRIPTION_LIMIT:,} characters).", "text", max_length=DESCRIPTION_LIMIT,
          title="What happened"),
     Step("identity", "Do you want to report named or anonymously?", "choice", IDENTITY,
-         title="Reporting as",
+         title="Reporting as", details=IDENTITY_DETAILS,
          help="Named: administrators see who you are and can follow up with you. "
               "Anonymous: no identity is stored; you get a one-time case key."),
     Step("confirm", "Please review your report.", "confirm", CONFIRM, title="Confirm"),
@@ -125,7 +131,7 @@ def label_for(step_id: str, value: str | None) -> str:
         return "(skipped)"
     for v, label in _BY_ID[step_id].options:
         if v == value:
-            return label.split(":")[0]
+            return label
     return value
 
 
@@ -141,8 +147,8 @@ def _match_choice(step: Step, raw: str) -> str | None:
     if text.isdecimal() and len(text) <= 2 and 1 <= int(text) <= len(step.options):
         return step.options[int(text) - 1][0]
     for value, label in step.options:
-        short = label.split(":")[0].lower()
-        names = {value, label.lower(), short, *(p.strip() for p in short.split("/"))}
+        short = label.lower()
+        names = {value, short, *(p.strip() for p in short.split("/"))}
         if text in names:
             return value
     return None
@@ -349,7 +355,7 @@ EMERGENCY_TEXT = (
 
 
 def emergency_reply() -> Reply:
-    return Reply(kind="emergency", text=EMERGENCY_TEXT, data={"urgent": True})
+    return Reply(kind="emergency", text=EMERGENCY_TEXT, data={"urgent": True}, private=True)
 
 
 def review_text(answers: dict[str, Any]) -> str:
@@ -387,10 +393,11 @@ def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
     else:
         parts.append(f"Step {number} of {total}: {step.prompt}")
         if step.options:
-            parts += [f"{i}. {label}" for i, (_, label) in enumerate(step.options, 1)]
+            parts += [f"{i}. {label}" + (f": {step.detail(v)}" if step.detail(v) else "")
+                      for i, (v, label) in enumerate(step.options, 1)]
         if step.help and step.kind != "choice":
             parts.append(step.help)
-        buttons += [Button(label.split(":")[0], value) for value, label in step.options]
+        buttons += [Button(label, value) for value, label in step.options]
         if step.optional:
             buttons.append(Button("Skip", "skip"))
     if state.history:
@@ -400,7 +407,7 @@ def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
     if error:
         data["error"] = error
     return Reply(kind="flow", text="\n".join(parts), step=step.to_dict(),
-                 buttons=tuple(buttons), data=data)
+                 buttons=tuple(buttons), data=data, private=True)
 
 
 def begin(category: str | None = None, ask_contact: bool = False) -> Transition:
@@ -440,8 +447,8 @@ def advance(state: FlowState, answer: str, today: date) -> Transition:
     text = (answer or "").strip()
     low = text.lower()
     if low in ("cancel", "stop", "quit"):
-        return Transition(None, [Reply(kind="info", text="Report cancelled. Nothing was stored.")],
-                          cancelled=True)
+        return Transition(None, [Reply(kind="info", text="Report cancelled. Nothing was stored.",
+                                       private=True)], cancelled=True)
     if low == "back":
         if not state.history:
             return _reask(state, "This is the first step; there is nothing to go back to.")

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from bot.case_keys import looks_like_key
+from bot.case_text import status_text
 from bot.cases import CaseStore
 from bot.config import Settings
 from bot.conversations import forget, load_part, save_part
@@ -153,8 +154,9 @@ class ReportDesk:
             return [receipt]
         if transition.error:
             if text.lower() == "report" or text.lower().startswith("report "):
-                note = Reply(kind="info", text="You already have a report in progress: "
-                                               "reply *cancel* to start over.")
+                note = Reply(kind="info", private=True, text="You already have a report "
+                                                               "in progress: reply *cancel* "
+                                                               "to start over.")
                 return [note, prompt_reply(flow)]
             command = self._reporter_command(incoming, text)
             if command is not None:
@@ -273,9 +275,7 @@ class ReportDesk:
 
 
 def _status_text(view: dict[str, Any], key: str | None = None) -> str:
-    status = view["status"]
-    if view.get("dismiss_reason"):
-        status += f" ({view['dismiss_reason'].replace('_', ' ')})"
+    status = status_text(view["status"], view.get("dismiss_reason"))
     lines = [(f"Case *{view['number']}* ({view['category_label']}), filed "
              f"{view['created_at'][:10]}: *{status}*.")]
     for m in view["messages"]:

@@ -33,21 +33,17 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.admin_commands import NOT_PERMITTED, normalize_number
+from bot.admin_commands import normalize_number
+from bot.case_text import say
+from bot.case_view import CaseView
+from bot.cases import OPEN
 from bot.config import Settings
 from bot.conversations import load_part
 from bot.core import Bot
 from bot.dedup import claim_event
-from bot.errors import (
-    CaseNotFoundError,
-    ConfigError,
-    InputTooLargeError,
-    InvalidTransitionError,
-    NotPermittedError,
-)
-from bot.events import CaseOpened, CaseUpdated, ReporterAsked
+from bot.errors import ConfigError
 from bot.models import Incoming, Reply
-from bot.report_flow import CATEGORIES, STEPS, validate_form
+from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
 from handlers.runtime import BotRef
 from handlers.slack_shapes import shape_guard
@@ -61,8 +57,6 @@ TOKEN_CHECK_TIMEOUT = 5  # seconds auth.test may take at start before we go on w
 REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
                            "token_expired", "not_allowed_token_type"})
 PERMALINK_BUDGET = 1.0  # chat.getPermalink must not eat the 3-second trigger window
-CATEGORY_IDS = frozenset(v for v, _ in CATEGORIES)
-OPEN_STATUSES = ("new", "triaged", "investigating")
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
 
@@ -285,47 +279,40 @@ class SlackFrontEnd:
         for task in list(self.tasks):
             task.cancel()
 
-    def subscribe(self, bot: Bot) -> None:
-        bot.events.subscribe(self.on_core_event, consumer="slack")
+    # ------------------------------------------------------------ announcements (a Port)
 
-    def on_core_event(self, event) -> None:
+    name = "slack"
+
+    def subscribe(self, bot: Bot) -> None:
+        bot.announcements.attach(self)
+
+    def schedule(self, work) -> None:
         """Called in the core's thread: hand the work to the event loop and return."""
         loop = self.loop
         if loop is None or loop.is_closed():
-            log.warning("Slack is not running; %s not announced", type(event).__name__)
+            log.warning("Slack is not running; an announcement was not made")
             return
-        loop.call_soon_threadsafe(lambda: self.spawn(self.announce(event)))
+        loop.call_soon_threadsafe(lambda: self.spawn(work()))
 
-    async def announce(self, event) -> None:
-        if isinstance(event, CaseOpened) and self.settings.slack_admin_channel:
-            channel = self.settings.slack_admin_channel
-            summary = await self.call_core(self.bot.cases.masked_summary, event.number)
-            admins = [a.split(":", 1)[1] for a in sorted(self.bot.settings.admins)
-                      if a.startswith("slack:")]
-            message = views.admin_case_message(summary, admins, conversation_id(channel))
-            posted = await self.api("chat.postMessage", channel=channel, **message)
-            if posted and posted.get("ts"):
-                await self.call_core(self.remember_post, event.number, channel, posted["ts"])
-        elif isinstance(event, CaseUpdated) and event.action in ("assigned", "status_changed"):
-            post = await self.call_core(self.find_post, event.number)
-            if post is not None:
-                summary = await self.call_core(self.bot.cases.masked_summary, event.number)
-                message = views.admin_case_message(summary, (), conversation_id(post["channel"]),
-                                                   updated=True)
-                await self.api("chat.update", channel=post["channel"], ts=post["ts"], **message)
-        elif isinstance(event, ReporterAsked) and (event.reporter_id or "").startswith("slack:"):
-            user = event.reporter_id.split(":", 1)[1]
-            await self.api("chat.postMessage", channel=user,
-                           **views.reporter_question_message(event.number, event.text))
+    async def post(self, view: CaseView) -> dict[str, Any] | None:
+        channel = self.settings.slack_admin_channel
+        if not channel:
+            return None
+        admins = [a.split(":", 1)[1] for a in sorted(self.bot.settings.admins)
+                  if a.startswith("slack:")]
+        posted = await self.api("chat.postMessage", channel=channel,
+                                **views.case_message(view, conversation_id(channel), admins))
+        return {"channel": channel, "ts": posted["ts"]} if posted and posted.get("ts") else None
 
-    def remember_post(self, number: str, channel: str, ts: str) -> None:
-        with self.bot.storage.write() as db:
-            db["slack_case_posts"].upsert({"case_number": number, "channel": channel, "ts": ts},
-                                          pk="case_number")
+    async def update(self, reference: dict[str, Any], view: CaseView) -> None:
+        channel = reference["channel"]
+        await self.api("chat.update", channel=channel, ts=reference["ts"],
+                       **views.case_message(view, conversation_id(channel)))
 
-    def find_post(self, number: str) -> dict[str, Any] | None:
-        return next(self.bot.storage.db["slack_case_posts"].rows_where(
-            "case_number = ?", [number]), None)
+    async def direct_message(self, user_id: str, reply: Reply) -> None:
+        user = user_id.split(":", 1)[1]
+        await self.api("chat.postMessage", channel=user,
+                       **views.reply_message(reply, conversation_id(user)))
 
     # ------------------------------------------------------------ delivery
 
@@ -425,7 +412,6 @@ class SlackFrontEnd:
         b.action(re.compile("^pb_case_"))(self.on_case_action)
         b.action(re.compile(".*"))(self.on_other_action)
         b.view(views.REPORT_CALLBACK)(self.on_report_submit)
-        b.view(views.CASE_STATUS_CALLBACK)(self.on_status_submit)
         b.view(views.CASE_TEXT_CALLBACK)(self.on_text_submit)
         b.error(self.on_error)
 
@@ -519,9 +505,7 @@ class SlackFrontEnd:
             reports = bot.cases.reports_by(actor)
             if not bot.cases.is_admin(actor):
                 return reports, None
-            cases = [c for c in bot.cases.list_cases(actor, limit=200)
-                     if c["status"] in OPEN_STATUSES]
-            return reports, cases
+            return reports, bot.cases.list_cases(actor, status=OPEN, limit=200)
 
         reports, cases = await self.call_core(gather)
         dm = event.get("channel") or user
@@ -604,7 +588,7 @@ class SlackFrontEnd:
 
     async def on_button(self, ack, body: dict, action: dict) -> None:
         await ack()
-        value = action.get("value") or ""
+        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
         where = self._action_where(body, action)
         incoming = to_incoming(value, where.conversation, where.user, is_button=True)
         if body.get("trigger_id"):  # a report can open the modal right away
@@ -625,44 +609,24 @@ class SlackFrontEnd:
         await self.respond(body["response_url"], message, response_type="in_channel")
 
     async def on_case_action(self, ack, body: dict, action: dict) -> None:
+        """A case action that needs text (assign, note, ask): the core's view of the case
+        (which checks permission) says what to ask for, in a modal."""
         await ack()
-        kind = action["action_id"].removeprefix("pb_case_")
         user = body["user"]["id"]
         number = normalize_number(str(action.get("value") or "")[:32])
-        if number is None or kind not in views.CASE_ACTIONS:  # a forged or mangled payload
-            log.warning("Slack case button without a known action and case number ignored")
+        if number is None:  # a forged or mangled payload: nothing stored, nothing echoed
+            log.warning("Slack case button without a case number ignored")
             return
-        actor = f"slack:{user}"
         where = self._action_where(body, action)
-        url = where.response_url
-        bot = self.bot
-        if kind == "open":
-            def details():
-                return (bot.cases.get(number, actor), bot.cases.events(number, actor),
-                        bot.cases.messages(number, actor))
-            try:
-                case, events, messages = await self.call_core(details)
-            except NotPermittedError:
-                await self.tell(user, NOT_PERMITTED, where.channel, url, where.thread_ts)
-                return
-            except CaseNotFoundError as e:
-                await self.tell(user, str(e), where.channel, url, where.thread_ts)
-                return
-            await self.api("views.open", trigger_id=body["trigger_id"],
-                           view=views.case_details_modal(case, events, messages))
+        outcome = await self.call_core(self.bot.case_desk.act, number, f"slack:{user}", "view")
+        wanted = outcome.view and outcome.view.action(
+            action["action_id"].removeprefix(views.CASE_TEXT_ACTION))
+        if not wanted:
+            await self.tell(user, outcome.text if not outcome.ok else say("error.stale_form"),
+                            where.channel, where.response_url, where.thread_ts)
             return
-        if not bot.cases.is_admin(actor):  # refuse at once; the core records the attempt
-            action_name = {"status": "set_status", "note": "add_note",
-                           "ask": "ask_reporter"}.get(kind, kind)
-            await self.call_core(bot.cases.record_denied, actor, action_name, number)
-            await self.tell(user, NOT_PERMITTED, where.channel, url, where.thread_ts)
-            return
-        view = (views.case_status_modal(number) if kind == "status"
-                else views.case_text_modal(number, kind))
-        meta = json.loads(view["private_metadata"])
-        meta["channel"] = where.channel
-        view["private_metadata"] = json.dumps(meta)
-        await self.api("views.open", trigger_id=body["trigger_id"], view=view)
+        await self.api("views.open", trigger_id=body["trigger_id"],
+                       view=views.case_text_modal(wanted, where.channel))
 
     # modal submissions -------------------------------------------------------
 
@@ -717,65 +681,34 @@ class SlackFrontEnd:
             await self.api("chat.postMessage", channel=user,
                            **views.reply_message(reply, conversation_id(user)))
 
-    async def _admin_submit(self, ack, body: dict, view: dict, block: str, work) -> None:
+    async def on_text_submit(self, ack, body: dict, view: dict) -> None:
         user = body["user"]["id"]
         meta = _case_form_metadata(view.get("private_metadata"))
         if meta is None:
-            await ack(response_action="errors", errors={
-                block: "This form is out of date. Close it and press the case button again."})
+            await ack(response_action="errors", errors={"text": say("error.stale_form")})
             return
-        try:
-            text = await self.call_core(work, meta, f"slack:{user}")
-        except NotPermittedError:
-            await ack(response_action="errors", errors={block: NOT_PERMITTED})
-            return
-        except (InvalidTransitionError, CaseNotFoundError, InputTooLargeError, ValueError) as e:
-            await ack(response_action="errors", errors={block: str(e)})
+        text = views.form_values((view.get("state") or {}).get("values")).get("text") or ""
+        outcome = await self.call_core(self.bot.case_desk.act, meta["number"],
+                                       f"slack:{user}", meta["action"], text)
+        if not outcome.ok:
+            await ack(response_action="errors", errors={"text": outcome.text})
             return
         await ack()
-        await self.tell(user, text, meta.get("channel"))
-
-    async def on_status_submit(self, ack, body: dict, view: dict) -> None:
-        values = views.form_values((view.get("state") or {}).get("values"))
-        bot = self.bot
-
-        def work(meta: dict, actor: str) -> str:
-            case = bot.cases.set_status(meta["number"], values.get("status") or "", actor,
-                                        reason=values.get("reason"))
-            reason = f" ({case['dismiss_reason']})" if case.get("dismiss_reason") else ""
-            return f"Case *{case['number']}* is now {case['status']}{reason}."
-
-        block = "reason" if values.get("status") == "dismissed" and not values.get("reason") \
-            else "status"
-        await self._admin_submit(ack, body, view, block, work)
-
-    async def on_text_submit(self, ack, body: dict, view: dict) -> None:
-        text = views.form_values((view.get("state") or {}).get("values")).get("text") or ""
-        bot = self.bot
-
-        def work(meta: dict, actor: str) -> str:
-            if meta.get("kind") == "ask":
-                delivery = bot.cases.ask_reporter(meta["number"], text, actor)
-                return f"Question added to case *{meta['number']}*. {delivery}"
-            bot.cases.add_note(meta["number"], text, actor)
-            return f"Note added to case *{meta['number']}*."
-
-        await self._admin_submit(ack, body, view, "text", work)
+        await self.tell(user, outcome.text, meta.get("channel"))
 
 
 def _case_form_metadata(raw: str | None) -> dict[str, Any] | None:
-    """The private_metadata of a case modal: {"number": ..., "kind"?, "channel"?}, or None
+    """The private_metadata of a case modal: {"number", "action", "channel"?}, or None
     when it is not that (a form from an older version, a forged submission)."""
     try:
         meta = json.loads(raw or "")
     except ValueError:
         return None
-    if not isinstance(meta, dict) or not isinstance(meta.get("number"), str):
+    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str)
+                                             for k in ("number", "action")):
         return None
     meta["number"] = normalize_number(meta["number"][:32])
-    if meta["number"] is None:
-        return None
-    if not all(isinstance(meta.get(k), str | None) for k in ("kind", "channel")):
+    if meta["number"] is None or not isinstance(meta.get("channel"), str | None):
         return None
     return meta
 

@@ -42,6 +42,8 @@ SHAPES: dict[str, dict[str, tuple[str, bool]]] = {
     "block_actions": {**_USER, "trigger_id": STR, "response_url": OPT_STR,
                       "actions": LIST, "actions.*": OBJ, "actions.*.action_id": STR,
                       "actions.*.value": OPT_STR, "actions.*.block_id": OPT_STR,
+                      "actions.*.selected_option": OPT_OBJ,
+                      "actions.*.selected_option.value": OPT_STR,
                       "container": OPT_OBJ, "container.type": OPT_STR,
                       "container.channel_id": OPT_STR, "container.thread_ts": OPT_STR,
                       "channel": OPT_OBJ, "channel.id": OPT_STR,

@@ -10,19 +10,19 @@ App Home.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bot import messages
+from bot.case_text import say, status_text
+from bot.case_view import Action, CaseView, case_line
 from bot.models import Button, Reply
-from bot.report_flow import STEPS, Step, label_for
+from bot.report_flow import STEPS, Step
 
 BUTTON_ACTION = "pb_btn"  # prefix; matched with the regex ^pb_btn
 SHARE_ACTION = "pb_share"
-CASE_ACTIONS = {"status": "pb_case_status", "note": "pb_case_note", "ask": "pb_case_ask",
-                "open": "pb_case_open"}
+CASE_TEXT_ACTION = "pb_case_"  # prefix + a case action that needs text (assign, note, ask)
 REPORT_CALLBACK = "pb_report"
-CASE_STATUS_CALLBACK = "pb_case_status_modal"
 CASE_TEXT_CALLBACK = "pb_case_text_modal"
 VALUE_ACTION = "value"
 SECTION_LIMIT = 3000  # Slack: section text
@@ -30,8 +30,6 @@ INPUT_LIMIT = 3000  # Slack: plain_text_input max_length
 OPTION_LIMIT = 75  # Slack: option text / description
 BUTTON_TEXT_LIMIT = 75
 MAX_BLOCKS = 50  # per message (a modal allows 100)
-STATUSES = ("triaged", "investigating", "resolved", "dismissed")
-DISMISS_REASONS = ("duplicate", "unfounded", "out_of_scope", "referred")
 
 
 # ------------------------------------------------------------------ text helpers
@@ -170,19 +168,10 @@ def reply_blocks(reply: Reply, conversation_id: str, index: int = 0,
 
 def reply_message(reply: Reply, conversation_id: str, share: bool = False) -> dict[str, Any]:
     """chat.postMessage / postEphemeral / response_url arguments for one Reply."""
+    if isinstance(reply.data.get("case_view"), CaseView):
+        return case_message(reply.data["case_view"], conversation_id)
     return {"text": clip(reply.text, 3000), "blocks": reply_blocks(reply, conversation_id,
                                                                     share=share)}
-
-
-def to_blocks(replies: Iterable[Reply], conversation_id: str = "",
-              share: bool = False) -> list[dict[str, Any]]:
-    """Several replies as one message's blocks (a divider between them)."""
-    blocks: list[dict[str, Any]] = []
-    for i, reply in enumerate(replies):
-        if blocks:
-            blocks.append({"type": "divider"})
-        blocks += reply_blocks(reply, conversation_id, index=i * 100, share=share)
-    return blocks[:MAX_BLOCKS]
 
 
 def shared_message(reply: Reply, user_id: str, conversation_id: str) -> dict[str, Any]:
@@ -205,18 +194,17 @@ def text_message(text: str) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ the report modal
 
-def _option(value: str, label: str) -> dict[str, Any]:
-    head, sep, rest = label.partition(":")
-    option: dict[str, Any] = {"text": plain(head if sep else label), "value": value}
-    if sep and rest.strip():
-        option["description"] = plain(rest.strip(), OPTION_LIMIT)
+def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
+    option: dict[str, Any] = {"text": plain(label), "value": value}
+    if description:
+        option["description"] = plain(description, OPTION_LIMIT)
     return option
 
 
 def _step_element(step: Step, prefill: Any) -> dict[str, Any]:
     action: dict[str, Any]
     if step.kind == "choice":
-        options = [_option(v, label) for v, label in step.options]
+        options = [_option(v, label, step.detail(v)) for v, label in step.options]
         kind = "radio_buttons" if len(options) <= 2 else "static_select"
         action = {"type": kind, "action_id": VALUE_ACTION, "options": options}
         if kind == "static_select":
@@ -340,120 +328,66 @@ def prefill_from_message(message: dict[str, Any], permalink: str | None,
 
 # ------------------------------------------------------------------ administrators
 
-def admin_case_message(summary: dict[str, Any], mention_ids: Sequence[str] = (),
-                       conversation_id: str = "", updated: bool = False) -> dict[str, Any]:
-    """The masked case post for the private admin channel: no description, no names.
-    `updated` renders the same post after a claim or status change (no mentions)."""
-    number = summary["number"]
-    urgent = summary.get("urgency") == "urgent"
-    mentions = " ".join(f"<@{u}>" for u in mention_ids) if urgent and not updated else ""
-    head = (f"{mentions} " if mentions else "") + (":rotating_light: *URGENT* " if urgent
-                                                   else "") + f"{'Case' if updated else 'New case'} *{number}*"
-    policies = ", ".join(summary.get("matched_policy_ids") or []) or "none matched"
-    assignee = summary.get("assignee") or ""
-    fields = [("Category", summary.get("category_label") or summary.get("category")),
-              ("Urgency", summary.get("urgency")),
-              ("Platform", summary.get("platform_label") or summary.get("platform")),
-              ("Matched policy", policies), ("Status", summary.get("status"))]
-    fields = [(k, escape(str(v))) for k, v in fields]  # field values are shown as mrkdwn
-    fields.append(("Assignee", f"<@{escape(assignee[6:])}>" if assignee.startswith("slack:")
-                   else escape(assignee or "nobody")))
-    blocks = [section(head),
-              {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}:*\n{v}"}
-                                             for k, v in fields]},
-              context("The description is not shown here. Open details (recorded in the "
-                      "audit trail) to read the case.")]
-    claim = [button("Claim", f"{BUTTON_ACTION}_claim", f"claim {number}", "primary")]
-    others = [button("Set status", CASE_ACTIONS["status"], number),
-              button("Add note", CASE_ACTIONS["note"], number),
-              button("Ask the reporter", CASE_ACTIONS["ask"], number),
-              button("Open details", CASE_ACTIONS["open"], number)]
-    blocks.append(actions_block(claim + others, conversation_block_id(0, conversation_id)))
-    text = head if updated else (f"{mentions} " if mentions else "") + (summary.get("text") or head)
+def _quote(text: str) -> str:
+    return "\n".join("> " + escape(line) for line in text.splitlines())
+
+
+def user_mention(value: str) -> str:
+    """A Slack user id ("slack:U123") as a mention; any other text escaped."""
+    user = value.removeprefix("slack:")
+    return f"<@{user}>" if user != value and user.isalnum() else escape(value)
+
+
+def case_message(view: CaseView, conversation_id: str,
+                 mention_ids: Sequence[str] = ()) -> dict[str, Any]:
+    """A core `CaseView` as a message (an admin channel post, a private reply): facts,
+    the description or its masked note, questions and answers, the audit trail, and the
+    actions (buttons carry chat commands, a choice is a select, text opens a modal)."""
+    mentions = " ".join(f"<@{u}>" for u in mention_ids) if view.urgent else ""
+    head = (f"{mentions} " if mentions else "") + (
+        f":rotating_light: *{say('case.urgent')}* " if view.urgent else "") + f"*{view.title}*"
+    fields = [{"type": "mrkdwn", "text": f"*{escape(f.label)}:*\n{user_mention(f.value)}"}
+              for f in view.facts]
+    blocks = [section(head)] + [{"type": "section", "fields": fields[i:i + 10]}
+                                for i in range(0, len(fields), 10)]
+    if view.description is None:
+        blocks.append(context(escape(view.hidden_note)))
+    else:
+        blocks += [section(f"*{say('case.description')}:*"), *sections(_quote(view.description))]
+    blocks += [section(f"*{escape(m.heading)}* ({m.when}):\n{_quote(m.text)}")
+               for m in view.messages]
+    if view.trail:
+        blocks += [{"type": "divider"}, section(f"*{say('case.trail')}*"),
+                   *sections(escape("\n".join(t.line() for t in view.trail)))]
+    elements = []
+    for a in view.actions:
+        if a.input == "none":
+            elements.append(button(a.label, f"{BUTTON_ACTION}_{a.id}", a.command(), a.style))
+        elif a.input == "choice":
+            elements.append({"type": "static_select", "action_id": f"{BUTTON_ACTION}_{a.id}",
+                             "placeholder": plain(a.label), "options": [
+                                 {"text": plain(label), "value": a.command(value)}
+                                 for value, label in a.options]})
+        else:
+            elements.append(button(a.label, CASE_TEXT_ACTION + a.id, a.number))
+    blocks = blocks[:MAX_BLOCKS - 1]
+    blocks.append(actions_block(elements, conversation_block_id(0, conversation_id)))
+    text = (f"{mentions} " if mentions else "") + f"{view.title}: {view.status_text}"
     return {"text": clip(text, 3000), "blocks": blocks}
 
 
-def case_details_modal(case: dict[str, Any], events: Sequence[dict[str, Any]],
-                       messages: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """The full case and its audit trail (for administrators; opening it is recorded)."""
-    number = case["number"]
-    fields = [("Category", label_for("category", case["category"])),
-              ("Urgency", case["urgency"]), ("Status", case["status"]
-                                             + (f" ({case['dismiss_reason']})"
-                                                if case.get("dismiss_reason") else "")),
-              ("Platform", label_for("platform", case["platform"])),
-              ("Targeted", label_for("target", case["target"])),
-              ("Posted or seen", case.get("seen_on") or "(not given)"),
-              ("Assignee", case.get("assignee") or "nobody"),
-              ("Reporter", case.get("reporter") or "anonymous"),
-              ("Matched policy", ", ".join(case.get("matched_policy_ids") or []) or "none"),
-              ("Opened", (case.get("created_at") or "")[:16])]
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}:*\n{escape(str(v))}"}
-                                       for k, v in fields]}]
-    blocks.append(section("*Link:* " + (escape(case["link"]) if case.get("link") else "(none)")))
-    blocks.append(section("*What happened:*"))
-    blocks += sections("\n".join("> " + escape(line)
-                                 for line in case["description"].splitlines()))
-    for m in messages:
-        who = f"Question from {m['author']}" if m["direction"] == "question" \
-            else "Reporter answered"
-        blocks.append(section(f"*{escape(who)}* ({m['created_at'][:16]}):\n"
-                              + "\n".join("> " + escape(x) for x in m["text"].splitlines())))
-    blocks.append({"type": "divider"})
-    blocks.append(section("*Audit trail*"))
-    lines = []
-    for e in events:
-        detail = e.get("detail") or {}
-        shown = ", ".join(f"{k}={v}" for k, v in detail.items()
-                          if k != "text" and v is not None)
-        lines.append(f"{e['created_at'][:16]}  {e['action']} by {e['actor']}"
-                     + (f" ({shown})" if shown else ""))
-    if lines:
-        blocks += sections(escape("\n".join(lines)))
-    return {"type": "modal", "title": plain(f"Case {number}", 24), "close": plain("Close", 24),
-            "blocks": blocks[:100]}
-
-
-def case_status_modal(number: str) -> dict[str, Any]:
-    """Set the status of a case, with a reason when dismissing (checked by the core)."""
-    status = {"type": "input", "block_id": "status", "label": plain("New status"),
-              "element": {"type": "static_select", "action_id": VALUE_ACTION,
-                          "options": [{"text": plain(s.capitalize()), "value": s}
-                                      for s in STATUSES]}}
-    reason = {"type": "input", "block_id": "reason", "optional": True,
-              "label": plain("Reason (when dismissing)"),
-              "element": {"type": "static_select", "action_id": VALUE_ACTION,
-                          "options": [{"text": plain(r.replace("_", " ").capitalize()),
-                                       "value": r} for r in DISMISS_REASONS]}}
-    return {"type": "modal", "callback_id": CASE_STATUS_CALLBACK,
-            "private_metadata": json.dumps({"number": number}),
-            "title": plain(f"Case {number}", 24), "submit": plain("Set status", 24),
-            "close": plain("Cancel", 24), "blocks": [status, reason]}
-
-
-def case_text_modal(number: str, kind: str) -> dict[str, Any]:
-    """Add a note (kind "note") or ask the reporter a question (kind "ask")."""
-    label = "Note (visible to administrators only)" if kind == "note" else \
-        "Question for the reporter"
-    hint = None if kind == "note" else ("A named reporter gets it as a direct message; an "
-                                        "anonymous reporter sees it with their case key.")
-    block: dict[str, Any] = {"type": "input", "block_id": "text", "label": plain(label),
+def case_text_modal(action: Action, channel: str | None) -> dict[str, Any]:
+    """The text a case action needs (assign, note, ask), sent back to the core on submit."""
+    block: dict[str, Any] = {"type": "input", "block_id": "text",
+                             "label": plain(action.prompt, 2000),
                              "element": {"type": "plain_text_input", "action_id": VALUE_ACTION,
-                                         "multiline": True, "max_length": INPUT_LIMIT}}
-    if hint:
-        block["hint"] = plain(hint, 2000)
+                                         "multiline": action.id != "assign",
+                                         "max_length": INPUT_LIMIT}}
+    meta = {"number": action.number, "action": action.id, "channel": channel}
     return {"type": "modal", "callback_id": CASE_TEXT_CALLBACK,
-            "private_metadata": json.dumps({"number": number, "kind": kind}),
-            "title": plain(f"Case {number}", 24),
-            "submit": plain("Add note" if kind == "note" else "Send question", 24),
-            "close": plain("Cancel", 24), "blocks": [block]}
-
-
-def reporter_question_message(number: str, text: str) -> dict[str, Any]:
-    quoted = "\n".join("> " + line for line in text.splitlines())
-    return text_message(f"An administrator has a question about your report, case *{number}*:"
-                        f"\n{quoted}\n\nAnswer here with `reply {number} your answer`.")
+            "private_metadata": json.dumps(meta), "title": plain(f"Case {action.number}", 24),
+            "submit": plain(action.label, 24), "close": plain("Cancel", 24),
+            "blocks": [block]}
 
 
 # ------------------------------------------------------------------ App Home
@@ -461,7 +395,7 @@ def reporter_question_message(number: str, text: str) -> dict[str, Any]:
 def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, Any]] = (),
               open_cases: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Employees: quick actions and their own reports. Admins (open_cases not None): also
-    the open cases with Open details buttons."""
+    the open cases, each with a button that opens it (masked) by direct message."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain("policybot", 150)},
         section("Ask me about LAUSD's social media policy for employees (BUL-5688.0): send "
@@ -475,8 +409,7 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
     blocks += [{"type": "divider"}, section("*Your reports*")]
     if reports:
         for r in list(reports)[:20]:
-            status = r["status"] + (f" ({r['dismiss_reason'].replace('_', ' ')})"
-                                    if r.get("dismiss_reason") else "")
+            status = status_text(r["status"], r.get("dismiss_reason"))
             blocks.append(section(f"*{r['number']}* {escape(r['category_label'])}, filed "
                                   f"{r['created_at'][:10]}: *{status}*"))
     else:
@@ -485,14 +418,10 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
     if open_cases is not None:
         blocks += [{"type": "divider"}, section(f"*Open cases* ({len(open_cases)})")]
         for c in list(open_cases)[:25]:
-            urgent = ":rotating_light: " if c["urgency"] == "urgent" else ""
-            assignee = f", assigned to {escape(c['assignee'])}" if c.get("assignee") else ""
-            blocks.append({"type": "section", "text": {
-                "type": "mrkdwn",
-                "text": f"{urgent}*{c['number']}* {escape(label_for('category', c['category']))}"
-                        f" on {escape(label_for('platform', c['platform']))}: {c['status']}"
-                        f"{assignee}"},
-                "accessory": button("Open details", CASE_ACTIONS["open"], c["number"])})
+            blocks.append({**section(mrkdwn(case_line(c))),
+                           "block_id": conversation_block_id(1000 + len(blocks), conversation_id),
+                           "accessory": button(say("case.open"), f"{BUTTON_ACTION}_open",
+                                               f"case {c['number']}")})
         if not open_cases:
             blocks.append(context("No open cases."))
     return {"type": "home", "blocks": blocks[:100], "private_metadata": user_id}

@@ -49,11 +49,12 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from bot import messages
+from bot.case_view import CaseView
 from bot.clock import now_iso
 from bot.config import Settings, is_loopback
 from bot.dedup import claim_event
 from bot.errors import PolicybotError
-from bot.events import CaseOpened, ReporterAsked
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from handlers import teams_cards as cards
@@ -64,10 +65,7 @@ log = logging.getLogger(__name__)
 ADMIN_CHANNEL_COMMAND = re.compile(
     r"^(please\s+)?use\s+this\s+(channel|chat|conversation)\s+for\s+(new\s+)?cases\W*$", re.IGNORECASE)
 GROUP_TYPES = ("channel", "groupChat")
-PRIVATE_KINDS = ("flow", "emergency", "receipt", "status")
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-FRIENDLY_ERROR = ("Sorry, something went wrong on my side. Please try again in a moment; "
-                  "if it keeps happening, tell your site administrator.")
 # Where the Bot Framework's connectors live (public cloud, Teams, US government clouds).
 BOT_FRAMEWORK_HOSTS = (".botframework.com", ".botframework.us", ".botframework.azure.us",
                        "smba.trafficmanager.net", ".teams.microsoft.com",
@@ -347,14 +345,22 @@ class TeamsFrontEnd:
         await asyncio.to_thread(self.save_user_reference, user_id(activity), reference)
         return reference
 
-    async def proactive(self, reference: ConversationReference,
-                        activities: list[Activity]) -> None:
+    async def proactive(self, reference: ConversationReference, activities: list[Activity],
+                        update: bool = False) -> list[str | None]:
+        """Send (or with `update`, replace: each activity carries its id) into a stored
+        conversation; returns the ids of the activities sent."""
+        ids: list[str | None] = []
+
         async def send_all(ctx: TurnContext) -> None:
             self.own_retries(ctx)
+            send = ctx.update_activity if update else ctx.send_activity
             for activity in activities:
-                await self.send(ctx, activity)
+                response = await with_retries(lambda a=activity: send(a), self.retry,
+                                              "update" if update else "reply")
+                ids.append(getattr(response, "id", None))
 
         await self.adapter.continue_conversation(reference, send_all, self.app_id)
+        return ids
 
     # ---------------------------------------------------------------- turns
 
@@ -370,24 +376,8 @@ class TeamsFrontEnd:
             if reply.kind == "report_form":
                 outgoing.append((True, cards.report_form_card(STEPS, reply.data["prefill"], {})))
                 continue
-            if reply.kind == "admin" and isinstance(reply.data.get("case"), dict):
-                outgoing.append((True, await self.case_details(reply.data["case"],
-                                                               incoming.user_id)))
-                continue
-            outgoing.append((reply.private or reply.kind in PRIVATE_KINDS,
-                             cards.to_card(reply)))
+            outgoing.append((reply.private, cards.to_card(reply)))
         await self.send_cards(context, outgoing)
-
-    async def case_details(self, case: dict[str, Any], actor: str | None) -> dict[str, Any]:
-        def extras():
-            return (self.bot.cases.events(case["number"], actor),
-                    self.bot.cases.messages(case["number"], actor))
-
-        try:
-            events, messages = await asyncio.to_thread(extras)
-        except PolicybotError:
-            events, messages = [], []
-        return cards.case_details_card(case, events, messages)
 
     async def submit_form(self, context: TurnContext, data: dict[str, Any],
                           invoke: bool) -> dict[str, Any] | None:
@@ -435,12 +425,10 @@ class TeamsFrontEnd:
     async def set_admin_channel(self, context: TurnContext) -> None:
         activity = context.activity
         actor = user_id(activity)
-        if not self.bot.cases.is_admin(actor):
-            await asyncio.to_thread(self.bot.cases.record_denied, actor,
-                                    "set_teams_admin_channel")
-            await self.send(context, MessageFactory.text(
-                "Not permitted: only case administrators can choose where new cases are "
-                "posted. The attempt was recorded."))
+        allowed = await asyncio.to_thread(self.bot.case_desk.permit, actor,
+                                          "set_teams_admin_channel")
+        if not allowed.ok:
+            await self.send(context, MessageFactory.text(allowed.text))
             return
         reference = TurnContext.get_conversation_reference(activity)
         # Post new cases as new threads in the channel, not into this message's thread.
@@ -471,27 +459,25 @@ class TeamsFrontEnd:
                 await context.send_activity(Activity(
                     type=ActivityTypes.invoke_response, value=InvokeResponse(
                         status=200, body={"statusCode": 200, "type": MESSAGE_TYPE,
-                                          "value": FRIENDLY_ERROR})))
-            await context.send_activity(MessageFactory.text(FRIENDLY_ERROR))
+                                          "value": messages.internal_error()})))
+            await context.send_activity(MessageFactory.text(messages.internal_error()))
         except Exception:  # noqa: BLE001
             log.warning("could not tell the person about the failed turn")
 
     # ---------------------------------------------------------------- events
 
-    def attach(self, bot) -> None:
-        bot.events.subscribe(self.on_event, consumer="teams")
+    # ---------------------------------------------------------------- announcements (a Port)
 
-    def on_event(self, event) -> None:
+    name = "teams"
+
+    def attach(self, bot) -> None:
+        bot.announcements.attach(self)
+
+    def schedule(self, work: Callable[[], Awaitable[None]]) -> None:
         """Called in the core's thread: schedule the proactive work and return at once."""
-        if isinstance(event, CaseOpened):
-            work = lambda: self.post_case(event.number)
-        elif isinstance(event, ReporterAsked) and (event.reporter_id or "").startswith("teams:"):
-            work = lambda: self.ask_reporter(event)
-        else:
-            return
         loop = self.loop
         if loop is None or loop.is_closed():
-            log.info("Teams is not running: %s not posted", type(event).__name__)
+            log.info("Teams is not running: an announcement was not posted")
             return
         loop.call_soon_threadsafe(self._spawn, work)
 
@@ -505,28 +491,28 @@ class TeamsFrontEnd:
         while self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
 
-    async def post_case(self, number: str) -> None:
-        try:
-            reference = await asyncio.to_thread(self.load_admin_reference)
-            if reference is None:
-                log.info("case %s: no Teams admin channel yet (an administrator says "
-                         "'@policybot use this channel for cases' there)", number)
-                return
-            summary = await asyncio.to_thread(self.bot.cases.masked_summary, number)
-            await self.proactive(reference, [card_activity(cards.admin_case_card(summary))])
-        except Exception:
-            log.exception("could not post case %s to the Teams admin channel", number)
+    async def post(self, view: CaseView) -> dict[str, Any] | None:
+        reference = await asyncio.to_thread(self.load_admin_reference)
+        if reference is None:
+            log.info("case %s: no Teams admin channel yet (an administrator says "
+                     "'@policybot use this channel for cases' there)", view.number)
+            return None
+        [sent] = await self.proactive(reference, [card_activity(cards.case_card(view))])
+        return {"conversation": reference.serialize(), "activity_id": sent} if sent else None
 
-    async def ask_reporter(self, event: ReporterAsked) -> None:
-        try:
-            reference = await asyncio.to_thread(self.load_user_reference, event.reporter_id)
-            if reference is None:
-                log.info("case %s: the reporter has no known Teams chat", event.number)
-                return
-            card = cards.reporter_question_card(event.number, event.text)
-            await self.proactive(reference, [card_activity(card)])
-        except Exception:
-            log.exception("could not send case %s's question to the reporter", event.number)
+    async def update(self, reference: dict[str, Any], view: CaseView) -> None:
+        activity = card_activity(cards.case_card(view))
+        activity.id = reference["activity_id"]
+        await self.proactive(ConversationReference.deserialize(reference["conversation"]),
+                             [activity], update=True)
+
+    async def direct_message(self, user_id: str, reply: Reply) -> None:
+        reference = await asyncio.to_thread(self.load_user_reference, user_id)
+        if reference is None:
+            log.info("a Teams reporter has no known personal chat; the message waits for "
+                     "`my reports`")
+            return
+        await self.proactive(reference, [card_activity(cards.to_card(reply))])
 
     # ---------------------------------------------------------------- storage (0004_teams)
 

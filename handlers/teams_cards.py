@@ -1,7 +1,7 @@
 """Adaptive Card builders for the Teams front end: pure functions returning dicts.
 
 Every card is rendered from what the core returns (a `Reply`, the report flow's
-`STEPS`, a masked case summary): nothing here decides anything. A button's value is a
+`STEPS`, a `CaseView`): nothing here decides anything. A button's value is a
 chat command; it is rendered as `Action.Submit` with data ``{"pb": value}`` and comes
 back as ``Incoming(text=value, is_button=True)``. Text inputs that complete a command
 ("note 2026-0007 <text>") use the input id ``pbText``; the report form submits
@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot import messages
-from bot.cases import DISMISS_REASONS, TRANSITIONS
+from bot.case_text import say
+from bot.case_view import CaseView
 from bot.models import Button, Reply
-from bot.report_flow import label_for
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.4"
@@ -59,7 +59,11 @@ def submit(title: str, command: str, style: str | None = None) -> dict[str, Any]
 
 
 def button_actions(buttons: Iterable[Button]) -> list[dict[str, Any]]:
-    actions = [submit(b.label, b.value, b.style) for b in buttons]
+    return fold_actions([submit(b.label, b.value, b.style) for b in buttons])
+
+
+def fold_actions(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At most MAX_TOP_ACTIONS + 1 actions; the rest go into a "More…" card."""
     if len(actions) <= MAX_TOP_ACTIONS + 1:
         return actions
     head, rest = actions[:MAX_TOP_ACTIONS], actions[MAX_TOP_ACTIONS:]
@@ -113,7 +117,9 @@ def input_action(title: str, command: str, placeholder: str,
 
 def to_card(reply: Reply) -> dict[str, Any]:
     """Any core Reply as an Adaptive Card: its text (quotes as quote blocks), links to the
-    cited bulletins, and its buttons as Action.Submit."""
+    cited bulletins, and its buttons as Action.Submit; a case is `case_card`."""
+    if isinstance(reply.data.get("case_view"), CaseView):
+        return case_card(reply.data["case_view"])
     body: list[dict[str, Any]] = []
     if reply.kind == "emergency":
         body.append({"type": "Container", "style": "attention",
@@ -127,6 +133,8 @@ def to_card(reply: Reply) -> dict[str, Any]:
     else:
         body += text_body(reply.text)
     actions = button_actions(reply.buttons)
+    if reply.data.get("answer"):  # a question to the reporter: answer in the card
+        actions.append(input_action("Answer", reply.data["answer"], "Your answer"))
     seen: set[str] = set()
     links = []
     for c in reply.citations:
@@ -215,7 +223,9 @@ def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
             options = step.get("options") or []
             field.update(type="Input.ChoiceSet", wrap=True,
                          style="expanded" if len(options) <= 4 else "compact",
-                         choices=[{"title": o["label"], "value": o["value"]} for o in options])
+                         choices=[{"title": o["label"] + (f": {o['description']}"
+                                                          if o.get("description") else ""),
+                                   "value": o["value"]} for o in options])
             if value is not None:
                 field["value"] = str(value)
         elif kind == "date":
@@ -258,104 +268,44 @@ def welcome_card() -> dict[str, Any]:
 
 # ------------------------------------------------------------------ administrators
 
-def case_actions(number: str, status: str) -> list[dict[str, Any]]:
-    """Claim, the next statuses, dismiss (with a reason), note, ask the reporter, details:
-    every one a chat command the core's AdminDesk authorises."""
-    actions = [submit("Claim", f"claim {number}")]
-    nexts = TRANSITIONS.get(status, ())
-    for nxt in nexts:
-        if nxt != "dismissed":
-            actions.append(submit(f"Mark {nxt}", f"set-status {number} {nxt}", "primary"))
-    if "dismissed" in nexts:
-        actions.append({"type": "Action.ShowCard", "title": "Dismiss…", "card": card(
-            [text_block("Dismiss with a reason:", isSubtle=True)],
-            [submit(r.replace("_", " ").capitalize(), f"set-status {number} dismissed {r}",
-                    "danger") for r in DISMISS_REASONS])})
-    more = [input_action("Add note", f"note {number}", "A note for the case log"),
-            input_action("Ask reporter", f"ask {number}",
-                         "A question for the reporter (anonymous reporters read it with "
-                         "their key)"),
-            submit("Details", f"case {number}")]
-    actions += more
-    if len(actions) > MAX_TOP_ACTIONS + 1:
-        head = actions[:MAX_TOP_ACTIONS]
-        actions = head + [{"type": "Action.ShowCard", "title": "More…",
-                           "card": card([text_block(" ")], actions[MAX_TOP_ACTIONS:])}]
-    return actions
-
-
-def admin_case_card(summary: dict[str, Any]) -> dict[str, Any]:
-    """A new case for the admin channel, from `bot.cases.masked_summary`: no description,
-    link or reporter, so no student names reach the channel."""
-    urgent = summary.get("urgency") == "urgent"
-    head = f"{'URGENT: ' if urgent else ''}New case {summary['number']}"
-    facts = [{"title": "Kind", "value": summary.get("category_label", "")},
-             {"title": "Platform", "value": summary.get("platform_label", "")},
-             {"title": "Urgency", "value": summary.get("urgency", "")},
-             {"title": "Status", "value": summary.get("status", "")},
-             {"title": "Policies",
-              "value": ", ".join(summary.get("matched_policy_ids") or []) or "none matched"},
-             {"title": "Filed", "value": (summary.get("created_at") or "")[:16]}]
-    body = [{"type": "Container", "style": "attention" if urgent else "emphasis",
-             "items": [text_block(head, weight="Bolder", size="Medium")]},
-            {"type": "FactSet", "facts": facts},
-            text_block("Details (description, link, reporter) are only shown privately.",
-                       isSubtle=True, size="Small")]
-    return card(body, case_actions(summary["number"], summary.get("status", "new")),
-                fallback=summary.get("text") or head)
-
-
-def case_details_card(case: dict[str, Any], events: Sequence[dict[str, Any]] = (),
-                      messages_: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
-    """Everything about one case, for an administrator's personal chat only."""
-    number = case["number"]
-    urgent = case.get("urgency") == "urgent"
-    status = case.get("status", "")
-    if case.get("dismiss_reason"):
-        status += f" ({case['dismiss_reason'].replace('_', ' ')})"
-    facts = [("Kind", label_for("category", case.get("category"))),
-             ("Platform", label_for("platform", case.get("platform"))),
-             ("Targeted", label_for("target", case.get("target"))),
-             ("Urgency", case.get("urgency") or ""), ("Status", status),
-             ("Assignee", case.get("assignee") or "nobody"),
-             ("Reporter", case.get("reporter") or "anonymous"),
-             ("Link", case.get("link") or "(none)"),
-             ("Posted or seen", case.get("seen_on") or "(not given)"),
-             ("Policies", ", ".join(case.get("matched_policy_ids") or []) or "none matched"),
-             ("Filed", (case.get("created_at") or "")[:16])]
+def case_card(view: CaseView) -> dict[str, Any]:
+    """A core `CaseView` as a card: facts, the description or its masked note, questions
+    and answers, the audit trail, and every action as a chat command (text and choices
+    are typed or picked in a ShowCard and sent as ``command + " " + pbText``)."""
+    head = (say("case.urgent") + ": " if view.urgent else "") + view.title
     body: list[dict[str, Any]] = [
-        {"type": "Container", "style": "attention" if urgent else "emphasis",
-         "items": [text_block(f"{'URGENT: ' if urgent else ''}Case {number}",
-                              weight="Bolder", size="Medium")]},
-        {"type": "FactSet", "facts": [{"title": t, "value": str(v)} for t, v in facts]},
-        text_block("What happened", weight="Bolder"),
-        {"type": "Container", "style": "emphasis",
-         "items": [text_block(case.get("description") or "")]}]
-    if messages_:
-        body.append(text_block("Questions and answers", weight="Bolder"))
-        for m in messages_:
-            who = (f"Question from {m.get('author')}" if m.get("direction") == "question"
-                   else "Reporter answered")
-            body.append(text_block(f"{who} ({(m.get('created_at') or '')[:16]}):",
-                                   isSubtle=True, size="Small"))
-            body.append(text_block(m.get("text") or "", spacing="None"))
-    if events:
-        body.append(text_block("Audit trail", weight="Bolder"))
-        body.append({"type": "FactSet", "facts": [
-            {"title": (e.get("created_at") or "")[:16],
-             "value": f"{e.get('action')} by {e.get('actor')}"} for e in list(events)[-12:]]})
-    fallback = f"Case {number}: {status}"
-    return card(body, case_actions(number, case.get("status", "new")), fallback=fallback)
-
-
-def reporter_question_card(number: str, text: str) -> dict[str, Any]:
-    """An administrator's question to a named reporter, sent to their personal chat."""
-    body = [text_block(f"An administrator has a question about your report {number}",
-                       weight="Bolder"),
-            {"type": "Container", "style": "emphasis", "items": [text_block(text)]},
-            text_block(f"Answer below, or type `reply {number} your answer`.", isSubtle=True)]
-    return card(body, [input_action("Answer", f"reply {number}", "Your answer")],
-                fallback=f"Question about your report {number}: {text}")
+        {"type": "Container", "style": "attention" if view.urgent else "emphasis",
+         "items": [text_block(head, weight="Bolder", size="Medium")]},
+        {"type": "FactSet", "facts": [{"title": f.label, "value": f.value}
+                                      for f in view.facts]},
+        text_block(say("case.description"), weight="Bolder")]
+    if view.description is None:
+        body.append(text_block(view.hidden_note, isSubtle=True, size="Small"))
+    else:
+        body.append({"type": "Container", "style": "emphasis",
+                     "items": [text_block(view.description)]})
+    if view.messages:
+        body.append(text_block(say("case.messages"), weight="Bolder"))
+        for m in view.messages:
+            body += [text_block(f"{m.heading} ({m.when}):", isSubtle=True, size="Small"),
+                     text_block(m.text, spacing="None")]
+    if view.trail:
+        body += [text_block(say("case.trail"), weight="Bolder"),
+                 {"type": "FactSet", "facts": [{"title": t.when, "value": t.what()}
+                                               for t in view.trail[-12:]]}]
+    actions = []
+    for a in view.actions:
+        if a.input == "none":
+            actions.append(submit(a.label, a.command(), a.style))
+        elif a.input == "text":
+            actions.append(input_action(a.label, a.command(), a.prompt))
+        else:
+            actions.append({"type": "Action.ShowCard", "title": a.label, "card": card(
+                [{"type": "Input.ChoiceSet", "id": TEXT_INPUT, "label": a.prompt,
+                  "isRequired": True, "choices": [{"title": label, "value": value}
+                                                  for value, label in a.options]}],
+                [submit(a.label, a.command())])})
+    return card(body, fold_actions(actions), fallback=view.text())
 
 
 def notice_card(text: str) -> dict[str, Any]:

@@ -24,11 +24,11 @@ from aiohttp import web
 
 from bot.admin_accounts import ACTOR_PREFIX, AdminAccounts, session_secret
 from bot.admin_commands import normalize_number
-from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS
+from bot.case_text import say
+from bot.cases import STATUSES
 from bot.config import Settings
-from bot.errors import CaseNotFoundError, NotPermittedError, PolicybotError
-from bot.follow_up import question_delivery
-from bot.report_flow import CATEGORIES, PLATFORMS, TARGETS, label_for
+from bot.errors import NotPermittedError
+from bot.report_flow import CATEGORIES, label_for
 from handlers import web_charts
 from handlers.runtime import REF, BotRef
 from handlers.throttle import Throttle, client_address
@@ -41,7 +41,6 @@ SESSION_AGE = 12 * 3600
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
 SIGNIN_FAILURES = "20 per 15 minutes"  # failed sign-ins from one address, any names
-MASKED_FIELDS = ("description", "link")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -145,7 +144,7 @@ def page(request: web.Request, session: Session, template: str, /, status: int =
     message = session.pop("flash", None)
     response = render(request, template, status=status, session=session, csrf=session["csrf"],
                       who=session.name, flash=message, nav=context.pop("nav", ""),
-                      label=label_for, **context)
+                      label=label_for, say=say, **context)
     save_session(request, response, session)
     return response
 
@@ -179,30 +178,6 @@ def fetch_page(cases, actor: str, filters: dict[str, str], page_no: int,
     rows = cases.list_cases(actor, limit=size + 1, offset=(page_no - 1) * size,
                             urgent_first=True, **kw)
     return rows[:size], len(rows) > size
-
-
-def mask(case: dict[str, Any]) -> dict[str, Any]:
-    shown = dict(case)
-    for key in MASKED_FIELDS:
-        value = case.get(key)
-        shown[key] = None
-        shown[key + "_length"] = len(value) if value else 0
-    return shown
-
-
-def event_text(event: dict[str, Any]) -> str:
-    detail = event.get("detail") or {}
-    action = event["action"]
-    if action == "status_changed":
-        text = f"{detail.get('from')} → {detail.get('to')}"
-        return text + (f" (reason: {detail['reason']})" if detail.get("reason") else "")
-    if action == "assigned":
-        return f"to {detail.get('assignee') or detail.get('to') or ''}".strip()
-    if action == "note_added":
-        return detail.get("text", "")
-    if action == "denied":
-        return f"attempted {detail.get('attempted', '?')}"
-    return ", ".join(f"{k}: {v}" for k, v in detail.items())
 
 
 # ---------------------------------------------------------------- routes
@@ -283,99 +258,43 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
                     prev_url="?" + urlencode({**base, "page": page_no - 1}),
                     next_url="?" + urlencode({**base, "page": page_no + 1}))
 
-    async def show_case(request, session, number: str, revealed: bool) -> web.Response:
-        cases = bot().cases
-
-        def load():
-            case = (cases.reveal(number, session.actor) if revealed
-                    else cases.get(number, session.actor))
-            return (case, cases.events(number, session.actor),
-                    cases.messages(number, session.actor))
-
-        case, events, messages = await asyncio.to_thread(load)
-        policies = []
-        for pid in case["matched_policy_ids"]:
-            entry = bot().kb.get(pid)
-            policies.append({"id": pid, "title": entry.title if entry else "(not in the "
-                             "knowledge base any more)", "text": entry.text if entry else "",
-                             "url": entry.url if entry else ""})
-        notes = [e for e in events if e["action"] == "note_added"]
-        return page(request, session, "admin_case.html", nav="cases",
-                    case=case if revealed else mask(case), revealed=revealed,
-                    events=events, event_text=event_text, notes=notes, messages=messages,
-                    policies=policies, next_statuses=TRANSITIONS.get(case["status"], ()),
-                    reasons=DISMISS_REASONS, platforms=PLATFORMS, targets=TARGETS,
-                    delivery=question_delivery(case))
-
     def case_number(request: web.Request) -> str:
         number = normalize_number(request.match_info["number"])
         if number is None:
             raise web.HTTPNotFound(text="No such case.")
         return number
 
-    async def guarded(request, session, action: Callable[[], Any],
-                      done: str | Callable[[Any], str]):
-        """Run a case action in a thread; errors become a flash message. `done` is the
-        message, or makes it from the action's result."""
-        number = case_number(request)
-        try:
-            result = await asyncio.to_thread(action)
-            flash(session, "ok", done(result) if callable(done) else done)
-        except (PolicybotError, ValueError) as e:
-            flash(session, "error", str(e))
-        return redirect(f"/admin/cases/{number}", request, session)
-
-    async def case_page(request, session, revealed: bool):
-        try:
-            return await show_case(request, session, case_number(request), revealed=revealed)
-        except CaseNotFoundError as e:
-            return page(request, session, "admin_error.html", status=404, message=str(e))
+    async def show_case(request, session, revealed: bool):
+        outcome = await asyncio.to_thread(bot().case_desk.act, case_number(request),
+                                          session.actor, "reveal" if revealed else "view")
+        if not outcome.ok:
+            return page(request, session, "admin_error.html", message=outcome.text,
+                        status=403 if outcome.problem == "not_permitted" else 404)
+        policies = []
+        for pid in outcome.view.policy_ids:
+            entry = bot().kb.get(pid)
+            policies.append({"id": pid, "title": entry.title if entry else "(not in the "
+                             "knowledge base any more)", "text": entry.text if entry else "",
+                             "url": entry.url if entry else ""})
+        return page(request, session, "admin_case.html", nav="cases", view=outcome.view,
+                    policies=policies)
 
     @admin_only
     async def case_detail(request, session, form):
-        return await case_page(request, session, revealed=False)
+        return await show_case(request, session, revealed=False)
 
     @admin_only
-    async def reveal(request, session, form):
-        return await case_page(request, session, revealed=True)
-
-    @admin_only
-    async def assign(request, session, form):
+    async def case_action(request, session, form):
+        """POST /admin/cases/N/ACTION (value=...): one `CaseDesk.act`; "reveal" shows the
+        page revealed, every other action comes back to the case with its outcome."""
+        action = request.match_info["action"]
+        if action == "reveal":
+            return await show_case(request, session, revealed=True)
         number = case_number(request)
-        assignee = str(form.get("assignee", "")).strip()
-        if form.get("me"):
-            assignee = session.actor
-        return await guarded(request, session,
-                             lambda: bot().cases.assign(number, assignee, session.actor),
-                             f"Assigned to {assignee}.")
-
-    @admin_only
-    async def set_status(request, session, form):
-        number = case_number(request)
-        status = str(form.get("status", ""))
-        reason = str(form.get("reason", "")).strip() or None
-        if status != "dismissed":
-            reason = None
-        return await guarded(request, session,
-                             lambda: bot().cases.set_status(number, status, session.actor,
-                                                            reason=reason),
-                             f"Status changed to {status}.")
-
-    @admin_only
-    async def note(request, session, form):
-        number = case_number(request)
-        text = str(form.get("text", ""))
-        return await guarded(request, session,
-                             lambda: bot().cases.add_note(number, text, session.actor),
-                             "Note added.")
-
-    @admin_only
-    async def ask(request, session, form):
-        number = case_number(request)
-        text = str(form.get("text", ""))
-        return await guarded(request, session,
-                             lambda: bot().cases.ask_reporter(number, text, session.actor),
-                             lambda delivery: f"Question added to the case. {delivery}")
+        outcome = await asyncio.to_thread(bot().case_desk.act, number, session.actor, action,
+                                          str(form.get("value", "")))
+        flash(session, "ok" if outcome.ok else "error", outcome.text.replace("*", ""))
+        return redirect(f"/admin/cases/{number}", request, session)
 
     @admin_only
     async def export(request, session, form):
@@ -417,11 +336,7 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
     r.add_post("/admin/login", login)
     r.add_post("/admin/logout", logout)
     r.add_get("/admin/cases/{number}", case_detail, name="admin_case")
-    r.add_post("/admin/cases/{number}/reveal", reveal)
-    r.add_post("/admin/cases/{number}/assign", assign)
-    r.add_post("/admin/cases/{number}/status", set_status)
-    r.add_post("/admin/cases/{number}/note", note)
-    r.add_post("/admin/cases/{number}/ask", ask)
+    r.add_post("/admin/cases/{number}/{action}", case_action)
     r.add_post("/admin/export", export)
     r.add_get("/admin/gaps", gaps, name="admin_gaps")
     r.add_get("/admin/overview", overview, name="admin_overview")

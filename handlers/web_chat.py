@@ -101,12 +101,7 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
         return web.json_response({
             "html": html,
             "step": current_step(replies),
-            "replies": [{"kind": r.kind, "status": r.status, "text": r.text,
-                         "citations": [c.to_dict() for c in r.citations],
-                         "buttons": [{"label": b.label, "value": b.value, "style": b.style}
-                                     for b in r.buttons],
-                         "offers_report": r.offers_report, "uncertain": r.uncertain,
-                         "step": r.step, "data": r.data} for r in replies],
+            "replies": [r.to_dict() for r in replies],
         }, headers={"Cache-Control": "no-store"})
 
     app.router.add_get("/", page, name="chat")

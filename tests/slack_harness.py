@@ -57,6 +57,16 @@ def block_action(action_id: str, value: str, block_id: str, user: str = "UADMIN"
     return payload
 
 
+def select_action(action_id: str, value: str, block_id: str, user: str = "UADMIN") -> dict:
+    """A choice made in a static_select (Slack sends selected_option, no value)."""
+    payload = load("block_actions_select")
+    payload["user"]["id"] = user
+    payload["actions"][0].update({"action_id": action_id, "block_id": block_id})
+    payload["actions"][0]["selected_option"]["value"] = value
+    payload["trigger_id"] = fresh_trigger()  # Slack makes one per choice
+    return payload
+
+
 _triggers = itertools.count(1)
 
 

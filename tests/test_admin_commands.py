@@ -1,6 +1,7 @@
 import pytest
 
 from bot.admin_commands import AdminDesk
+from bot.case_view import CaseDesk
 from bot.cases import CaseStore
 from bot.config import Settings
 from bot.db import Storage
@@ -18,7 +19,7 @@ def desk(tmp_path):
     settings = Settings(db_path=str(tmp_path / "a.db"), admins=frozenset({ADMIN}))
     storage = Storage(settings.db_path)
     storage.migrate()
-    return AdminDesk(CaseStore(storage, settings, EventBus()), settings)
+    return AdminDesk(CaseDesk(CaseStore(storage, settings, EventBus())))
 
 
 @pytest.fixture
@@ -46,9 +47,15 @@ def test_cases_lists_with_filters_and_counts(desk, number):
     assert number in run(desk, "cases category=bullying")[0].text
 
 
-def test_case_detail_shows_description_verbatim_and_workflow_buttons(desk, number):
+def test_case_is_masked_until_reveal_which_shows_it_verbatim_and_is_recorded(desk, number):
     reply = run(desk, f"case {number}")[0]
+    assert "mean" not in reply.text and "teams:reporter" not in reply.text
+    assert f"reveal {number}" in [b.value for b in reply.buttons]
+    reply = run(desk, f"reveal {number}")[0]
     assert "> <b>mean</b> 'video' 😢" in reply.text and "teams:reporter" in reply.text
+    assert f"reveal {number}" not in [b.value for b in reply.buttons]
+    actions = [e["action"] for e in desk.cases.events(number, ADMIN)]
+    assert actions == ["opened", "viewed", "revealed"]
     values = [b.value for b in reply.buttons]
     assert f"claim {number}" in values and f"set-status {number} triaged" in values
     assert f"set-status {number} dismissed duplicate" in values
@@ -62,7 +69,7 @@ def test_claim_assign_status_note_ask(desk, number):
     assert desk.cases.get(number, ADMIN)["assignee"] == "slack:U2"
     assert "now triaged" in run(desk, f"set-status {number} triaged")[0].text
     reply = run(desk, f"set-status {number} dismissed out of scope")[0]
-    assert "dismissed (out_of_scope)" in reply.text
+    assert "dismissed (out of scope)" in reply.text
     run(desk, f"note {number} spoke with principal")
     run(desk, f"ask {number} any screenshot?")
     actions = [e["action"] for e in desk.cases.events(number, ADMIN)]

@@ -38,11 +38,12 @@ def invoke(*args):
     return CliRunner().invoke(cases, list(args), catch_exceptions=False)
 
 
-def test_list_json_prints_every_field(number):
+def test_list_json_prints_every_field_with_hidden_text_masked(number):
     result = invoke("list", "--json")
     assert result.exit_code == 0
     rows = json.loads(result.output)
-    assert rows[0]["number"] == number and rows[0]["description"] == DRAFT["description"]
+    assert rows[0]["number"] == number and rows[0]["description"] is None
+    assert rows[0]["link"] is None and "DROP TABLE" not in result.output
     assert rows[0]["urgency"] == "urgent" and rows[0]["reporter"] is None
     assert rows[0]["matched_policy_ids"] == ["BUL-5688.0#3"]
 
@@ -53,11 +54,14 @@ def test_list_filters(number):
     assert number in invoke("list", "--urgency", "urgent", "--category", "threatening").output
 
 
-def test_show_prints_case_verbatim_and_records_viewed(number):
+def test_show_masks_until_reveal_which_prints_verbatim_and_is_recorded(number):
     result = invoke("show", number)
     assert result.exit_code == 0
-    assert DRAFT["description"] in result.output and "anonymous" in result.output
-    assert f"viewed by {LOCAL_OPERATOR}" in invoke("show", number).output
+    assert "DROP TABLE" not in result.output and "instagram.com/p/1" not in result.output
+    assert "anonymous" in result.output and f"viewed by {LOCAL_OPERATOR}" in result.output
+    result = invoke("show", "--reveal", number)
+    assert DRAFT["description"] in result.output and "instagram.com/p/1" in result.output
+    assert f"revealed by {LOCAL_OPERATOR}" in result.output
 
 
 def test_assign_status_note_ask_workflow(number):
@@ -114,6 +118,8 @@ def test_list_json_prints_every_matching_case_unless_limited(db_path):
     assert len(json.loads(result.stdout)) == 55 and not result.stderr
     limited = invoke("list", "--json", "--limit", "10")
     assert len(json.loads(limited.stdout)) == 10
-    assert "Showing 10 of 55" in limited.stderr
+    assert "Showing the first 10 matching cases; there are more" in limited.stderr
+    exact = invoke("list", "--json", "--limit", "55")
+    assert len(json.loads(exact.stdout)) == 55 and not exact.stderr
     text = invoke("list")
-    assert len(text.stdout.splitlines()) == 50 and "Showing 50 of 55" in text.stderr
+    assert len(text.stdout.splitlines()) == 50 and "Showing the first 50" in text.stderr

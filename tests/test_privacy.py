@@ -60,7 +60,7 @@ CHAT_FLOW = (("report", True, "category"), ("harassing", True, "danger"), ("no",
              ("anonymous", True, "confirm"), ("submit", True, None))
 PURPOSES = ("id", "conversation", "teams-user", "dedup", "web-chat")
 TIME = re.compile(r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d)?(\.\d+)?([+-]\d\d:\d\d|Z)?)?$")
-CASE_TABLES = ("cases", "case_events", "case_messages", "slack_case_posts", "outbox")
+CASE_TABLES = ("cases", "case_events", "case_messages", "case_posts", "outbox")
 
 
 # ------------------------------------------------------------------ the property

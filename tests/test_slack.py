@@ -28,6 +28,7 @@ from slack_harness import (
     drive,
     event_payload,
     fresh_trigger,
+    select_action,
     signed,
 )
 from slack_payloads import load, view_submission
@@ -474,8 +475,11 @@ def test_named_report_stores_the_case_dms_the_receipt_and_posts_a_masked_summary
         assert case["number"] in posted and "Harassing" in posted and "Facebook" in posted
         assert "Maria" not in posted and "stupid" not in posted  # description masked
         assert "<@UADMIN>" not in posted  # not urgent: no mentions
-        labels = [b["text"]["text"] for b in buttons(admin.args["blocks"])]
-        assert labels == ["Claim", "Set status", "Add note", "Ask the reporter", "Open details"]
+        elements = buttons(admin.args["blocks"])
+        labels = [(e.get("text") or e.get("placeholder"))["text"] for e in elements]
+        assert labels == ["Claim", "Assign", "Set status", "Add note", "Ask the reporter",
+                          "Reveal details"]
+        assert elements[2]["type"] == "static_select"
         # Nothing about the report was posted anywhere else.
         others = [c for c in s.fake.calls_to("chat.postMessage")
                   if c.args["channel"] not in ("UTEACHER1", ADMIN_CHANNEL)]
@@ -594,10 +598,10 @@ def test_non_admin_pressing_claim_is_not_permitted_and_recorded(settings, bot):
     drive(settings, bot, scenario)
 
 
-def test_non_admin_pressing_set_status_is_refused_and_recorded(settings, bot):
+def test_non_admin_pressing_add_note_is_refused_and_recorded(settings, bot):
     async def scenario(s: Slack) -> None:
         number = await open_case(s)
-        await s.interact(block_action("pb_case_status", number, "case", user="UEMPLOYEE"))
+        await s.interact(block_action("pb_case_note", number, "case", user="UEMPLOYEE"))
         [reply] = await s.fake.wait_for("chat.postEphemeral")
         assert "Not permitted" in reply.args["text"]
         assert not s.fake.calls_to("views.open")
@@ -607,19 +611,22 @@ def test_non_admin_pressing_set_status_is_refused_and_recorded(settings, bot):
     drive(settings, bot, scenario)
 
 
-def test_admin_claims_and_opens_details_with_the_audit_trail(settings, bot):
+def test_admin_claims_then_reveals_details_privately_and_it_is_recorded(settings, bot):
     async def scenario(s: Slack) -> None:
         number = await open_case(s)
         await s.interact(block_action("pb_btn_claim", f"claim {number}", admin_block_id()))
         [reply] = await s.fake.wait_for("chat.postEphemeral")
         assert f"You now have case *{number}*" in reply.args["text"]
-        press = block_action("pb_case_open", number, "case")
-        await s.interact(press)
-        [details] = await s.fake.wait_for("views.open")
-        text = all_text(details.args["view"]["blocks"])
+        [updated] = await s.fake.wait_for("chat.update")  # the channel post follows
+        assert "<@UADMIN>" in all_text(updated.args["blocks"])
+        assert "Maria Lopez" not in all_text(updated.args["blocks"])
+        await s.interact(block_action("pb_btn_reveal", f"reveal {number}", admin_block_id()))
+        replies = await s.fake.wait_for("chat.postEphemeral", 2)
+        details = replies[1].args
+        assert details["user"] == "UADMIN" and details["channel"] == ADMIN_CHANNEL
+        text = all_text(details["blocks"])
         assert "Maria Lopez" in text and "assigned by slack:UADMIN" in text
-        assert "viewed by slack:UADMIN" in text
-        assert details.args["trigger_id"] == press["trigger_id"]
+        assert "revealed by slack:UADMIN" in text
 
     drive(settings, bot, scenario)
 
@@ -627,32 +634,23 @@ def test_admin_claims_and_opens_details_with_the_audit_trail(settings, bot):
 def test_admin_sets_status_with_a_reason_and_asks_the_reporter(settings, bot):
     async def scenario(s: Slack) -> None:
         number = await open_case(s)
-        await s.interact(block_action("pb_case_status", number, "case"))
-        [opened] = await s.fake.wait_for("views.open")
-        view = opened.args["view"]
-        submission = {"type": "view_submission", "user": {"id": "UADMIN"},
-                      "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
-                      "view": {**view, "id": "V0STATUS01", "state": {"values": {
-                          "status": {"value": {"type": "static_select", "selected_option":
-                                               {"value": "dismissed"}}},
-                          "reason": {"value": {"type": "static_select",
-                                               "selected_option": None}}}}}}
-        body = await (await s.interact(submission)).json()
-        assert body["response_action"] == "errors" and "reason" in body["errors"]
-        submission["view"]["state"]["values"]["reason"]["value"]["selected_option"] = {
-            "value": "duplicate"}
-        response = await s.interact(submission)
-        assert response.status == 200 and (await response.text()) == ""
+        await s.interact(select_action("pb_btn_status", f"set-status {number} dismissed "
+                                       "duplicate", admin_block_id()))
+        [done] = await s.fake.wait_for("chat.postEphemeral")
+        assert "dismissed (duplicate)" in done.args["text"]
         assert s.bot.storage.db["cases"].get(1)["status"] == "dismissed"
         # Ask the reporter: a named Slack reporter gets a DM.
         await s.interact(block_action("pb_case_ask", number, "case"))
-        asked = await s.fake.wait_for("views.open", 2)
-        ask_view = asked[1].args["view"]
+        [asked] = await s.fake.wait_for("views.open")
+        ask_view = asked.args["view"]
         submission = {"type": "view_submission", "user": {"id": "UADMIN"},
                       "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
                       "view": {**ask_view, "id": "V0ASK0001", "state": {"values": {"text": {
-                          "value": {"type": "plain_text_input",
-                                    "value": "Do you have a screenshot?"}}}}}}
+                          "value": {"type": "plain_text_input", "value": ""}}}}}}
+        body = await (await s.interact(submission)).json()
+        assert body["response_action"] == "errors" and "empty" in body["errors"]["text"]
+        submission["view"]["state"]["values"]["text"]["value"]["value"] = \
+            "Do you have a screenshot?"
         assert (await s.interact(submission)).status == 200
         [dm] = await s.fake.wait_for("chat.postMessage", where=lambda c: c.args["channel"] ==
                                      "UTEACHER1")
@@ -817,11 +815,11 @@ def test_the_admin_channel_post_follows_claims_and_status_changes(settings, bot)
         assert update.args["channel"] == ADMIN_CHANNEL
         assert update.args["ts"] == post.response["ts"]
         text = all_text(update.args["blocks"])
-        assert "<@UADMIN>" in text and "triaged" not in text
+        assert "*Assignee:*\\n<@UADMIN>" in text and "*Status:*\\nnew" in text
         assert "Maria Lopez" not in text  # still masked
         await asyncio.to_thread(s.bot.cases.set_status, number, "triaged", "slack:UADMIN")
         updates = await s.fake.wait_for("chat.update", 2)
-        assert "triaged" in all_text(updates[1].args["blocks"])
+        assert "*Status:*\\ntriaged" in all_text(updates[1].args["blocks"])
 
     drive(settings, bot, scenario)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from bot.case_view import build_view
 from bot.models import Button, Citation, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from handlers import slack_views as views
@@ -80,23 +81,24 @@ def test_form_values_reads_every_element_kind():
                                         "when": "2026-01-02", "description": "text"}
 
 
-def test_admin_message_is_masked_and_mentions_only_when_urgent():
-    summary = {"number": "2026-0001", "category": "threatening", "category_label": "Threatening",
-               "urgency": "urgent", "platform": "x", "platform_label": "X/Twitter",
-               "matched_policy_ids": ["BUL-5688.0#4"], "status": "new",
-               "text": "*URGENT* New case *2026-0001*"}
-    message = views.admin_case_message(summary, ["UADMIN", "UOTHER"], "slack:C1:")
+CASE = {"number": "2026-0001", "category": "threatening", "urgency": "urgent",
+        "status": "new", "platform": "x", "target": "unknown",
+        "description": "<!channel> hi", "link": "https://x.com/p/1", "reporter": None,
+        "matched_policy_ids": ["BUL-5688.0#4"], "created_at": "2026-01-01T00:00:00"}
+EVENTS = [{"created_at": "2026-01-01T00:00:00", "action": "viewed", "actor": "slack:U1",
+           "detail": {}}]
+
+
+def test_case_message_is_masked_and_mentions_only_when_urgent():
+    message = views.case_message(build_view(CASE), "slack:C1:", ["UADMIN", "UOTHER"])
     assert message["text"].startswith("<@UADMIN> <@UOTHER>")
-    normal = views.admin_case_message({**summary, "urgency": "normal"}, ["UADMIN"], "c")
+    assert "channel" not in json.dumps(message) and "x.com/p/1" not in json.dumps(message)
+    normal = views.case_message(build_view({**CASE, "urgency": "normal"}), "c", ["UADMIN"])
     assert "<@UADMIN>" not in json.dumps(normal)
 
 
-def test_case_details_escape_the_description():
-    case = {"number": "2026-0001", "category": "other", "urgency": "normal", "status": "new",
-            "platform": "other", "target": "unknown", "description": "<!channel> hi",
-            "matched_policy_ids": [], "created_at": "2026-01-01T00:00:00"}
-    events = [{"created_at": "2026-01-01T00:00:00", "action": "viewed", "actor": "slack:U1",
-               "detail": {}}]
-    view = views.case_details_modal(case, events)
-    text = json.dumps(view)
+def test_a_revealed_case_escapes_the_description():
+    message = views.case_message(build_view(CASE, events=EVENTS, revealed=True), "c")
+    text = json.dumps(message)
     assert "&lt;!channel&gt;" in text and "viewed by slack:U1" in text
+    assert len(message["blocks"]) <= views.MAX_BLOCKS

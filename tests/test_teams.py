@@ -268,23 +268,34 @@ def test_new_case_is_posted_masked_to_admin_channel_and_actions_stay_private(set
         await env.post(payload("report_form_submit"))
         [post] = env.connector.to(CHANNEL)  # a new post in the channel, not the old thread
         card = post.cards[0]
+        post_id = next(r["reference"] for r in bot.storage.db["case_posts"].rows)
+        post_id = json.loads(post_id)["activity_id"]
         text = all_text(card)
         number = bot.storage.db.execute("SELECT number FROM cases").fetchone()[0]
         assert number in text and "Harassing" in text
         assert "insulting" not in text and "instagram.com" not in text  # masked
         values = pb_values(card)
-        assert f"claim {number}" in values and f"case {number}" in values
-        assert f"set-status {number} triaged" in values
-        assert f"note {number}" in values and f"ask {number}" in values
+        assert values == [f"claim {number}", f"assign {number}", f"set-status {number}",
+                          f"note {number}", f"ask {number}", f"reveal {number}"]
+        assert '"value": "triaged"' in text  # the status choices follow the transitions
 
-        # the admin presses "Details" in the channel: the details go to their personal chat
+        # the admin presses "Reveal details" in the channel: it goes to their personal chat
         press = _admin(payload("card_submit", conversation={
             "conversationType": "channel", "id": CHANNEL_THREAD,
             "tenantId": "72f988bf-0000-4000-8000-000000000001"}, id="press-1"))
-        press["value"] = {"pb": f"case {number}"}
+        press["value"] = {"pb": f"reveal {number}"}
         await env.post(press)
         private = env.connector.to("a:personal-29:adminUser")
         assert private and "insulting" in all_text(private[0].cards[0])
+        assert "revealed" in [e["action"] for e in bot.storage.db["case_events"].rows]
+
+        # a claim from anywhere updates the channel's card in place (still masked)
+        await asyncio.to_thread(bot.case_desk.act, number, "slack:UADMIN", "claim")
+        await env.front.drain()
+        [updated] = env.connector.updated
+        assert updated.conversation_id == CHANNEL and updated.reply_to_id == post_id
+        text = all_text(updated.cards[0])
+        assert "slack:UADMIN" in text and "insulting" not in text
         channel_texts = [all_text(s.activity) for s in env.connector.to(CHANNEL_THREAD)]
         assert not any("insulting" in t for t in channel_texts)
 
@@ -300,6 +311,10 @@ def test_admin_note_from_card_text_input(settings, bot):
         await env.post(note)
         assert bot.storage.db.execute(
             "SELECT COUNT(*) FROM case_events WHERE action = 'note_added'").fetchone()[0] == 1
+        status = _admin(payload("card_submit", id="status-1"))
+        status["value"] = {"pb": f"set-status {number}", "pbText": "dismissed duplicate"}
+        await env.post(status)
+        assert bot.storage.db["cases"].get(1)["dismiss_reason"] == "duplicate"
 
     run(settings, bot, scenario)
 

@@ -10,6 +10,7 @@ import zlib
 import pytest
 from click.testing import CliRunner
 
+from bot.case_view import build_view
 from bot.models import Button, Citation, Reply
 from bot.report_flow import STEPS
 from handlers import teams_cards as cards
@@ -78,32 +79,33 @@ def test_report_form_card_from_steps_with_values_and_errors():
     assert cards.report_form_card([s.to_dict() for s in STEPS])["body"]
 
 
-def test_admin_case_card_is_masked_and_has_actions():
-    summary = {"number": "2026-0007", "category_label": "Bullying", "platform_label": "TikTok",
-               "urgency": "urgent", "status": "new", "matched_policy_ids": ["BUL-5688.0#2"],
-               "created_at": "2026-03-05T10:00:00", "text": "URGENT New case 2026-0007"}
-    card = cards.admin_case_card(summary)
+CASE = {"number": "2026-0007", "category": "bullying", "platform": "tiktok",
+        "target": "student", "urgency": "urgent", "status": "new", "assignee": None,
+        "reporter": None, "link": None, "seen_on": None, "dismiss_reason": None,
+        "matched_policy_ids": ["BUL-5688.0#2"], "created_at": "2026-03-05T10:00:00",
+        "description": "Mean post"}
+
+
+def test_case_card_is_masked_and_has_every_action_as_a_command():
+    card = cards.case_card(build_view(CASE, new=True))
     values = [d["pb"] for d in _submits(card)]
-    assert "claim 2026-0007" in values and "set-status 2026-0007 triaged" in values
-    assert "set-status 2026-0007 dismissed duplicate" in values
-    assert "note 2026-0007" in values and "ask 2026-0007" in values
-    assert "case 2026-0007" in values
-    assert "URGENT" in json.dumps(card)
+    assert values == ["claim 2026-0007", "assign 2026-0007", "set-status 2026-0007",
+                      "note 2026-0007", "ask 2026-0007", "reveal 2026-0007"]
+    choices = json.dumps(card)
+    assert '"value": "dismissed duplicate"' in choices and "URGENT" in choices
+    assert "Mean post" not in choices
 
 
-def test_case_details_card_shows_description_messages_and_trail():
-    case = {"number": "2026-0001", "category": "bullying", "platform": "x", "target": "student",
-            "urgency": "normal", "status": "triaged", "assignee": "teams:admin-1",
-            "reporter": None, "link": None, "seen_on": None, "matched_policy_ids": [],
-            "created_at": "2026-03-05T10:00", "description": "Mean post", "dismiss_reason": None}
-    card = cards.case_details_card(
-        case, [{"created_at": "2026-03-05T10:00", "action": "opened", "actor": "anonymous"}],
-        [{"direction": "question", "author": "teams:admin-1", "text": "Which school?",
-          "created_at": "2026-03-05T11:00"}])
-    dumped = json.dumps(card)
-    for expected in ("Mean post", "Which school?", "opened by anonymous", "anonymous"):
+def test_revealed_case_card_shows_description_messages_and_trail():
+    view = build_view({**CASE, "status": "triaged"},
+                      [{"direction": "question", "author": "teams:admin-1",
+                        "text": "Which school?", "created_at": "2026-03-05T11:00"}],
+                      [{"created_at": "2026-03-05T10:00", "action": "opened",
+                        "actor": "anonymous", "detail": {}}], revealed=True)
+    dumped = json.dumps(cards.case_card(view))
+    for expected in ("Mean post", "Which school?", "opened by anonymous", "anonymous",
+                     '"value": "investigating"'):
         assert expected in dumped
-    assert "set-status 2026-0001 investigating" in [d["pb"] for d in _submits(card)]
 
 
 def test_welcome_card_has_examples_and_report():

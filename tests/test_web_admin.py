@@ -24,6 +24,7 @@ ADMIN_GET = ["/admin", "/admin/?", "/admin/cases/2026-0001", "/admin/gaps", "/ad
              "/admin/cases/2026-0001?x=1"]
 ADMIN_POST = ["/admin/logout", "/admin/export", "/admin/cases/2026-0001/reveal",
               "/admin/cases/2026-0001/assign", "/admin/cases/2026-0001/status",
+              "/admin/cases/2026-0001/claim",
               "/admin/cases/2026-0001/note", "/admin/cases/2026-0001/ask"]
 
 
@@ -152,10 +153,10 @@ def test_posts_without_the_csrf_token_are_refused(web_bot, settings):
         await signed_in(client)
         for path in ADMIN_POST:
             path = path.replace("2026-0001", number)
-            response = await client.post(path, data={"text": "x", "status": "triaged"},
+            response = await client.post(path, data={"value": "triaged"},
                                          allow_redirects=False)
             assert response.status == 403, path
-            response = await client.post(path, data={"csrf": "wrong", "status": "triaged"},
+            response = await client.post(path, data={"csrf": "wrong", "value": "triaged"},
                                          allow_redirects=False)
             assert response.status == 403, path
         # The login form is protected as well.
@@ -300,27 +301,31 @@ def test_case_detail_masks_until_reveal_which_is_audited(web_bot, settings):
     assert trail["actor"] == "web:admin"
 
 
-def test_case_actions_assign_status_note_ask(web_bot, settings):
+def test_case_actions_claim_assign_status_note_ask(web_bot, settings):
     number = file_report(web_bot)
 
     async def scenario(client):
         token = await signed_in(client)
         base = f"/admin/cases/{number}"
-        r = await client.post(base + "/assign", data={"csrf": token, "me": "1"})
-        assert "Assigned to web:admin" in await r.text()
-        r = await client.post(base + "/status", data={"csrf": token, "status": "triaged"})
-        assert "Status changed to triaged" in await r.text()
-        r = await client.post(base + "/status", data={"csrf": token, "status": "resolved"})
+        r = await client.post(base + "/claim", data={"csrf": token})
+        assert f"You now have case {number}" in await r.text()
+        r = await client.post(base + "/assign", data={"csrf": token, "value": "web:ana"})
+        assert "assigned to web:ana" in await r.text()
+        r = await client.post(base + "/status", data={"csrf": token, "value": "triaged"})
+        assert "is now triaged" in await r.text()
+        r = await client.post(base + "/status", data={"csrf": token, "value": "resolved"})
         assert "flash error" in await r.text()  # not allowed from triaged
-        r = await client.post(base + "/note", data={"csrf": token, "text": "Called HR."})
+        r = await client.post(base + "/note", data={"csrf": token, "value": "Called HR."})
         assert "Called HR." in await r.text()
-        r = await client.post(base + "/ask", data={"csrf": token, "text": "Which account?"})
+        r = await client.post(base + "/ask", data={"csrf": token, "value": "Which account?"})
         html = await r.text()
         assert "Which account?" in html
-        r = await client.post(base + "/status", data={"csrf": token, "status": "dismissed",
-                                                      "reason": "duplicate"})
+        r = await client.post(base + "/status", data={"csrf": token,
+                                                      "value": "dismissed duplicate"})
         html = await r.text()
-        assert "dismissed" in html and "duplicate" in html
+        assert "dismissed (duplicate)" in html and 'id="status-form"' not in html
+        r = await client.post(base + "/explode", data={"csrf": token, "value": "x"})
+        assert "no case action called" in await r.text()
         assert (await client.get("/admin/cases/2026-9999")).status == 404
         assert (await client.get("/admin/cases/nonsense")).status == 404
 
@@ -432,7 +437,7 @@ def test_reporter_answers_stay_hidden_until_reveal(web_bot, settings):
         token = await signed_in(client)
         html = await (await client.get(f"/admin/cases/{number}")).text()
         assert "Which account posted it?" in html  # the administrators' own question
-        assert "Zebulon" not in html and "Hidden until you reveal the case." in html
+        assert "Zebulon" not in html and "(hidden until revealed)" in html
         html = await (await client.post(f"/admin/cases/{number}/reveal",
                                         data={"csrf": token})).text()
         assert "Zebulon Quartermaine" in html

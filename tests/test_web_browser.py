@@ -113,12 +113,12 @@ def test_admin_signs_in_filters_opens_reveals_and_changes_status(server, browser
     rows.first.get_by_role("link").click()
     page.wait_for_url(re.compile(rf".*/admin/cases/{target}$"))
     assert "Jane Doe" not in page.content()
-    page.click("#reveal")
+    page.click("#do-reveal")
     page.wait_for_selector("#description")
     assert "Jane Doe" in page.inner_text("#description")
     assert page.locator('#audit li[data-action="revealed"]').count() == 1
-    page.select_option("#new-status", "triaged")
-    page.click("#change-status")
+    page.select_option("#status-value", "triaged")
+    page.click("#do-status")
     page.wait_for_selector(".flash.ok")
     assert page.inner_text("#status") == "triaged"
     entry = page.locator('#audit li[data-action="status_changed"]')
@@ -143,7 +143,7 @@ def test_stored_script_never_runs_in_the_chat_or_the_console(server, browser, bo
     admin = browser.new_page()
     sign_in(admin, server)
     admin.goto(server.url + f"/admin/cases/{number}")
-    admin.click("#reveal")
+    admin.click("#do-reveal")
     admin.wait_for_selector("#description")
     assert "<script>window.__pwned=1</script>" in admin.inner_text("#description")
     admin.wait_for_timeout(300)  # give a broken image's onerror the chance to fire

@@ -185,7 +185,7 @@ def test_the_date_step_offers_a_date_picker(page):
     page.wait_for_selector("#date-pick", state="visible")
 
 
-def test_the_admin_console_shows_a_web_reporters_name_and_email_and_how_questions_reach_them(
+def test_the_admin_console_shows_a_web_reporters_contact_on_reveal_and_how_questions_reach_them(
         page, server, bot):
     to_description(page)
     send(page, "A threatening post.")
@@ -201,10 +201,14 @@ def test_the_admin_console_shows_a_web_reporters_name_and_email_and_how_question
     admin.click("button[type=submit]")
     admin.wait_for_url(server.url + "/admin")
     admin.goto(server.url + f"/admin/cases/{number}")
-    assert admin.inner_text("#reporter-contact") == "Maria Lopez, maria.lopez@lausd.net"
-    assert "maria.lopez@lausd.net" in admin.inner_text("#ask-delivery")
-    admin.fill("#ask-form textarea", "Do you have a screenshot?")
-    admin.click("#ask-form button[type=submit]")
+    assert "maria.lopez@lausd.net" not in admin.inner_text("#facts")  # masked until revealed
+    admin.click("#do-reveal")
+    admin.wait_for_selector("#description")
+    assert "(Maria Lopez, maria.lopez@lausd.net)" in admin.inner_text("#facts")
+    assert "browser reporter sees it when they come back" in admin.inner_text("#ask-form")
+    admin.fill("#ask-value", "Do you have a screenshot?")
+    admin.click("#do-ask")
     flash = admin.locator(".flash.ok")
     flash.wait_for()
-    assert "browser chat" in flash.inner_text() and "Question sent" not in flash.inner_text()
+    assert "browser chat" in flash.inner_text() and "maria.lopez@lausd.net" in flash.inner_text()
+    assert "Question sent" not in flash.inner_text()

@@ -1,0 +1,296 @@
+"""The case as administrators see it, built once for every front end, and the one entry
+point for what they do with it.
+
+`build_view` (pure) makes a `CaseView` from a case, its messages and audit trail, the
+allowed transitions and the dismiss reasons: title, urgency, facts, status text, the
+description and answers or a masked note, the trail, and the actions with their input
+(none, text, a choice). Slack, Teams, the web console, chat and the CLI each render it
+in one function. `CaseDesk.act` runs every action with the one permission check
+(`CaseStore`, which records refusals) and returns an `Outcome` with the text to show.
+Masked text (description, link, named reporter, answers) is shown only after "reveal",
+recorded as "revealed".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.case_text import say, status_text, words
+from bot.cases import DISMISS_REASONS, TRANSITIONS, CaseStore
+from bot.errors import (
+    CaseNotFoundError,
+    InputTooLargeError,
+    InvalidTransitionError,
+    NotPermittedError,
+)
+from bot.report_flow import label_for
+
+NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
+# action id -> chat command word (the chat commands and button values use these)
+COMMANDS = {"view": "case", "reveal": "reveal", "claim": "claim", "assign": "assign",
+            "status": "set-status", "note": "note", "ask": "ask"}
+ACTIONS = {word: action for action, word in COMMANDS.items()}
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing an administrator can do: `input` is "none", "text" or "choice" (then
+    `options` are (value, label) pairs). `command(value)` is the same as a chat command."""
+    id: str
+    number: str
+    label: str
+    input: str = "none"
+    prompt: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    style: str | None = None
+
+    def command(self, value: str = "") -> str:
+        return " ".join(p for p in (COMMANDS[self.id], self.number, value.strip()) if p)
+
+
+@dataclass(frozen=True)
+class Message:
+    heading: str
+    text: str  # a masked answer reads "(hidden until revealed)"
+    when: str
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    when: str
+    action: str
+    actor: str
+    detail: str
+
+    def what(self) -> str:
+        return f"{self.action} by {self.actor}" + (f" ({self.detail})" if self.detail else "")
+
+    def line(self) -> str:
+        return f"{self.when}  {self.what()}"
+
+
+@dataclass(frozen=True)
+class CaseView:
+    number: str
+    title: str
+    urgent: bool
+    status: str  # the status id ("dismissed"); status_text is what people read
+    status_text: str
+    facts: tuple[Fact, ...]
+    policy_ids: tuple[str, ...]
+    revealed: bool
+    description: str | None  # None while masked
+    hidden_note: str  # what stands in for the description while masked
+    messages: tuple[Message, ...] = ()
+    notes: tuple[TrailEntry, ...] = ()
+    trail: tuple[TrailEntry, ...] = ()
+    actions: tuple[Action, ...] = ()
+
+    def action(self, action_id: str) -> Action | None:
+        return next((a for a in self.actions if a.id == action_id), None)
+
+    def text(self) -> str:
+        """The plain-text rendering (chat, terminal, and every front end's fallback)."""
+        urgent = say("case.urgent") + " " if self.urgent else ""
+        lines = [f"{urgent}*{self.title}*"] + [f"*{f.label}:* {f.value}" for f in self.facts]
+        lines.append(f"*{say('case.description')}:*")
+        if self.description is None:
+            lines.append(self.hidden_note)
+        else:
+            lines += [f"> {line}" for line in self.description.splitlines()]
+        for m in self.messages:
+            lines.append(f"{m.heading} ({m.when}):")
+            lines += [f"> {line}" for line in m.text.splitlines()]
+        if self.actions:
+            lines.append(f"*{say('case.actions')}:*")
+        for a in self.actions:
+            command = a.command({"text": "TEXT", "choice": "CHOICE"}.get(a.input, ""))
+            choices = ", ".join(value for value, _ in a.options)
+            lines.append(say("case.action_line", label=a.label, command=command)
+                         + (f" ({choices})" if choices else ""))
+        return "\n".join(lines)
+
+
+def case_line(case: dict[str, Any]) -> str:
+    """One case in a list (no masked text)."""
+    urgent = say("case.urgent") + " " if case["urgency"] == "urgent" else ""
+    assignee = f", assigned to {case['assignee']}" if case["assignee"] else ""
+    return (f"{urgent}*{case['number']}* {label_for('category', case['category'])} on "
+            f"{label_for('platform', case['platform'])}: "
+            f"{status_text(case['status'], case['dismiss_reason'])}{assignee}")
+
+
+def normalize_number(text: str) -> str | None:
+    """A case number as stored ("2026-7" -> "2026-0007"), or None for anything else."""
+    match = NUMBER.fullmatch(str(text or "").strip()[:32])
+    return f"{match.group(1)}-{int(match.group(2)):04d}" if match else None
+
+
+def event_detail(event: dict[str, Any]) -> str:
+    detail = event.get("detail") or {}
+    action = event["action"]
+    if action == "status_changed":
+        return f"{detail.get('from')} → {status_text(detail.get('to'), detail.get('reason'))}"
+    if action == "assigned":
+        return f"to {detail.get('to') or ''}".strip()
+    if action == "note_added":
+        return detail.get("text", "")
+    if action == "denied":
+        return f"attempted {detail.get('attempted', '?')}"
+    return ", ".join(f"{k}: {v}" for k, v in detail.items() if v is not None)
+
+
+def actions_for(number: str, status: str, revealed: bool) -> tuple[Action, ...]:
+    options = []
+    for nxt in TRANSITIONS.get(status, ()):
+        if nxt == "dismissed":
+            options += [(f"dismissed {r}", say("option.dismiss", reason=words(r)))
+                        for r in DISMISS_REASONS]
+        else:
+            options.append((nxt, say("option.status", status=nxt)))
+    actions = [Action("claim", number, say("action.claim"), style="primary"),
+               Action("assign", number, say("action.assign"), "text",
+                      say("action.assign.prompt"))]
+    if options:
+        actions.append(Action("status", number, say("action.status"), "choice",
+                              say("action.status.prompt"), tuple(options)))
+    actions += [Action("note", number, say("action.note"), "text", say("action.note.prompt")),
+                Action("ask", number, say("action.ask"), "text", say("action.ask.prompt"))]
+    if not revealed:
+        actions.append(Action("reveal", number, say("action.reveal")))
+    return tuple(actions)
+
+
+def reporter_shown(case: dict[str, Any]) -> str:
+    """A named reporter with the name and e-mail they gave (browser reports), if any."""
+    if case.get("reporter_email"):
+        return f"{case['reporter']} ({case.get('reporter_name')}, {case['reporter_email']})"
+    return case["reporter"]
+
+
+def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
+               events: list[dict[str, Any]] = (), revealed: bool = False,
+               new: bool = False) -> CaseView:
+    """The case as shown to an administrator (`new`: the announcement of a new case)."""
+    number = case["number"]
+    status = status_text(case["status"], case.get("dismiss_reason"))
+    hidden = say("value.hidden")
+    reporter = case.get("reporter")
+    link = case.get("link")
+    facts = (
+        (say("fact.category"), label_for("category", case["category"])),
+        (say("fact.urgency"), case["urgency"]),
+        (say("fact.status"), status),
+        (say("fact.platform"), label_for("platform", case["platform"])),
+        (say("fact.target"), label_for("target", case["target"])),
+        (say("fact.seen_on"), case.get("seen_on") or say("value.not_given")),
+        (say("fact.assignee"), case.get("assignee") or say("value.nobody")),
+        (say("fact.reporter"), say("value.anonymous") if reporter is None
+         else reporter_shown(case) if revealed else hidden),
+        (say("fact.policies"), ", ".join(case.get("matched_policy_ids") or [])
+         or say("value.no_policy")),
+        (say("fact.opened"), (case.get("created_at") or "")[:16]),
+        (say("fact.link"), say("value.none") if not link else link if revealed else hidden),
+    )
+    shown = [Message(say("case.question_from", author=m["author"])
+                     if m["direction"] == "question" else say("case.reporter_answered"),
+                     m["text"] if revealed or m["direction"] == "question"
+                     else say("case.answer_hidden"), (m.get("created_at") or "")[:16])
+             for m in messages]
+
+    def actor(who: str) -> str:  # a named reporter is masked in the trail too
+        return say("value.the_reporter") if who == reporter and not revealed else who
+
+    trail = tuple(TrailEntry((e.get("created_at") or "")[:16], e["action"], actor(e["actor"]),
+                             event_detail(e)) for e in events)
+    description = case.get("description") or ""
+    return CaseView(
+        number=number, title=say("case.title_new" if new else "case.title", number=number),
+        urgent=case["urgency"] == "urgent", status=case["status"], status_text=status,
+        facts=tuple(Fact(label, str(value)) for label, value in facts),
+        policy_ids=tuple(case.get("matched_policy_ids") or ()), revealed=revealed,
+        description=description if revealed else None,
+        hidden_note=say("case.revealed") if revealed
+        else say("case.hidden", length=len(description)),
+        messages=tuple(shown), notes=tuple(t for t in trail if t.action == "note_added"),
+        trail=trail, actions=actions_for(number, case["status"], revealed))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """`problem` says why it failed: "not_permitted", "not_found" or "invalid"."""
+    ok: bool
+    text: str
+    view: CaseView | None = None
+    problem: str | None = None
+
+
+class CaseDesk:
+    """The one entry point for administrators' case actions, on every front end."""
+
+    def __init__(self, cases: CaseStore):
+        self.cases = cases
+
+    def announcement(self, number: str, new: bool = False) -> CaseView:
+        """The masked view for a shared admin channel (no audit: nothing hidden is shown)."""
+        return build_view(self.cases.for_announcement(number), new=new)
+
+    def _view(self, number: str, actor: str, reveal: bool) -> CaseView:
+        case = self.cases.get(number, actor, reveal)
+        return build_view(case, self.cases.messages(number, actor),
+                          self.cases.events(number, actor), revealed=reveal)
+
+    def permit(self, actor: str | None, action: str) -> Outcome:
+        """For an administrator's action about no one case (e.g. choosing where new cases
+        are announced): the same check, the same refusal, recorded."""
+        if self.cases.is_admin(actor):
+            return Outcome(True, "")
+        self.cases.record_denied(actor, action)
+        return Outcome(False, say("error.not_permitted"), problem="not_permitted")
+
+    def act(self, number: str, actor: str | None, action: str, value: str = "") -> Outcome:
+        """Run one action; every refusal and failure is an Outcome with its text."""
+        actor = actor or "unknown"
+        value = (value or "").strip()
+        if normalize_number(number) is None:  # a forged or mangled number: nothing stored
+            return Outcome(False, say("error.not_a_number"), problem="not_found")
+        number = normalize_number(number)
+        try:
+            if action in ("view", "reveal"):
+                view = self._view(number, actor, action == "reveal")
+                return Outcome(True, view.text(), view)
+            if action == "claim":
+                self.cases.assign(number, actor, actor)
+                text = say("done.claim", number=number)
+            elif action == "assign":
+                case = self.cases.assign(number, value, actor)
+                text = say("done.assign", number=number, assignee=case["assignee"])
+            elif action == "status":
+                status, _, reason = value.partition(" ")
+                case = self.cases.set_status(number, status, actor, reason=reason or None)
+                text = say("done.status", number=number,
+                           status=status_text(case["status"], case["dismiss_reason"]))
+            elif action == "note":
+                self.cases.add_note(number, value, actor)
+                text = say("done.note", number=number)
+            elif action == "ask":
+                delivery = self.cases.ask_reporter(number, value, actor)
+                text = say("done.ask", number=number, delivery=delivery)
+            else:
+                return Outcome(False, say("error.unknown_action", action=action),
+                               problem="invalid")
+        except NotPermittedError:
+            return Outcome(False, say("error.not_permitted"), problem="not_permitted")
+        except CaseNotFoundError as e:
+            return Outcome(False, str(e), problem="not_found")
+        except (InvalidTransitionError, InputTooLargeError, ValueError) as e:
+            return Outcome(False, str(e), problem="invalid")
+        return Outcome(True, text)
