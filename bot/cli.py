@@ -79,7 +79,9 @@ def answer_json(question: str, reply: Reply) -> dict:
 @main.command()
 @click.argument("question")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per question.")
-def ask(question: str, as_json: bool) -> None:
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Answer from the bulletins in force on this date (YYYY-MM-DD).")
+def ask(question: str, as_json: bool, as_of) -> None:
     """Answer QUESTION (use - to read one question per line from stdin)."""
     from bot.core import clean_text, input_problem
 
@@ -95,7 +97,8 @@ def ask(question: str, as_json: bool) -> None:
             bot = bot or _build(_settings())
             reply = bot.answer_question(Incoming(text=text, conversation_id="cli:ask",
                                                  user_id="cli:local", platform="cli"),
-                                        start_report=False, remember=False)[0]
+                                        start_report=False, remember=False,
+                                        as_of=as_of.date() if as_of else None)[0]
         if as_json:
             out = answer_json(raw, reply)
             if reply.kind == "error":
@@ -172,7 +175,7 @@ def eval_cmd(file: str, as_json: bool, no_alternates: bool) -> None:
 
 @main.group()
 def knowledge() -> None:
-    """Check and index the knowledge base."""
+    """Check, index, add to and list the knowledge base."""
 
 
 @knowledge.command("check")
@@ -235,11 +238,14 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 def _register_commands() -> None:
     from bot.cli_admins import admins
     from bot.cli_cases import cases
+    from bot.cli_knowledge import knowledge_add, knowledge_list
     from bot.cli_maintenance import backup, retention
     from handlers.teams_package import teams_package
 
     for command in (cases, admins, teams_package, backup, retention):
         main.add_command(command)
+    knowledge.add_command(knowledge_add)
+    knowledge.add_command(knowledge_list)
 
 
 _register_commands()

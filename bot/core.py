@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from bot import messages
 from bot.clock import now_iso
@@ -17,7 +19,9 @@ from bot.events import EventBus
 from bot.models import Button, Citation, Incoming, Reply
 from bot.text import replace_lone_surrogates
 from knowledge.answer import Outcome, Retriever
+from knowledge.highlight import Highlighter
 from knowledge.loader import Entry, KnowledgeBase
+from knowledge.versions import in_force, requested_date, version_note
 
 log = logging.getLogger(__name__)
 Desk = Callable[[Incoming], "list[Reply] | None"]
@@ -54,10 +58,15 @@ def input_problem(raw: str, text: str) -> str | None:
     return None
 
 
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
 def citation(e: Entry) -> Citation:
     return Citation(id=e.id, bulletin=e.bulletin, title=e.title, text=e.text, url=e.url,
                     truncated=e.truncated, full_text_available=e.verbatim,
-                    source_note=" ".join(e.source_note.split()) if e.source_note else None)
+                    source_note=" ".join(e.source_note.split()) if e.source_note else None,
+                    effective=e.effective)
 
 
 class Bot:
@@ -74,6 +83,17 @@ class Bot:
         self.cases = None
         self.case_desk = None
         self.announcements = None
+        self.views = None  # knowledge.versions.RetrieverViews, set by bot.app.build_bot
+        self.knowledge_watcher = None  # bot.reload.KnowledgeWatcher, set by the server
+        self.knowledge_desk = None  # bot.knowledge_desk.KnowledgeDesk, set by build_bot
+        self._highlighter = None
+
+    def use_knowledge(self, kb: KnowledgeBase, retriever: Retriever, views) -> None:
+        """Swap in a rebuilt knowledge base (hot reload). Each assignment is atomic; a
+        request already running finishes with what it started with."""
+        self.views = views
+        self.retriever = retriever
+        self.kb = kb
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Never raises: every input ends in at least one reply, except an `overheard`
@@ -119,20 +139,30 @@ class Bot:
     # --- questions -----------------------------------------------------------------
 
     def answer_question(self, incoming: Incoming, start_report: bool = True,
-                        remember: bool = True) -> list[Reply]:
+                        remember: bool = True, as_of: date | None = None) -> list[Reply]:
+        """`as_of`: answer from the bulletins in force on that date (default: today's, or
+        the older version the question asks for)."""
         question = clean_text(incoming.text)
         if len(question) > messages.MAX_QUESTION:
             return [Reply(kind="error", text=messages.question_too_long(len(question)))]
         if not any(c.isalnum() for c in question):
             return [Reply(kind="error", text=messages.no_words())]
-        outcome = self.retriever.decide(question)
+        day = as_of or requested_date(question, self.kb)
+        retriever = self.retriever_on(day)
+        if retriever is None:
+            return [Reply(kind="no_answer", status="no_answer",
+                          text=messages.nothing_in_force(day))]
+        outcome = retriever.decide(question)
         if (remember and outcome.status in ("no_answer", "related", "ambiguous")
                 and len(question.split()) <= FOLLOW_UP_WORDS and _FOLLOW_UP.search(question)):
             context = load_part(self.storage, incoming.conversation_id, "context")
             if context:
-                combined = self.retriever.decide(f"{context['question']} {question}")
+                combined = retriever.decide(f"{context['question']} {question}")
                 if combined.status == "answered" and combined.confidence > outcome.confidence:
                     outcome = combined
+        if _folded(question) in {_folded(q) for q in self.kb.not_covered}:
+            # an administrator marked this question as not covered (knowledge gaps page)
+            outcome = dataclasses.replace(outcome, status="no_answer", candidates=())
         if incoming.overheard and outcome.status not in ("answered", "ambiguous"):
             return []  # not addressed to the bot and not answerable: not even logged
         try:
@@ -143,7 +173,7 @@ class Bot:
         except StorageError as e:  # the answer matters more than the knowledge-gaps log
             log.warning("question not logged: %s", e)
             question_id = None
-        replies = self.render(outcome, question_id)
+        replies = self.render(outcome, question_id, question)
         if outcome.status == "report" and start_report and self.reports is not None:
             replies += self.reports.start(incoming, None)
         return replies
@@ -159,7 +189,16 @@ class Bot:
         replies = self.answer_question(incoming, start_report=False)
         return [] if any(r.kind == "error" for r in replies) else replies
 
-    def render(self, outcome: Outcome, question_id: int | None) -> list[Reply]:
+    def retriever_on(self, day: date | None) -> Retriever | None:
+        """The retriever for the bulletins in force on `day`; None when none was."""
+        if day is None or self.views is None:
+            return self.retriever
+        if not in_force(self.kb, day):
+            return None
+        return self.views.on(day)
+
+    def render(self, outcome: Outcome, question_id: int | None,
+               question: str | None = None) -> list[Reply]:
         feedback = (Button("Helpful", f"feedback helpful {question_id}"),
                     Button("Not helpful", f"feedback unhelpful {question_id}"))
         if question_id is None:  # not logged, so feedback could not be matched to it
@@ -168,7 +207,7 @@ class Bot:
         if outcome.status == "answered":
             top = outcome.candidates[0].entry
             reply = self.entry_reply(top, outcome.spanish, outcome.confidence, feedback, data,
-                                     uncertain=outcome.uncertain,
+                                     uncertain=outcome.uncertain, question=question,
                                      report_category=(outcome.report_category or
                                                       top.report_category or "")
                                      if outcome.offers_report else None)
@@ -202,14 +241,22 @@ class Bot:
 
     def entry_reply(self, e: Entry, spanish: bool, confidence: float | None,
                     extra: tuple[Button, ...] = (), data: dict | None = None,
-                    uncertain: bool = False, report_category: str | None = None) -> Reply:
+                    uncertain: bool = False, report_category: str | None = None,
+                    question: str | None = None) -> Reply:
         """An answer with entry `e`. `report_category` (a category id, or "" when unknown)
         means the person wants something done about a post: the reply also offers the
-        report flow, pre-filled, first among its buttons."""
+        report flow, pre-filled, first among its buttons. `question`: for a clause nobody
+        curated (no hand-written answer), the sentence closest to it is marked."""
         related = [r for r in (self.kb.get(i) for i in e.related) if r is not None]
         buttons = extra
-        short = e.answer_es if spanish and e.answer_es else e.answer
-        text = messages.answered(e, spanish, related, uncertain)
+        highlight = None
+        if not e.answer and question:
+            highlight = self.highlighter.best_sentence(question, e.text)
+        short = (e.answer_es if spanish and e.answer_es else e.answer) or highlight or e.text
+        note, other = version_note(self.kb, e)
+        if other:
+            buttons += (Button(f"See {other}", f"show {other}"),)
+        text = messages.answered(e, spanish, related, uncertain, highlight, note)
         offers = report_category is not None
         if offers:
             buttons = (Button("Report it", f"report {report_category}".strip(), "primary"),
@@ -228,6 +275,12 @@ class Bot:
         if e is None:
             return [Reply(kind="error", text=messages.unknown_entry(entry_id))]
         return [self.entry_reply(e, False, None)]
+
+    @property
+    def highlighter(self) -> Highlighter:
+        if self._highlighter is None or self._highlighter.encoder is not self.retriever.encoder:
+            self._highlighter = Highlighter(self.retriever.encoder)
+        return self._highlighter
 
     def match_policies(self, text: str) -> list[str]:
         return self.retriever.match_policies(text)

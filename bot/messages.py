@@ -54,7 +54,16 @@ def question_too_long(length: int) -> str:
 
 def source_line(e: Entry) -> str:
     where = e.id if e.id != e.bulletin else e.bulletin
-    return f"— {where}, {e.bulletin_title} ({e.url})"
+    effective = f", effective {e.effective}" if e.effective else ""
+    return f"— {where}, {e.bulletin_title}{effective} ({e.url})"
+
+
+def mark(text: str, sentence: str | None) -> str:
+    """`text` with `sentence` in *bold* (the sentence that answers the question)."""
+    flat = " ".join(text.split())
+    if not sentence or sentence not in flat:
+        return text
+    return flat.replace(sentence, f"*{sentence}*", 1)
 
 
 def summary_heading(bulletin: str) -> str:
@@ -62,12 +71,12 @@ def summary_heading(bulletin: str) -> str:
     return f"Summary of what is known about {bulletin} (policybot's words, not the bulletin's):"
 
 
-def clause_block(e: Entry) -> str:
-    """The entry's text: quoted when it is the bulletin's own words, else a summary under a
-    heading that says so; its source line, and the notes on what is missing or where a
-    word comes from."""
+def clause_block(e: Entry, highlight: str | None = None) -> str:
+    """The entry's text: quoted when it is the bulletin's own words (`highlight`, the
+    sentence that answers, in bold), else a summary under a heading that says so; its
+    source line, and the notes on what is missing or where a word comes from."""
     if e.verbatim:
-        lines = ["\n".join("> " + line for line in e.text.splitlines())]
+        lines = ["\n".join("> " + line for line in mark(e.text, highlight).splitlines())]
     else:
         lines = [summary_heading(e.bulletin), e.text]
     lines.append(source_line(e))
@@ -115,11 +124,22 @@ def holdings(missing: list[str]) -> str:
     return "policybot does not hold: " + "; ".join(missing) + "."
 
 
-def answered(e: Entry, spanish: bool, related: list[Entry], uncertain: bool = False) -> str:
-    short = e.answer_es if spanish and e.answer_es else e.answer
-    parts = [short, "", clause_block(e)]
+def uncurated_answer(e: Entry, highlight: str | None) -> str:
+    """The lead line for a clause added from its document (no hand-written answer)."""
+    if highlight:
+        return f"{e.bulletin} says: “{highlight}”"
+    return f"Here is what {e.bulletin} says:"
+
+
+def answered(e: Entry, spanish: bool, related: list[Entry], uncertain: bool = False,
+             highlight: str | None = None, note: str = "") -> str:
+    short = (e.answer_es if spanish and e.answer_es else e.answer) or uncurated_answer(
+        e, highlight)
+    parts = [short, "", clause_block(e, highlight)]
     if uncertain:
         parts[1:1] = ["", uncertain_note(spanish)]
+    if note:
+        parts += ["", note]
     if related:
         parts += ["", "See also: " + "; ".join(f"{r.id} ({r.title})" for r in related)]
     return "\n".join(parts)
@@ -160,6 +180,11 @@ def report_it_offer(spanish: bool) -> str:
                 "pulse *Report it* (puede hacerlo de forma anónima).")
     return ("If you want something done about that post, you can report it here: press "
             "*Report it* (you can stay anonymous).")
+
+
+def nothing_in_force(day) -> str:
+    return (f"No bulletin in policybot's knowledge base was in force on {day}. The official "
+            f"bulletins are at {BULLETIN_INDEX_URL}")
 
 
 def report_offer() -> str:

@@ -251,8 +251,40 @@ def m0011_case_posts(db: Database) -> None:
     db.execute("DROP TABLE slack_case_posts")
 
 
-@migrations(name="0012_reporter_contact")
-def m0012_reporter_contact(db: Database) -> None:
+@migrations(name="0012_knowledge_drafts")
+def m0012_knowledge_drafts(db: Database) -> None:
+    # Documents uploaded in the console, waiting to be published or discarded (any worker
+    # may show or publish them), and the append-only trail of every knowledge change.
+    db.execute("""
+        CREATE TABLE knowledge_drafts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_name TEXT NOT NULL,
+            data BLOB NOT NULL,
+            options TEXT NOT NULL DEFAULT '{}',
+            bulletin TEXT,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'published', 'discarded')),
+            uploaded_by TEXT NOT NULL,
+            created_at TEXT NOT NULL)""")
+    db.execute("""
+        CREATE TABLE knowledge_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            action TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            bulletin TEXT,
+            file_name TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL)""")
+    db.execute("""
+        CREATE TRIGGER knowledge_events_no_update BEFORE UPDATE ON knowledge_events
+        BEGIN SELECT RAISE(ABORT, 'knowledge_events is append-only'); END""")
+    db.execute("""
+        CREATE TRIGGER knowledge_events_no_delete BEFORE DELETE ON knowledge_events
+        BEGIN SELECT RAISE(ABORT, 'knowledge_events is append-only'); END""")
+
+
+@migrations(name="0013_reporter_contact")
+def m0013_reporter_contact(db: Database) -> None:
     # A named report from a platform that does not say who the person is (the browser chat)
     # carries the name and e-mail the reporter gave. NULL for anonymous reports, always.
     db.execute("ALTER TABLE cases ADD COLUMN reporter_name TEXT")

@@ -37,6 +37,7 @@ class Citation:
     truncated: bool = False
     full_text_available: bool = True
     source_note: str | None = None
+    effective: str | None = None  # the bulletin's effective date, when known
 
     @property
     def kind(self) -> str:
@@ -47,7 +48,8 @@ class Citation:
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "bulletin": self.bulletin, "title": self.title,
                 "text": self.text, "url": self.url, "kind": self.kind,
-                "truncated": self.truncated, "source_note": self.source_note}
+                "truncated": self.truncated, "source_note": self.source_note,
+                "effective": self.effective}
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,13 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", **request.app[FRONTENDS]})
 
 
+def start_watching_knowledge(bot) -> None:
+    from bot.reload import KnowledgeWatcher
+
+    bot.knowledge_watcher = KnowledgeWatcher(bot)  # the console also checks it on publish
+    bot.knowledge_watcher.start()
+
+
 def create_app(settings: Settings, ref: BotRef | None = None) -> web.Application:
     """The aiohttp application with every front end mounted. `ref` is filled in by
     `load_bot_in_background` (or directly by tests)."""
@@ -64,10 +71,14 @@ def create_app(settings: Settings, ref: BotRef | None = None) -> web.Application
     # Announce core events written by other processes (the CLI, another worker) or left
     # unannounced by a crash; events published here are announced at once.
     ref.on_ready(lambda bot: bot.events.start_polling())
+    # Pick up knowledge published by the console, `policybot knowledge add` or an edit.
+    ref.on_ready(start_watching_knowledge)
 
     async def stop_polling(app: web.Application) -> None:
         if ref.bot is not None:
             await asyncio.to_thread(ref.bot.events.stop_polling)
+            if ref.bot.knowledge_watcher is not None:
+                await asyncio.to_thread(ref.bot.knowledge_watcher.stop)
 
     app.on_cleanup.append(stop_polling)
     return app

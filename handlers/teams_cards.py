@@ -163,7 +163,8 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
         text_block(line) for line in top.text.splitlines() if line.strip()] or
         [text_block(top.text)]})
     where = top.id if top.id != top.bulletin else top.bulletin
-    body.append(text_block(f"— {where}, {top.title} [{top.bulletin}]({top.url})",
+    effective = f", effective {top.effective}" if top.effective else ""
+    body.append(text_block(f"— {where}, {top.title}{effective} [{top.bulletin}]({top.url})",
                            isSubtle=True, size="Small"))
     # Whatever else the core said (notes on truncated sources, "see also", report offer).
     rest = reply.text
@@ -171,7 +172,8 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
         rest = rest[len(short):]
     shown = {*top.text.splitlines(), messages.summary_heading(top.bulletin)}
     extra = [ln for ln in rest.splitlines() if ln.strip() and ln not in shown
-             and not ln.startswith(">") and not ln.startswith("— ")]
+             and not ln.startswith(">") and not ln.startswith("— ")
+             and not (short and short in ln)]  # a clause nobody curated quotes its answer
     if extra:
         body += text_body("\n\n".join(extra))
     return body

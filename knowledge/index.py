@@ -89,16 +89,24 @@ def tokenize(text: str) -> list[str]:
 class Item:
     """One indexed string: an entry's clause text, title, or an alternate question."""
     entry_index: int
-    kind: str  # text | title | question
+    kind: str  # text | title | question | sentence
     text: str
 
 
 def items_for(kb: KnowledgeBase) -> list[Item]:
+    """What is embedded per entry: its text, its title, its alternate questions; an entry
+    without alternates (a clause added from its document) also each of its sentences, so
+    that a question about one sentence of a long clause finds it."""
+    from knowledge.highlight import sentences
+
     items: list[Item] = []
     for i, e in enumerate(kb.entries):
         items.append(Item(i, "text", e.text))
         items.append(Item(i, "title", f"{e.title} ({e.bulletin} {e.bulletin_title})"))
         items.extend(Item(i, "question", q) for q in (*e.questions, *e.questions_es))
+        if not e.questions:
+            parts = sentences(e.text)
+            items.extend(Item(i, "sentence", s) for s in parts if len(parts) > 1)
     return items
 
 

@@ -5,6 +5,7 @@
     .venv/bin/python scripts/load_test.py --rates 50,75,100   # open loop: arrivals per second
     .venv/bin/python scripts/load_test.py --rates 112 --workers 2   # two server processes
     .venv/bin/python scripts/load_test.py --memory [--count 100000] [--time-limit 1500]
+    .venv/bin/python scripts/load_test.py --levels 50 --publish-every 3   # hot reload under load
 
 The script starts a fake Slack Web API and a fake Bot Framework connector (tests/fake_slack.py,
 tests/fake_connector.py) on loopback in a thread of their own, then `policybot serve` with
@@ -22,6 +23,11 @@ Slack retry; or a Teams form submit). Measured:
   Teams = request sent -> reply received by the fake connector; web = HTTP response time;
 - questions per second answered, errors (non-2xx, exceptions, answers not seen in 30 s);
 - reports: acknowledged vs cases in the database (no loss, no duplicates).
+
+`--publish-every S` serves a copy of the knowledge folder and, while the load runs, publishes
+a bulletin into it every S seconds (knowledge.intake, as `policybot knowledge add` does; its
+text alternates, so each publish is a change): the server must reload without failing any
+request. The reloads are counted from the server's log.
 
 `--memory` sends COUNT questions through the web chat API (16 concurrent, 100 sessions) and
 reads VmRSS of the server process from /proc/PID/status after 1,000 and after COUNT.
@@ -265,6 +271,7 @@ class Server:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("SLACK_", "Microsoft", "POLICYBOT_"))}
         env.update({"POLICYBOT_DB": self.db, "POLICYBOT_ADMINS": f"slack:{ADMIN}",
+                    "POLICYBOT_TEAMS_EMULATOR": "1",  # Teams without an app id, on loopback
                     "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
                     "PYTHONUNBUFFERED": "1"})
         if self.fakes is not None:
@@ -615,11 +622,50 @@ def print_load_table(levels: list[LevelStats], db: str, startup: float,
     print(f"| no lost / duplicated reports | {len(lost)} lost, {len(dup)} duplicated |")
 
 
+PUBLISHED = """# Staff Use of Cell Phones
+
+BUL-9999.{n} · Effective: March 3, 2016
+
+## Policy
+
+Staff may not use personal phones while supervising students, except in an emergency
+({n}).
+"""
+
+
+async def publish_repeatedly(folder: Path, every: float, stop: asyncio.Event) -> int:
+    """Publish a bulletin into `folder` every `every` seconds until `stop`; the count."""
+    from knowledge.intake import prepare, publish
+
+    def once(n: int) -> None:
+        doc = folder.parent / "phones.md"
+        doc.write_text(PUBLISHED.format(n=n % 2 + 1), encoding="utf-8")
+        publish(prepare(doc, folder, bulletin="BUL-9999.1"), folder)
+
+    count = 0
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            await asyncio.to_thread(once, count)
+            count += 1
+    return count
+
+
 async def load_main(args) -> int:
     tmp = tempfile.mkdtemp(prefix="policybot-load-")
     db = f"{tmp}/policybot.db"
     fakes = Fakes().start()
-    server = Server(db, fakes, extra_env={"POLICYBOT_WORKERS": str(args.workers)}).start()
+    extra = {"POLICYBOT_WORKERS": str(args.workers)}
+    folder = Path(tmp) / "knowledge"
+    if args.publish_every:
+        import shutil
+
+        from bot.config import DEFAULT_KNOWLEDGE_DIR
+
+        shutil.copytree(DEFAULT_KNOWLEDGE_DIR, folder)
+        extra["POLICYBOT_KNOWLEDGE_DIR"] = str(folder)
+    server = Server(db, fakes, extra_env=extra).start()
     print(f"server pid {server.proc.pid}, db {db}, log {server.log_path}", file=sys.stderr)
     try:
         startup = await server.wait_ready()
@@ -633,6 +679,9 @@ async def load_main(args) -> int:
                 await teams_question(client, warm, 0)
                 await web_question(client, warm, secrets.token_urlsafe(18))
             levels = []
+            stop_publishing = asyncio.Event()
+            publisher = (asyncio.create_task(publish_repeatedly(
+                folder, args.publish_every, stop_publishing)) if args.publish_every else None)
             for level in (args.rates or args.levels):
                 if args.rates:
                     st = await run_rate(client, level, args.seconds, args.max_requests)
@@ -642,8 +691,16 @@ async def load_main(args) -> int:
                       f"errors {dict(st.errors)}", file=sys.stderr)
                 levels.append(st)
                 await asyncio.sleep(1.0)  # let Slack retries / background work settle
+            if publisher is not None:
+                stop_publishing.set()
+                published = await publisher
         await asyncio.sleep(2.0)
         print_load_table(levels, db, startup, open_loop=bool(args.rates), workers=args.workers)
+        if publisher is not None:
+            reloads = Path(server.log_path).read_text(errors="replace").count(
+                "knowledge reloaded")
+            print(f"\nknowledge published {published} times during the load; the server "
+                  f"log shows {reloads} reloads")
         print(f"\nserver RSS at the end: {rss_kib(server.proc.pid) / 1024:.0f} MiB")
     finally:
         server.stop()
@@ -728,6 +785,8 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=3000, help="per level")
     parser.add_argument("--workers", type=int, default=1,
                         help="server processes (policybot serve --workers); load modes only")
+    parser.add_argument("--publish-every", type=float, default=None, metavar="SECONDS",
+                        help="publish knowledge every SECONDS while the load runs")
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--time-limit", type=float, default=1800.0, help="memory mode, seconds")

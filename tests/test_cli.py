@@ -39,7 +39,8 @@ def test_ask_json_has_the_documented_shape(cli):
     assert data["status"] == "answered" and data["offers_report"] is False
     assert data["citations"][0]["id"] == "BUL-5688.0#3"
     assert set(data["citations"][0]) == {"id", "bulletin", "title", "text", "url", "kind",
-                                         "truncated", "source_note"}
+                                         "truncated", "source_note", "effective"}
+    assert data["citations"][0]["effective"] is None  # the shipped bulletin states no date
     assert (data["citations"][0]["kind"], data["citations"][0]["truncated"]) == (
         "verbatim", False)
     assert 0.0 <= data["confidence"] <= 1.0

@@ -54,6 +54,21 @@ def test_answered_card_has_short_answer_clause_and_bulletin_link():
             "url": "https://example.org/bul-5688"} in card["actions"]
 
 
+def test_a_clause_nobody_curated_shows_its_answering_sentence_once_and_its_date():
+    sentence = "The District reserves the right to monitor users' online activities."
+    c = Citation(id="BUL-5688.1#5", bulletin="BUL-5688.1", title="Privacy",
+                 text=f"No expectation of privacy. {sentence}", url="https://example.org/5688",
+                 effective="2015-08-01")
+    reply = Reply(kind="answered", status="answered", citations=(c,),
+                  text=(f"BUL-5688.1 says: “{sentence}”\n\n> No expectation of privacy. "
+                        f"*{sentence}*\n— BUL-5688.1#5, X, effective 2015-08-01 (url)\n\n"
+                        "This clause changed: BUL-5688.0 said it differently (BUL-5688.0#5)."),
+                  data={"short_answer": sentence})
+    dumped = json.dumps(cards.to_card(reply)["body"], ensure_ascii=False)
+    assert dumped.count("reserves the right") == 2  # the answer, and inside the clause
+    assert "effective 2015-08-01" in dumped and "This clause changed" in dumped
+
+
 def test_many_buttons_overflow_into_more():
     reply = Reply(kind="admin", text="x",
                   buttons=tuple(Button(f"B{i}", f"cmd {i}") for i in range(9)))
