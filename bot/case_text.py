@@ -58,8 +58,9 @@ TEXT: dict[str, str] = {
     "action.note": "Add note",
     "action.note.prompt": "Note (only administrators see notes)",
     "action.ask": "Ask the reporter",
-    "action.ask.prompt": ("Question for the reporter (a named reporter gets it as a direct "
-                          "message; an anonymous reporter reads it with their case key)"),
+    "action.ask.prompt": ("Question for the reporter (a Slack or Teams reporter gets it as a "
+                          "direct message; a browser reporter sees it when they come back to "
+                          "the chat; an anonymous reporter reads it with their case key)"),
     "action.reveal": "Reveal details",
     "option.status": "Mark {status}",
     "option.dismiss": "Dismiss: {reason}",
@@ -68,7 +69,7 @@ TEXT: dict[str, str] = {
     "done.assign": "Case *{number}* assigned to {assignee}.",
     "done.status": "Case *{number}* is now {status}.",
     "done.note": "Note added to case *{number}*.",
-    "done.ask": "Question sent to the reporter of case *{number}*.",
+    "done.ask": "Question added to case *{number}*. {delivery}",
     "error.not_permitted": ("Not permitted: case actions are for case administrators. The "
                             "attempt was recorded."),
     "error.unknown_action": "There is no case action called {action!r}.",

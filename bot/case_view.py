@@ -169,6 +169,13 @@ def actions_for(number: str, status: str, revealed: bool) -> tuple[Action, ...]:
     return tuple(actions)
 
 
+def reporter_shown(case: dict[str, Any]) -> str:
+    """A named reporter with the name and e-mail they gave (browser reports), if any."""
+    if case.get("reporter_email"):
+        return f"{case['reporter']} ({case.get('reporter_name')}, {case['reporter_email']})"
+    return case["reporter"]
+
+
 def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
                events: list[dict[str, Any]] = (), revealed: bool = False,
                new: bool = False) -> CaseView:
@@ -187,7 +194,7 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
         (say("fact.seen_on"), case.get("seen_on") or say("value.not_given")),
         (say("fact.assignee"), case.get("assignee") or say("value.nobody")),
         (say("fact.reporter"), say("value.anonymous") if reporter is None
-         else reporter if revealed else hidden),
+         else reporter_shown(case) if revealed else hidden),
         (say("fact.policies"), ", ".join(case.get("matched_policy_ids") or [])
          or say("value.no_policy")),
         (say("fact.opened"), (case.get("created_at") or "")[:16]),
@@ -275,8 +282,8 @@ class CaseDesk:
                 self.cases.add_note(number, value, actor)
                 text = say("done.note", number=number)
             elif action == "ask":
-                self.cases.ask_reporter(number, value, actor)
-                text = say("done.ask", number=number)
+                delivery = self.cases.ask_reporter(number, value, actor)
+                text = say("done.ask", number=number, delivery=delivery)
             else:
                 return Outcome(False, say("error.unknown_action", action=action),
                                problem="invalid")

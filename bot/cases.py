@@ -5,24 +5,24 @@ non-admin gets `NotPermittedError` and a "denied" event is written. Every action
 appends to `case_events`, which SQLite triggers keep append-only.
 
 Anonymous means anonymous: `reporter` is NULL, only a SHA-256 of the secret case
-key is kept (the key is 144 random bits, so a plain hash cannot be reversed), the
+key is kept (the key is 145 random bits, so a plain hash cannot be reversed; see
+bot/case_keys.py), the
 audit actor is "anonymous", and logs never carry descriptions, notes or questions.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import logging
 import re
-import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from sqlite_utils import Database
 
+from bot.case_keys import hash_new_key, key_hashes, new_key
 from bot.clock import hour_iso, now_iso
 from bot.config import Settings
 from bot.db import Storage
@@ -33,6 +33,7 @@ from bot.errors import (
     NotPermittedError,
 )
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
+from bot.follow_up import question_delivery
 from bot.report_flow import DESCRIPTION_LIMIT, label_for
 
 log = logging.getLogger(__name__)
@@ -52,11 +53,8 @@ OPEN = "open"  # a status filter: every status a case can still move on from
 MESSAGE_LIMIT = DESCRIPTION_LIMIT
 CASE_FIELDS = ("number", "category", "urgency", "platform", "link", "seen_on", "target",
                "description", "matched_policy_ids", "status", "dismiss_reason", "assignee",
-               "reporter", "anonymous", "created_at", "updated_at")
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.strip().encode("utf-8")).hexdigest()
+               "reporter", "reporter_name", "reporter_email", "anonymous", "created_at",
+               "updated_at")
 
 
 def normalize_reason(reason: str | None) -> str | None:
@@ -128,7 +126,8 @@ class CaseStore:
         if not anonymous and not reporter_id:
             raise ValueError("a named report needs the reporter's id")
         description = self._check_length(draft.get("description") or "", "description")
-        key = secrets.token_urlsafe(18) if anonymous else None
+        key = new_key() if anonymous else None
+        contact = {} if anonymous else (draft.get("contact") or {})
         urgency = "urgent" if draft.get("danger") == "yes" else "normal"
         # To the hour: an exact second would line up with the platform's own message log.
         now = hour_iso()
@@ -140,11 +139,13 @@ class CaseStore:
             db.execute(
                 "INSERT INTO cases (number, year, seq, category, urgency, platform, link, "
                 "seen_on, target, description, matched_policy_ids, status, reporter, key_hash, "
-                "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?,?)",
+                "reporter_name, reporter_email, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?,?,?,?)",
                 [number, year, seq, draft["category"], urgency, draft["platform"],
                  draft.get("link"), draft.get("when"), draft["target"], description,
                  json.dumps(list(matched_policy_ids)), None if anonymous else reporter_id,
-                 hash_key(key) if key else None, now, now])
+                 hash_new_key(key) if key else None, contact.get("name"),
+                 contact.get("email"), now, now])
             actor = ANONYMOUS if anonymous else reporter_id
             self._event(db, number, "opened", actor, {"urgency": urgency}, at=now)
             if in_transaction is not None:
@@ -157,7 +158,11 @@ class CaseStore:
         return case, key
 
     def _case_for_key(self, db: Database, key: str) -> dict[str, Any] | None:
-        rows = list(db.query("SELECT * FROM cases WHERE key_hash = ?", [hash_key(key)]))
+        hashes = key_hashes(key)
+        if not hashes:
+            return None
+        marks = ", ".join("?" * len(hashes))
+        rows = list(db.query(f"SELECT * FROM cases WHERE key_hash IN ({marks})", hashes))
         return rows[0] if rows else None
 
     def find_by_key(self, key: str) -> dict[str, Any]:
@@ -211,7 +216,7 @@ class CaseStore:
                 if rows and rows[0]["reporter"] is not None:
                     if rows[0]["reporter"] == key_or_reporter:
                         row, actor = rows[0], key_or_reporter
-                elif rows and rows[0]["key_hash"] == hash_key(key_or_reporter):
+                elif rows and rows[0]["key_hash"] in key_hashes(key_or_reporter):
                     row = rows[0]
             if row is None:
                 denied_actor = ANONYMOUS if number is None else key_or_reporter
@@ -388,7 +393,8 @@ class CaseStore:
         log.info("case %s: note added by %s", number, actor)
         self.bus.publish(event, event_id)
 
-    def ask_reporter(self, number: str, text: str, actor: str) -> None:
+    def ask_reporter(self, number: str, text: str, actor: str) -> str:
+        """Store a question for the reporter; returns how it reaches them (for the admin)."""
         self._require_admin(actor, "ask_reporter", number)
         text = self._check_length(text, "question")
         with self.storage.write() as db:
@@ -402,6 +408,7 @@ class CaseStore:
             event_id = self.bus.record(db, event)
         log.info("case %s: question asked by %s", number, actor)
         self.bus.publish(event, event_id)
+        return question_delivery(row)
 
     def events(self, number: str, actor: str) -> list[dict[str, Any]]:
         self._require_admin(actor, "events", number)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -82,7 +85,7 @@ def ask(question: str, as_json: bool, as_of) -> None:
     """Answer QUESTION (use - to read one question per line from stdin)."""
     from bot.core import clean_text, input_problem
 
-    bot = _build(_settings())
+    bot = None  # built at the first question that needs it: an empty one loads no model
     questions = sys.stdin if question == "-" else [question]
     for raw in questions:
         raw = raw.rstrip("\n") if question == "-" else raw
@@ -91,6 +94,7 @@ def ask(question: str, as_json: bool, as_of) -> None:
         if problem:
             reply = Reply(kind="error", text=problem)
         else:
+            bot = bot or _build(_settings())
             reply = bot.answer_question(Incoming(text=text, conversation_id="cli:ask",
                                                  user_id="cli:local", platform="cli"),
                                         start_report=False, remember=False,
@@ -101,18 +105,46 @@ def ask(question: str, as_json: bool, as_of) -> None:
                 out.update(status="error", answer=reply.text)
             click.echo(json.dumps(out, ensure_ascii=False))
         else:
-            from handlers.console import render_text
+            from handlers.console import Style, render_text
 
-            click.echo(render_text([reply]))
+            click.echo(render_text([reply], style=Style.for_stream(sys.stdout)))
         sys.stdout.flush()
 
 
-@main.command()
-def chat() -> None:
-    """Talk to policybot in the terminal (the same core as Slack, Teams and the web)."""
-    from handlers.console import run_console
+@contextlib.contextmanager
+def quiet_terminal() -> Iterator[None]:
+    """Keep log lines and the model's progress bars out of a terminal conversation while it
+    lasts: only errors are logged (to stderr), and libraries draw no progress bars."""
+    handlers = logging.getLogger().handlers  # every record, a library's too, ends here
+    levels = [h.level for h in handlers]
+    quiet = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "TQDM_DISABLE": "1",
+             "TRANSFORMERS_VERBOSITY": "error"}
+    saved = {name: os.environ.get(name) for name in quiet}
+    for handler in handlers:
+        handler.setLevel(logging.ERROR)
+    for name, value in quiet.items():
+        os.environ.setdefault(name, value)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
 
-    run_console(_build(_settings()))
+
+@main.command()
+@click.option("--verbose", is_flag=True, help="Show log lines (POLICYBOT_LOG_LEVEL) and the "
+              "model's loading progress in the conversation.")
+def chat(verbose: bool) -> None:
+    """Talk to policybot in the terminal (the same core as Slack, Teams and the web)."""
+    from handlers.console import Style, run_console
+
+    with contextlib.nullcontext() if verbose else quiet_terminal():
+        if not verbose:
+            click.echo("Starting policybot…", err=True)
+        run_console(_build(_settings()), style=Style.for_stream(sys.stdout))
 
 
 @main.command("eval")

@@ -46,7 +46,10 @@ def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-MASKED = ("description", "link", "reporter")  # shown by `show --reveal`, or `export`
+MASKED = ("description", "link", "reporter", "reporter_name", "reporter_email")  # shown by `show --reveal`, or `export`
+
+
+TEXT_LIMIT = 50
 
 
 @click.group("cases")
@@ -59,14 +62,21 @@ def cases() -> None:
 @click.option("--category", type=click.Choice([c for c, _ in CATEGORIES]))
 @click.option("--urgency", type=click.Choice(["urgent", "normal"]))
 @click.option("--assignee")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of cases.")
+@click.option("--limit", type=click.IntRange(1, 100000),
+              help=f"At most this many cases [default: {TEXT_LIMIT} as text, all with --json].")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of every matching case.")
 @_friendly
 def list_command(status: str | None, category: str | None, urgency: str | None,
-                 assignee: str | None, limit: int, as_json: bool) -> None:
-    """List cases, newest first."""
+                 assignee: str | None, limit: int | None, as_json: bool) -> None:
+    """List cases, newest first. A list cut short says so on stderr."""
+    wanted = limit or (None if as_json else TEXT_LIMIT)
+    # One row past the limit tells whether the list was cut (SQLite: LIMIT -1 is no limit).
     rows = build_store().list_cases(ACTOR, status=status, category=category, urgency=urgency,
-                                    assignee=assignee, limit=limit)
+                                    assignee=assignee, limit=wanted + 1 if wanted else -1)
+    if wanted and len(rows) > wanted:
+        rows = rows[:wanted]
+        click.echo(f"Showing the first {wanted} matching cases; there are more (use --limit "
+                   "to see more).", err=True)
     if as_json:
         rows = [{**c, **dict.fromkeys(MASKED)} for c in rows]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -112,8 +122,8 @@ def _text_action(name: str, metavar: str, doc: str) -> None:
 _text_action("assign", "USER", "Assign a case to USER (a platform id, e.g. slack:U123).")
 _text_action("note", "TEXT", "Add an internal note to a case's audit trail.")
 _text_action("ask", "TEXT", "Ask the reporter a question. A running server sends it to a "
-             "named reporter in Slack or Teams; anyone reads it with `status KEY` or "
-             "`my reports`.")
+             "named reporter in Slack or Teams; a browser reporter sees it on coming back to "
+             "the chat; anyone reads it with `status KEY` or `my reports`.")
 
 
 @cases.command("status")

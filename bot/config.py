@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,6 +16,44 @@ BULLETIN_INDEX_URL = "https://www.lausd.org/Page/6302"
 DEFAULT_CONTACT = "your principal or site administrator"
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "bulletins"
 LOCAL_OPERATOR = "cli:local"
+ADMIN_PREFIXES = ("slack:", "teams:", "web:")
+SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+
+
+def admin_problems(admins: frozenset[str]) -> list[str]:
+    """POLICYBOT_ADMINS entries are platform-qualified ids: slack:U0123, teams:29:abc,
+    web:name. A bare id would silently make nobody an administrator."""
+    bad = sorted(a for a in admins if not a.startswith(ADMIN_PREFIXES) or a.endswith(":"))
+    if not bad:
+        return []
+    return [f"POLICYBOT_ADMINS entries need a platform prefix ({', '.join(ADMIN_PREFIXES)} "
+            f"followed by the id, e.g. slack:U0123ABCD), got {', '.join(map(repr, bad))}"]
+
+
+def slack_problems(bot_token: str | None, app_token: str | None,
+                   admin_channel: str | None) -> list[str]:
+    problems = []
+    if bot_token and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be the Bot User OAuth Token (it starts with "
+                        "xoxb-); the app-level (xapp-) and user (xoxp-) tokens do not work here")
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token (it starts with xapp-)")
+    if admin_channel and not SLACK_CHANNEL_ID.fullmatch(admin_channel):
+        problems.append(f"POLICYBOT_ADMIN_CHANNEL must be the channel's id (like C0123ABCD: "
+                        f"channel name -> View channel details -> About), not its name; "
+                        f"got {admin_channel!r}")
+    return problems
+
+
+def teams_app_id_problems(app_id: str | None) -> list[str]:
+    if not app_id:
+        return []
+    try:
+        uuid.UUID(app_id)
+    except ValueError:
+        return [f"MicrosoftAppId must be the bot's Microsoft App ID, a GUID like "
+                f"00000000-0000-0000-0000-000000000000; got {app_id!r}"]
+    return []
 
 
 def is_loopback(host: str) -> bool:
@@ -83,9 +123,13 @@ class Settings:
                 and (get("MicrosoftAppType") or "").lower() != "userassignedmsi"):
             problems.append("MicrosoftAppId is set but MicrosoftAppPassword is not "
                             "(only MicrosoftAppType=UserAssignedMSI needs no password)")
+        admins = frozenset(a.strip() for a in (get("POLICYBOT_ADMINS") or "").split(",") if a.strip())
+        problems += admin_problems(admins)
+        problems += slack_problems(get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN"),
+                                   get("POLICYBOT_ADMIN_CHANNEL"))
+        problems += teams_app_id_problems(get("MicrosoftAppId"))
         if problems:
             raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
-        admins = frozenset(a.strip() for a in (get("POLICYBOT_ADMINS") or "").split(",") if a.strip())
         return cls(
             db_path=get("POLICYBOT_DB") or cls.db_path,
             knowledge_dir=knowledge_dir,

@@ -125,9 +125,7 @@ class Bot:
                 return replies
         lowered = text.lower()
         if _GREETING.match(text):
-            return [Reply(kind="intro", text=messages.intro(incoming.user_name),
-                          buttons=tuple(Button(q, q) for q in messages.EXAMPLES)
-                          + (Button("Report a post", "report"),))]
+            return [self.intro_reply(incoming.user_name)]
         if _THANKS.match(text):
             return [Reply(kind="info", text="You're welcome. Ask me anything else any time.")]
         if lowered.startswith("show "):
@@ -135,6 +133,13 @@ class Bot:
         if lowered.startswith("feedback "):
             return self.feedback_command(lowered.split()[1:])
         return self.answer_question(incoming)
+
+    def intro_reply(self, user_name: str | None = None) -> Reply:
+        """The welcome: what policybot does, example questions and "Report a post". A front
+        end may show it when a conversation opens; it stores nothing."""
+        return Reply(kind="intro", text=messages.intro(user_name),
+                     buttons=tuple(Button(q, q) for q in messages.EXAMPLES)
+                     + (Button("Report a post", "report"),))
 
     # --- questions -----------------------------------------------------------------
 

@@ -281,3 +281,11 @@ def m0012_knowledge_drafts(db: Database) -> None:
     db.execute("""
         CREATE TRIGGER knowledge_events_no_delete BEFORE DELETE ON knowledge_events
         BEGIN SELECT RAISE(ABORT, 'knowledge_events is append-only'); END""")
+
+
+@migrations(name="0013_reporter_contact")
+def m0013_reporter_contact(db: Database) -> None:
+    # A named report from a platform that does not say who the person is (the browser chat)
+    # carries the name and e-mail the reporter gave. NULL for anonymous reports, always.
+    db.execute("ALTER TABLE cases ADD COLUMN reporter_name TEXT")
+    db.execute("ALTER TABLE cases ADD COLUMN reporter_email TEXT")

@@ -64,7 +64,8 @@ class Reply:
     """One message from the bot.
 
     kind: intro | answered | ambiguous | related | no_answer | report | report_form | flow |
-          emergency | receipt | status | admin | info | error
+          emergency | receipt | status | notice | admin | info | error
+          (notice: something waiting for the person, e.g. an administrator's question)
           (report_form: open the report form, pre-filled with data["prefill"]; only for an
           Incoming with wants_form=True)
     text: plain-text rendering (Markdown-light: *bold* and > quotes), always present.

@@ -50,8 +50,8 @@ DANGER: Options = (("yes", "Yes"), ("no", "No"))
 IDENTITY: Options = (("named", "Named"), ("anonymous", "Anonymous"))
 IDENTITY_DETAILS: Options = (
     ("named", "administrators see who you are and can follow up with you"),
-    ("anonymous", "no identity is stored; you get a one-time case key and check the status "
-                  "with `status KEY`"),
+    ("anonymous", "no identity is stored; you get a case key, shown once, to check the "
+                  "status"),
 )
 CONFIRM: Options = (("submit", "Submit the report"),)
 
@@ -94,10 +94,10 @@ STEPS: tuple[Step, ...] = (
     Step("platform", "Where was it posted?", "choice", PLATFORMS, title="Platform"),
     Step("link", "Send a link to the post (optional: reply *skip* if you have none).", "url",
          optional=True, max_length=LINK_LIMIT, title="Link",
-         help="A full web address starting with http:// or https://"),
-    Step("when", "When was it posted or seen? A date like 2026-03-05 or 03/05/2026, "
-         "*today* or *yesterday* (optional: reply *skip*).", "date", optional=True,
-         title="Posted or seen"),
+         help="A web address, like instagram.com/p/abc (https:// is not needed)."),
+    Step("when", "When was it posted or seen? For example 2026-03-05, 03/05, *today*, "
+         "*yesterday*, *last tuesday* or *3 days ago* (optional: reply *skip*).", "date",
+         optional=True, title="Posted or seen"),
     Step("target", "Who is targeted?", "choice", TARGETS, title="Targeted"),
     Step("description", "What happened? Describe the post and what it says "
          f"(up to {DESCRIPTION_LIMIT:,} characters).", "text", max_length=DESCRIPTION_LIMIT,
@@ -108,9 +108,17 @@ STEPS: tuple[Step, ...] = (
               "Anonymous: no identity is stored; you get a one-time case key."),
     Step("confirm", "Please review your report.", "confirm", CONFIRM, title="Confirm"),
 )
+# Asked only in a chat whose platform does not say who the person is (the browser), and
+# only for a named report: how administrators can see who reported and follow up.
+CONTACT_STEP = Step(
+    "contact", "Your name and an e-mail address administrators can use to follow up with "
+    "you, for example: Maria Lopez, maria.lopez@lausd.net", "contact", max_length=320,
+    title="Your name and e-mail")
 STEP_IDS: tuple[str, ...] = tuple(s.id for s in STEPS)
-_BY_ID = {s.id: s for s in STEPS}
+_BY_ID = {s.id: s for s in (*STEPS, CONTACT_STEP)}
 FORM_FIELDS: tuple[str, ...] = STEP_IDS[:-1]
+EMAIL = re.compile(r"[^\s@,;<>()]+@[^\s@,;<>()]+\.[A-Za-z]{2,}")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def get_step(step_id: str) -> Step:
@@ -146,18 +154,60 @@ def _match_choice(step: Step, raw: str) -> str | None:
     return None
 
 
-def _parse_date(text: str, today: date) -> date | None:
-    low = text.strip().lower()
+def _weekday(word: str) -> int | None:
+    word = word.strip(".")
+    for i, name in enumerate(WEEKDAYS):
+        if len(word) >= 3 and name.startswith(word):
+            return i
+    return None
+
+
+def _relative_date(low: str, today: date) -> date | None:
+    """today, yesterday, N days/weeks ago, last week, (last|on|this past) WEEKDAY: the most
+    recent such day (strictly before today after "last")."""
     if low == "today":
         return today
     if low == "yesterday":
         return today - timedelta(days=1)
+    if low == "last week":
+        return today - timedelta(days=7)
+    ago = re.fullmatch(r"(\d{1,3}|a|an|one|two|three) (day|days|week|weeks) ago", low)
+    if ago:
+        count = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}.get(ago.group(1))
+        count = count or int(ago.group(1))
+        return today - timedelta(days=count * (7 if ago.group(2).startswith("week") else 1))
+    day = re.fullmatch(r"(last|on|this past|past)? ?([a-z.]+)", low)
+    if day and _weekday(day.group(2)) is not None:
+        back = (today.weekday() - _weekday(day.group(2))) % 7
+        if back == 0 and day.group(1) in ("last", "this past", "past"):
+            back = 7
+        return today - timedelta(days=back)
+    return None
+
+
+def _parse_date(text: str, today: date) -> date | None:
+    low = " ".join(text.strip().lower().split())
+    relative = _relative_date(low, today)
+    if relative is not None:
+        return relative
     for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%B %d, %Y", "%b %d, %Y",
                 "%B %d %Y", "%b %d %Y"):
         try:
             return datetime.strptime(text.strip(), fmt).date()
         except ValueError:
             continue
+    for fmt in ("%m/%d", "%B %d", "%b %d"):  # no year: the most recent such day
+        try:
+            parsed = datetime.strptime(f"{text.strip()} 2000", f"{fmt} %Y").date()
+        except ValueError:
+            continue
+        for year in (today.year, today.year - 1):
+            try:
+                candidate = parsed.replace(year=year)
+            except ValueError:  # 29 February
+                continue
+            if candidate <= today:
+                return candidate
     return None
 
 
@@ -170,6 +220,26 @@ def _valid_url(text: str) -> bool:
         return False
     host = parts.hostname or ""
     return parts.scheme in ("http", "https") and ("." in host or host == "localhost")
+
+
+def _with_scheme(text: str) -> str:
+    """A link typed without its scheme (instagram.com/p/abc, www.x.com/...) gets https://."""
+    if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE):
+        return text
+    return "https://" + text.removeprefix("//")
+
+
+def parse_contact(text: str) -> tuple[dict[str, str] | None, str | None]:
+    """"Maria Lopez, maria.lopez@lausd.net" (in any order) -> {"name", "email"}."""
+    emails = EMAIL.findall(text)
+    if len(emails) != 1:
+        return None, ("Please give your name and one e-mail address, for example: "
+                      "Maria Lopez, maria.lopez@lausd.net")
+    name = " ".join(text.replace(emails[0], " ").replace(",", " ").replace(";", " ").split())
+    name = name.strip("<>()\"' ")
+    if len(name) < 2:
+        return None, "Please add your name as well as your e-mail address."
+    return {"name": name[:120], "email": emails[0].strip(".")}, None
 
 
 def validate(step_id: str, raw: str | None, today: date) -> tuple[Any, str | None]:
@@ -188,15 +258,18 @@ def validate(step_id: str, raw: str | None, today: date) -> tuple[Any, str | Non
     if step.kind == "url":
         if len(text) > LINK_LIMIT:
             return None, f"That link is too long (the limit is {LINK_LIMIT:,} characters)."
-        if not _valid_url(text):
-            return None, ("That does not look like a web link. Send a full address starting "
-                          "with http:// or https://, or reply *skip*.")
-        return text, None
+        link = _with_scheme(text)
+        if not _valid_url(link):
+            return None, ("That does not look like a web link. Send the post's address, like "
+                          "instagram.com/p/abc, or reply *skip*.")
+        return link, None
+    if step.kind == "contact":
+        return parse_contact(text)
     if step.kind == "date":
         day = _parse_date(text, today)
         if day is None:
-            return None, ("I could not read that date. Use 2026-03-05, 03/05/2026, *today* or "
-                          "*yesterday*, or reply *skip*.")
+            return None, ("I could not read that date. Try 2026-03-05, 03/05, *today*, "
+                          "*yesterday* or *last tuesday*, or reply *skip*.")
         if day > today:
             return None, "That date is in the future. When was the post made or seen?"
         return day.isoformat(), None
@@ -235,10 +308,12 @@ class FlowState:
     answers: dict[str, Any] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     editing: bool = False  # answering an "edit STEP" from the review: go back to confirm
+    ask_contact: bool = False  # a named report asks for a name and e-mail (the browser)
 
     def to_dict(self) -> dict[str, Any]:
         return {"step": self.step, "answers": dict(self.answers),
-                "history": list(self.history), "editing": self.editing}
+                "history": list(self.history), "editing": self.editing,
+                "ask_contact": self.ask_contact}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FlowState:
@@ -247,7 +322,19 @@ class FlowState:
             step = "category"
         return cls(step=step, answers=dict(data.get("answers") or {}),
                    history=[h for h in data.get("history") or [] if h in _BY_ID],
-                   editing=bool(data.get("editing")))
+                   editing=bool(data.get("editing")), ask_contact=bool(data.get("ask_contact")))
+
+    def sequence(self) -> tuple[str, ...]:
+        """Every step this flow may ask, in order (the contact step only where it is asked;
+        it is skipped for an anonymous report)."""
+        return STEP_IDS[:-1] + ("contact",) + STEP_IDS[-1:] if self.ask_contact else STEP_IDS
+
+    def progress(self) -> tuple[int, int]:
+        order = self.sequence()
+        return order.index(self.step) + 1, len(order)
+
+    def editable(self) -> tuple[str, ...]:
+        return FORM_FIELDS + (("contact",) if "contact" in self.answers else ())
 
 
 @dataclass
@@ -279,22 +366,32 @@ def review_text(answers: dict[str, Any]) -> str:
         if step.id == "description" and value:
             shown = "\n" + "\n".join(f"> {line}" for line in str(value).splitlines())
         lines.append(f"*{step.title}:* {shown}")
+    contact = answers.get("contact")
+    if contact:
+        lines.append(f"*{CONTACT_STEP.title}:* {contact['name']}, {contact['email']}")
     return "\n".join(lines)
+
+
+def _edit_names(state: FlowState) -> str:
+    return ", ".join(_BY_ID[s].title.lower() for s in state.editable())
 
 
 def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
     """The prompt for the state's current step (with the reason first when re-asking)."""
     step = _BY_ID[state.step]
+    number, total = state.progress()
     parts = [error] if error else []
     buttons: list[Button] = []
     if step.id == "confirm":
-        parts += [step.prompt, "", review_text(state.answers), "",
-                  ("Reply *submit* to send it, *edit STEP* to change an answer "
-                  f"(steps: {', '.join(FORM_FIELDS)}), *back* or *cancel*.")]
+        parts += [f"Step {number} of {total}: {step.prompt}", "", review_text(state.answers), "",
+                  ("Reply *submit* to send it. To change an answer, use its button or type "
+                   "*edit* and its name (for example *edit link*); *back* goes one step back "
+                   "and *cancel* drops the report.")]
         buttons.append(Button("Submit", "submit", "primary"))
-        buttons += [Button(f"Edit {s.title.lower()}", f"edit {s.id}") for s in STEPS[:-1]]
+        buttons += [Button(f"Edit {_BY_ID[s].title.lower()}", f"edit {s}")
+                    for s in state.editable()]
     else:
-        parts.append(step.prompt)
+        parts.append(f"Step {number} of {total}: {step.prompt}")
         if step.options:
             parts += [f"{i}. {label}" + (f": {step.detail(v)}" if step.detail(v) else "")
                       for i, (v, label) in enumerate(step.options, 1)]
@@ -306,23 +403,39 @@ def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
     if state.history:
         buttons.append(Button("Back", "back"))
     buttons.append(Button("Cancel", "cancel", "danger"))
-    data = {"error": error} if error else {}
+    data: dict[str, Any] = {"progress": {"step": number, "of": total}}
+    if error:
+        data["error"] = error
     return Reply(kind="flow", text="\n".join(parts), step=step.to_dict(),
                  buttons=tuple(buttons), data=data, private=True)
 
 
-def begin(category: str | None = None) -> Transition:
-    """A new flow; a valid `category` (id or label) is pre-filled and its step skipped."""
-    state = FlowState()
+def begin(category: str | None = None, ask_contact: bool = False) -> Transition:
+    """A new flow; a valid `category` (id or label) is pre-filled and its step skipped.
+    With `ask_contact`, a named report asks for the reporter's name and e-mail."""
+    state = FlowState(ask_contact=ask_contact)
     if category is not None:
         value = _match_choice(_BY_ID["category"], category)
         if value is not None:
-            state = FlowState(step="danger", answers={"category": value}, history=["category"])
+            state = FlowState(step="danger", answers={"category": value}, history=["category"],
+                              ask_contact=ask_contact)
     return Transition(state, [prompt_reply(state)])
 
 
-def _next_step(step_id: str) -> str:
-    return STEP_IDS[STEP_IDS.index(step_id) + 1]
+def _next_step(state: FlowState, answers: dict[str, Any]) -> str:
+    order = state.sequence()
+    following = order[order.index(state.step) + 1]
+    if following == "contact" and answers.get("identity") != "named":
+        return "confirm"
+    return following
+
+
+def _editing_next(state: FlowState, answers: dict[str, Any]) -> str:
+    """After an edit: back to the review, unless a switch to named still needs the contact."""
+    if (state.ask_contact and answers.get("identity") == "named"
+            and "contact" not in answers):
+        return "contact"
+    return "confirm"
 
 
 def _reask(state: FlowState, error: str) -> Transition:
@@ -341,7 +454,8 @@ def advance(state: FlowState, answer: str, today: date) -> Transition:
             return _reask(state, "This is the first step; there is nothing to go back to.")
         history = list(state.history)
         previous = history.pop()
-        new = FlowState(step=previous, answers=dict(state.answers), history=history)
+        new = FlowState(step=previous, answers=dict(state.answers), history=history,
+                        ask_contact=state.ask_contact)
         return Transition(new, [prompt_reply(new)])
     if state.step == "confirm":
         return _confirm(state, low)
@@ -350,14 +464,18 @@ def advance(state: FlowState, answer: str, today: date) -> Transition:
         return _reask(state, error)
     answers = dict(state.answers)
     answers[state.step] = value
+    if state.step == "identity" and value != "named":
+        answers.pop("contact", None)  # anonymous: no name or e-mail is kept
     replies: list[Reply] = []
     if state.step == "danger" and value == "yes" and state.answers.get("danger") != "yes":
         replies.append(emergency_reply())
-    next_id = "confirm" if state.editing else _next_step(state.step)
+    next_id = _editing_next(state, answers) if state.editing else _next_step(state, answers)
     history = list(state.history)
     if not state.editing:
         history.append(state.step)
-    new = FlowState(step=next_id, answers=answers, history=history)
+    new = FlowState(step=next_id, answers=answers, history=history,
+                    editing=state.editing and next_id != "confirm",
+                    ask_contact=state.ask_contact)
     replies.append(prompt_reply(new))
     return Transition(new, replies)
 
@@ -367,18 +485,32 @@ def _confirm(state: FlowState, low: str) -> Transition:
         draft, errors = validate_form(state.answers, today=date.max)
         if errors:  # only reachable with a hand-edited state: send them to the first problem
             first = next(s for s in FORM_FIELDS if s in errors)
-            new = FlowState(step=first, answers=dict(state.answers), history=state.history)
+            new = FlowState(step=first, answers=dict(state.answers), history=state.history,
+                            ask_contact=state.ask_contact)
             return _reask(new, errors[first])
         draft = {k: state.answers.get(k) for k in FORM_FIELDS}
+        if state.answers.get("contact"):
+            draft["contact"] = dict(state.answers["contact"])
         return Transition(None, [], finished=draft)
-    match = re.fullmatch(r"(?:edit|change)\s+(\w+)", low)
+    match = re.fullmatch(r"(?:edit|change)\s+(.+)", low)
     if match:
-        target = match.group(1)
-        if target in FORM_FIELDS:
+        target = _edit_target(state, match.group(1).strip())
+        if target is not None:
             new = FlowState(step=target, answers=dict(state.answers),
-                            history=list(state.history), editing=True)
+                            history=list(state.history), editing=True,
+                            ask_contact=state.ask_contact)
             return Transition(new, [prompt_reply(new)])
-        return _reask(state, f"There is no step called {target!r}. "
-                             f"Steps: {', '.join(FORM_FIELDS)}.")
-    return _reask(state, "Reply *submit* to send the report, *edit STEP* to change an answer, "
-                         "*back* or *cancel*.")
+        return _reask(state, f"I can't find an answer called {match.group(1).strip()!r}. "
+                             f"You can edit: {_edit_names(state)}.")
+    return _reask(state, "Reply *submit* to send the report, *edit* and an answer's name to "
+                         "change it (for example *edit link*), *back* or *cancel*.")
+
+
+def _edit_target(state: FlowState, name: str) -> str | None:
+    """A step id from what follows "edit": its id or its title, whole or the first word
+    ("edit link", "edit what happened", "edit kind")."""
+    for step_id in state.editable():
+        title = _BY_ID[step_id].title.lower()
+        if name in (step_id, title, title.split()[0]):
+            return step_id
+    return None

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from bot.case_keys import looks_like_key
 from bot.case_text import status_text
 from bot.cases import CaseStore
 from bot.config import Settings
@@ -25,7 +26,8 @@ from bot.conversations import forget, load_part, save_part
 from bot.db import Storage
 from bot.errors import CaseNotFoundError, InputTooLargeError, NotPermittedError
 from bot.events import EventBus
-from bot.models import Incoming, Reply
+from bot.follow_up import pending_questions
+from bot.models import Button, Incoming, Reply
 from bot.report_flow import (
     FlowState,
     Transition,
@@ -44,7 +46,8 @@ DISTRICT_TZ = "America/Los_Angeles"
 QUESTION_START = re.compile(
     r"^(can|could|may|might|is|are|am|should|shall|what|how|do|does|did|why|when|where|who|"
     r"which|will|would|am i|must|have|has)\b", re.IGNORECASE)
-KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+# Platforms that do not say who the person is: a named report asks for a name and e-mail.
+ASK_CONTACT_PLATFORMS = frozenset({"web"})
 NUMBER_SHAPE = re.compile(r"(\d{4})-(\d{1,6})")
 
 
@@ -106,13 +109,29 @@ class ReportDesk:
         """Start (or restart) a report in this conversation; a known category is pre-filled.
         A front end that takes reports with a form gets a `report_form` reply instead and
         no chat flow is saved."""
-        transition = begin(category)
+        transition = begin(category, ask_contact=incoming.platform in ASK_CONTACT_PLATFORMS)
         if incoming.wants_form:
             prefill = {k: v for k, v in transition.state.answers.items() if k == "category"}
             return [Reply(kind="report_form", text="Opening the report form.", private=True,
                           data={"prefill": prefill})]
         self._save(incoming.conversation_id, transition.state)
         return transition.replies
+
+    def on_return(self, incoming: Incoming) -> list[Reply]:
+        """What a person coming back to a conversation should see, without any input from
+        them: a notice per named report with an unanswered administrator question, then the
+        report in progress (its current step), if any. Changes nothing."""
+        replies = []
+        for number, asked_at in pending_questions(self.cases.reports_by(incoming.user_id or "")):
+            replies.append(Reply(
+                kind="notice", private=True, data={"case_number": number, "asked_at": asked_at},
+                text=f"An administrator asked you a question about your report *{number}*.",
+                buttons=(Button("Read and answer it", "my reports"),)))
+        flow = self._load(incoming.conversation_id)
+        if flow is not None:
+            prompt = prompt_reply(flow)
+            replies.append(replace(prompt, text="Your report is still open.\n" + prompt.text))
+        return replies
 
     def submit_form(self, incoming: Incoming, values: dict[str, Any]) -> FormResult:
         """A whole report from a form (Slack modal, Teams card, web form)."""
@@ -186,15 +205,22 @@ class ReportDesk:
             if switched:
                 lines.append("This platform did not tell me who you are, so the report was "
                              "filed anonymously.")
-            lines += ["", f"*Your case key:* {key}",
-                      ("*Save this key now: it cannot be shown again.* No identity was stored "
-                      "with your report, so this key is the only way to reach it."),
-                      (f"Check the status with `status {key}` and answer an administrator's "
-                      f"questions with `reply {key} your answer`.")]
+            lines += ["", "*Save your case key now: it cannot be shown again.*",
+                      f"*Your case key:* `{key}`",
+                      ("No identity was stored with your report, so this key is the only way "
+                       "to check its status or answer an administrator's questions. Copy it "
+                       "or write it down (capitals and dashes do not matter)."),
+                      "Later, type *status* followed by your key to see the status and any "
+                      "questions."]
             data["case_key"] = key
+        elif case.get("reporter_email"):
+            lines.append(f"Administrators can see your name and e-mail "
+                         f"({case['reporter_email']}) and may follow up with you. To see its "
+                         "status and any questions, come back to this chat in this browser and "
+                         "type *my reports*.")
         else:
             lines.append("Administrators can see who you are and may follow up with you. "
-                         "Type `my reports` to see its status.")
+                         "Type *my reports* to see its status.")
         return Reply(kind="receipt", text="\n".join(lines), private=True, data=data)
 
     def _reporter_command(self, incoming: Incoming, text: str) -> list[Reply] | None:
@@ -202,8 +228,9 @@ class ReportDesk:
         low = [p.lower() for p in parts]
         if low[:2] == ["my", "reports"] and len(parts) == 2:
             return [self._my_reports(incoming)]
-        if len(parts) == 2 and low[0] == "status" and KEY_SHAPE.fullmatch(parts[1]):
-            return [self._status(parts[1])]
+        rest = text[len(parts[0]):].strip() if parts else ""
+        if low[:1] == ["status"] and looks_like_key(rest):
+            return [self._status(rest)]
         if len(parts) == 3 and low[0] == "reply":
             target = parts[1]
             number = NUMBER_SHAPE.fullmatch(target)
@@ -211,7 +238,7 @@ class ReportDesk:
                 who = incoming.user_id or ""
                 num = f"{number.group(1)}-{int(number.group(2)):04d}"
                 return [self._answer(who, num, parts[2])]
-            if KEY_SHAPE.fullmatch(target):
+            if looks_like_key(target):
                 return [self._answer(target, None, parts[2])]
         return None
 

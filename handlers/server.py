@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.config import Settings, is_loopback
-from bot.errors import ConfigError
+from bot.db import Storage
+from bot.errors import ConfigError, PolicybotError, StorageError
 from handlers.runtime import FRONTENDS, REF, SETTINGS, BotRef
 
 log = logging.getLogger(__name__)
+EXIT_ON_FAILURE = web.AppKey("exit_on_failure", bool)
 MAX_BODY = 1024 * 1024  # 1 MiB: far above any real Slack or Teams payload
 STARTING_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="3"><title>policybot is starting</title></head>
@@ -92,6 +96,10 @@ def load_bot_in_background(app: web.Application, build, wait: bool = False) -> N
             except Exception as e:  # noqa: BLE001 - reported on /healthz and in the log
                 log.error("policybot could not start: %s", e)
                 app[REF].error = str(e)
+                if wait:  # a worker of several: it fails to boot, and gunicorn stops
+                    raise
+                if app.get(EXIT_ON_FAILURE):
+                    signal.raise_signal(signal.SIGTERM)  # run_app stops; serve() exits 1
                 return
             app[REF].set(bot)
             log.info("policybot is ready")
@@ -113,6 +121,19 @@ def served_app(settings: Settings, wait: bool = False) -> web.Application:
     return app
 
 
+def prepare_database(settings: Settings) -> None:
+    """Open the database and run the migrations before listening: a file that cannot be
+    written stops the start with its full path, instead of a server that never gets ready."""
+    try:
+        storage = Storage(settings.db_path)
+        try:
+            storage.migrate()
+        finally:
+            storage.close()
+    except StorageError as e:
+        raise StorageError(f"{e} (POLICYBOT_DB: {Path(settings.db_path).resolve()})") from e
+
+
 def check_secret_key(settings: Settings, host: str) -> None:
     """Beyond loopback the secret key must come from the environment: the key file beside
     the database would travel with it in most backups and copies."""
@@ -125,7 +146,10 @@ def check_secret_key(settings: Settings, host: str) -> None:
 
 
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Run the server until stopped. Raises PolicybotError (the CLI exits 1) when the
+    database cannot be opened or the core cannot be built."""
     check_secret_key(settings, host)
+    prepare_database(settings)
     if workers > 1:
         from handlers.workers import serve_workers
 
@@ -133,6 +157,9 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
         return
     settings = settings.with_(host=host, port=port)  # front ends decide by the real bind
     app = served_app(settings)
+    app[EXIT_ON_FAILURE] = True
     fronts = ", ".join(f"{k}: {v}" for k, v in app[FRONTENDS].items())
     log.info("policybot listening on http://%s:%s (%s)", host, port, fronts)
     web.run_app(app, host=host, port=port, print=None, access_log=None)
+    if app[REF].error:
+        raise PolicybotError(f"policybot could not start: {app[REF].error}")

@@ -41,6 +41,7 @@ from bot.config import Settings
 from bot.conversations import load_part
 from bot.core import Bot
 from bot.dedup import claim_event
+from bot.errors import ConfigError
 from bot.models import Incoming, Reply
 from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
@@ -52,6 +53,9 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
 API_TIMEOUT = 10  # seconds per Web API attempt
 SUBMIT_BUDGET = 2.0  # seconds a modal submission may take before we ack and finish by DM
+TOKEN_CHECK_TIMEOUT = 5  # seconds auth.test may take at start before we go on without it
+REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
+                           "token_expired", "not_allowed_token_type"})
 PERMALINK_BUDGET = 1.0  # chat.getPermalink must not eat the 3-second trigger window
 _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
@@ -229,12 +233,35 @@ class SlackFrontEnd:
 
     async def start(self, app: web.Application) -> None:
         self.loop = asyncio.get_running_loop()
+        await self.check_token()
         if self.settings.slack_app_token:
             if self.ref.ready:
                 self.spawn(self.connect_socket_mode())
             else:
                 self.ref.on_ready(lambda _bot: self.loop.call_soon_threadsafe(
                     self.spawn, self.connect_socket_mode()))
+
+    async def check_token(self) -> None:
+        """auth.test once at start: a token Slack refuses stops the start (ConfigError); a
+        Slack that cannot be reached is a warning (the server starts, the calls retry)."""
+        client = AsyncWebClient(token=self.settings.slack_bot_token,
+                                base_url=self.client.base_url, timeout=TOKEN_CHECK_TIMEOUT)
+        try:
+            answer = await asyncio.wait_for(client.auth_test(), TOKEN_CHECK_TIMEOUT + 1)
+        except SlackApiError as e:
+            error = e.response.get("error")
+            if error in REFUSED_TOKEN:
+                raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot "
+                                  "User OAuth Token again from the app's OAuth & Permissions "
+                                  "page (reinstall the app if it was revoked)") from e
+            log.warning("Slack token check (auth.test) failed: %s; starting anyway", error)
+            return
+        except Exception as e:  # noqa: BLE001 - network: Slack may be back later
+            log.warning("Slack could not be reached to check SLACK_BOT_TOKEN (%s); starting "
+                        "anyway, Slack calls will be retried", type(e).__name__)
+            return
+        log.info("Slack token checked: policybot is @%s in %s", answer.get("user"),
+                 answer.get("team"))
 
     async def connect_socket_mode(self) -> None:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

@@ -8,6 +8,7 @@ package needs nothing but Python.
 from __future__ import annotations
 
 import json
+import re
 import struct
 import uuid
 import zipfile
@@ -22,6 +23,9 @@ SCHEMA = ("https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/"
           "MicrosoftTeams.schema.json")
 ACCENT = (0x1F, 0x4E, 0x79)  # dark blue
 WHITE = (255, 255, 255)
+VERSION = re.compile(r"(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})")
+DOMAIN = re.compile(r"(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(:\d{1,5})?",
+                    re.IGNORECASE)
 COMMANDS = (
     ("help", "What I can do, with example questions"),
     ("report", "Report an inappropriate post (you can stay anonymous)"),
@@ -129,6 +133,14 @@ def build_package(app_id: str, out: str | Path, **kw: Any) -> Path:
     except (ValueError, AttributeError) as e:
         raise ValueError(f"--app-id must be the bot's Microsoft App ID (a GUID like "
                          f"00000000-0000-0000-0000-000000000000), got {app_id!r}") from e
+    version = kw.get("version", "1.0.0")
+    if not VERSION.fullmatch(version):
+        raise ValueError(f"--version must be three numbers like 1.0.0 (Teams requires "
+                         f"MAJOR.MINOR.PATCH), got {version!r}")
+    domain = kw.get("domain")
+    if domain is not None and not DOMAIN.fullmatch(domain):
+        raise ValueError(f"--domain must be a host name only, like policybot.example.org "
+                         f"(no https://, no path), got {domain!r}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:

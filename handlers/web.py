@@ -29,6 +29,7 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 URL = re.compile(r"https?://[^\s<>\"'`]+")
 BOLD = re.compile(r"\*([^*\n]+)\*")
+CODE = re.compile(r"`([^`\n]+)`")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 WEB_PREFIXES = ("/admin", "/chat", "/static")
@@ -40,23 +41,28 @@ SECRET = web.AppKey("web.secret", dict)  # {"key": cookie-signing key}, filled l
 # ---------------------------------------------------------------- Reply.text -> HTML
 
 
+def _emphasis(escaped: str) -> str:
+    return CODE.sub(r"<code>\1</code>", BOLD.sub(r"<strong>\1</strong>", escaped))
+
+
 def _inline(line: str) -> str:
-    """Escape one line, then turn URLs into links and *bold* into <strong>."""
+    """Escape one line, then turn URLs into links, *bold* into <strong> and `code` into
+    <code>."""
     out, pos = [], 0
     for m in URL.finditer(line):
         url = m.group(0).rstrip(".,;:!?)]")
         end = m.start() + len(url)
-        out.append(BOLD.sub(r"<strong>\1</strong>", str(escape(line[pos:m.start()]))))
+        out.append(_emphasis(str(escape(line[pos:m.start()]))))
         out.append(f'<a href="{escape(url)}" rel="noopener noreferrer" target="_blank">'
                    f"{escape(url)}</a>")
         pos = end
-    out.append(BOLD.sub(r"<strong>\1</strong>", str(escape(line[pos:]))))
+    out.append(_emphasis(str(escape(line[pos:]))))
     return "".join(out)
 
 
 def format_text(text: str | None) -> Markup:
-    """`Reply.text` as safe HTML: everything escaped first; then only *bold*, `> ` quote
-    blocks, newlines and http(s) URLs become markup."""
+    """`Reply.text` as safe HTML: everything escaped first; then only *bold*, `code`, `> `
+    quote blocks, newlines and http(s) URLs become markup."""
     parts: list[str] = []
     quote: list[str] = []
     lines: list[str] = []

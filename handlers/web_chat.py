@@ -55,10 +55,17 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
     per_session, per_address = Throttle(PER_SESSION), Throttle(PER_ADDRESS)
 
     async def page(request: web.Request) -> web.Response:
+        """The chat page. Opening (or reloading) it sends nothing to the bot: it shows the
+        welcome, any notices and the report in progress; the page's script puts back the
+        conversation shown before (kept in the tab's sessionStorage under `transcript`)."""
         session = session_id(request) or secrets.token_urlsafe(18)
-        replies = await asyncio.to_thread(ref.bot.handle,
-                                          to_incoming(ref.bot.storage, session, "help"))
-        response = render(request, "chat.html", replies=replies, step=current_step(replies))
+        incoming = to_incoming(ref.bot.storage, session, "")
+        returning = await asyncio.to_thread(ref.bot.reports.on_return, incoming)
+        # The tab's copy of the conversation is filed under the person's public id.
+        transcript = incoming.user_id.split(":", 1)[1][:16]
+        response = render(request, "chat.html", replies=[ref.bot.intro_reply()],
+                          returning=returning, step=current_step(returning),
+                          transcript=transcript)
         set_cookie(request, response, COOKIE, session, max_age=COOKIE_AGE)
         return response
 

@@ -20,7 +20,6 @@ import logging
 from gunicorn.app.base import BaseApplication
 
 from bot.config import Settings
-from bot.db import Storage
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +51,7 @@ class PolicybotWorkers(BaseApplication):
 
 
 def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
-    storage = Storage(settings.db_path)
-    storage.migrate()
-    storage.close()
+    """The database is migrated (handlers.server.prepare_database) before this is called."""
     log.info("policybot listening on http://%s:%s with %d worker processes", host, port,
              workers)
     PolicybotWorkers(settings, host, port, workers).run()

@@ -50,6 +50,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.errors: dict[str, str] = {}  # method -> Slack error code it answers (HTTP 200)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -176,6 +177,9 @@ class FakeSlack:
         failed = await self._fault(method, call)
         if failed is not None:
             return failed
+        if method in self.errors:
+            call.response = {"ok": False, "error": self.errors[method]}
+            return web.json_response(call.response)
         call.response = self._answer(method, call.args)
         return web.json_response(call.response)
 

@@ -7,7 +7,8 @@ import sqlite3
 
 import pytest
 
-from bot.cases import CaseStore, hash_key
+from bot.case_keys import canonical, hash_new_key
+from bot.cases import CaseStore
 from bot.config import LOCAL_OPERATOR, Settings
 from bot.db import Storage
 from bot.errors import (
@@ -73,10 +74,11 @@ def test_anonymous_case_keeps_only_a_key_hash(store, db_path):
     assert len(key) >= 22 and case["reporter"] is None and case["anonymous"]
     row = sqlite3.connect(db_path).execute(
         "SELECT reporter, key_hash FROM cases WHERE number = ?", [case["number"]]).fetchone()
-    assert row == (None, hash_key(key))
+    assert row == (None, hash_new_key(key))
     events = store.events(case["number"], ADMIN)
     assert events[0]["action"] == "opened" and events[0]["actor"] == "anonymous"
     assert key not in db_path.read_bytes().decode("latin-1")
+    assert canonical(key) not in db_path.read_bytes().decode("latin-1")
 
 
 def test_status_via_key_records_key_used_and_wrong_key_is_denied(store):

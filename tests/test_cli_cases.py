@@ -105,3 +105,21 @@ def test_export_to_unwritable_path_is_a_clear_error(number, tmp_path):
     result = invoke("export", "--csv", str(tmp_path / "missing" / "x.csv"))
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "No such file" in result.output
+
+
+def test_list_json_prints_every_matching_case_unless_limited(db_path):
+    storage = Storage(db_path)
+    storage.migrate()
+    store = CaseStore(storage, Settings(db_path=str(db_path)), EventBus())
+    for _ in range(55):
+        store.open_case(DRAFT, None, True, [])
+    storage.close()
+    result = invoke("list", "--json")
+    assert len(json.loads(result.stdout)) == 55 and not result.stderr
+    limited = invoke("list", "--json", "--limit", "10")
+    assert len(json.loads(limited.stdout)) == 10
+    assert "Showing the first 10 matching cases; there are more" in limited.stderr
+    exact = invoke("list", "--json", "--limit", "55")
+    assert len(json.loads(exact.stdout)) == 55 and not exact.stderr
+    text = invoke("list")
+    assert len(text.stdout.splitlines()) == 50 and "Showing the first 50" in text.stderr

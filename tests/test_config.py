@@ -56,6 +56,40 @@ def test_serve_with_workers_names_a_database_it_cannot_open(tmp_path, monkeypatc
     assert "The database cannot be opened" in result.output
 
 
+@pytest.mark.parametrize("env, message", [
+    ({"POLICYBOT_ADMINS": "slack:U0AAA1111,U0BBB2222"},
+     "POLICYBOT_ADMINS entries need a platform prefix"),
+    ({"POLICYBOT_ADMINS": "teams:"}, "POLICYBOT_ADMINS entries need a platform prefix"),
+    ({"POLICYBOT_ADMIN_CHANNEL": "#policybot-cases"}, "must be the channel's id"),
+    ({"POLICYBOT_ADMIN_CHANNEL": "policybot-cases"}, "must be the channel's id"),
+    ({"SLACK_BOT_TOKEN": "xapp-1-A0-123", "SLACK_SIGNING_SECRET": "s"},
+     "SLACK_BOT_TOKEN must be the Bot User OAuth Token"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"},
+     "SLACK_APP_TOKEN must be an app-level token"),
+    ({"MicrosoftAppId": "policybot", "MicrosoftAppPassword": "p"},
+     "MicrosoftAppId must be the bot's Microsoft App ID"),
+])
+def test_set_up_mistakes_are_refused_at_start_by_name(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_well_formed_set_up_values_are_accepted():
+    s = Settings.from_env({
+        "POLICYBOT_ADMINS": "slack:U0AAA1111, teams:29:1abc, web:maria",
+        "POLICYBOT_ADMIN_CHANNEL": "C0123ABCD", "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+        "SLACK_APP_TOKEN": "xapp-1-A0-1", "MicrosoftAppId": "00000000-0000-4000-8000-00000000b0b0",
+        "MicrosoftAppPassword": "p"})
+    assert s.admins == {"slack:U0AAA1111", "teams:29:1abc", "web:maria"}
+    assert s.slack_admin_channel == "C0123ABCD"
+
+
+def test_serve_refuses_an_admin_channel_name(monkeypatch):
+    monkeypatch.setenv("POLICYBOT_ADMIN_CHANNEL", "#cases")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code != 0 and "must be the channel's id" in result.output
+
+
 def test_serve_beyond_loopback_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
     monkeypatch.delenv("POLICYBOT_SECRET_KEY", raising=False)
     monkeypatch.setenv("POLICYBOT_DB", str(tmp_path / "policybot.db"))

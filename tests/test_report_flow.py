@@ -75,9 +75,30 @@ def test_link_is_optional_and_must_be_http_url():
     assert validate("link", "skip", TODAY) == (None, None)
     assert validate("link", "", TODAY) == (None, None)
     assert validate("link", "https://www.tiktok.com/@x/video/1", TODAY)[1] is None
-    for bad in ("javascript:alert(1)", "ftp://x.com/a", "not a link", "https://", "www.x.com"):
+    for bad in ("javascript:alert(1)", "ftp://x.com/a", "not a link", "https://", "x",
+                "data:text/html,hi"):
         value, error = validate("link", bad, TODAY)
-        assert value is None and "http" in error
+        assert value is None and "does not look like a web link" in error
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("instagram.com/p/abc", "https://instagram.com/p/abc"),
+    ("www.x.com/someone/status/1", "https://www.x.com/someone/status/1"),
+    ("//tiktok.com/@x", "https://tiktok.com/@x"),
+    ("http://example.org/a", "http://example.org/a"),
+])
+def test_a_link_without_its_scheme_is_taken_as_https(typed, stored):
+    assert validate("link", typed, TODAY) == (stored, None)
+
+
+@pytest.mark.parametrize("raw, expected", [  # TODAY is Tuesday 2026-03-10
+    ("last tuesday", "2026-03-03"), ("Tuesday", "2026-03-10"), ("on monday", "2026-03-09"),
+    ("last Sunday", "2026-03-08"), ("fri", "2026-03-06"), ("this past wed", "2026-03-04"),
+    ("3 days ago", "2026-03-07"), ("a week ago", "2026-03-03"), ("last week", "2026-03-03"),
+    ("03/05", "2026-03-05"), ("December 24", "2025-12-24"), ("march 9", "2026-03-09"),
+])
+def test_everyday_dates_are_understood(raw, expected):
+    assert validate("when", raw, TODAY) == (expected, None)
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -134,7 +155,7 @@ def test_identity_prompt_explains_both_choices_honestly():
     assert state.step == "identity"
     text = transitions[-1].replies[-1].text
     assert "administrators see who you are" in text
-    assert "no identity is stored" in text and "status KEY" in text
+    assert "no identity is stored" in text and "case key, shown once" in text
 
 
 def test_confirm_reviews_every_answer():
@@ -231,3 +252,74 @@ def test_validate_form_collects_every_error_and_builds_draft():
     assert set(errors) == {"category", "danger", "platform", "link", "target", "description",
                            "identity"}
     assert "5,000" in errors["description"]
+
+
+def test_every_prompt_says_which_step_of_how_many():
+    _, transitions = run(HAPPY)
+    texts = [t.replies[-1].text for t in transitions]
+    assert [t.split(":")[0] for t in [begin().replies[0].text] + texts] == [
+        f"Step {n} of 9" for n in range(1, 10)]
+    assert transitions[-1].replies[-1].data["progress"] == {"step": 9, "of": 9}
+
+
+def test_no_prompt_shows_developer_text_or_markdown_code():
+    state = begin(ask_contact=True).state
+    prompts = [begin(ask_contact=True).replies[0]]
+    for answer in HAPPY + ["Maria Lopez, maria@lausd.net"]:
+        t = advance(state, answer, TODAY)
+        state = t.state
+        prompts += t.replies
+    prompts += advance(state, "edit nothing", TODAY).replies
+    for reply in prompts:
+        assert "`" not in reply.text and "STEP" not in reply.text
+        assert "steps:" not in reply.text.lower() and "_" not in reply.text
+
+
+def test_a_named_report_where_the_platform_does_not_say_who_asks_name_and_email():
+    state = begin(ask_contact=True).state
+    for answer in HAPPY:
+        state = advance(state, answer, TODAY).state
+    assert state.step == "contact" and state.progress() == (9, 10)
+    t = advance(state, "maria.lopez@lausd.net", TODAY)
+    assert t.error and "name" in t.error
+    t = advance(state, "Maria Lopez, maria.lopez@lausd.net", TODAY)
+    assert t.state.step == "confirm" and t.state.progress() == (10, 10)
+    assert "Maria Lopez, maria.lopez@lausd.net" in t.replies[-1].text
+    done = advance(t.state, "submit", TODAY)
+    assert done.finished["contact"] == {"name": "Maria Lopez", "email": "maria.lopez@lausd.net"}
+
+
+def test_an_anonymous_report_skips_the_contact_step_and_keeps_no_contact():
+    state = begin(ask_contact=True).state
+    for answer in HAPPY[:-1] + ["named", "Maria Lopez, maria@lausd.net", "edit reporting as",
+                                "anonymous"]:
+        state = advance(state, answer, TODAY).state
+    assert state.step == "confirm" and "contact" not in state.answers
+    assert "Maria" not in prompt_text(state)
+    state = begin(ask_contact=True).state
+    for answer in HAPPY[:-1] + ["anonymous"]:
+        state = advance(state, answer, TODAY).state
+    assert state.step == "confirm" and state.progress() == (10, 10)
+    assert "contact" not in advance(state, "submit", TODAY).finished
+
+
+def test_switching_to_named_in_the_review_asks_for_the_contact():
+    state = begin(ask_contact=True).state
+    for answer in HAPPY[:-1] + ["anonymous", "edit reporting as", "named"]:
+        state = advance(state, answer, TODAY).state
+    assert state.step == "contact"
+    state = advance(state, "Maria Lopez <maria@lausd.net>", TODAY).state
+    assert state.step == "confirm" and state.answers["contact"]["email"] == "maria@lausd.net"
+
+
+def test_edit_takes_an_answer_by_its_name():
+    state, _ = run(HAPPY)
+    assert advance(state, "edit what happened", TODAY).state.step == "description"
+    assert advance(state, "edit link", TODAY).state.step == "link"
+    assert advance(state, "change posted or seen", TODAY).state.step == "when"
+
+
+def prompt_text(state):
+    from bot.report_flow import prompt_reply
+
+    return prompt_reply(state).text

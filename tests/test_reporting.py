@@ -178,7 +178,7 @@ def test_danger_yes_gives_emergency_first_and_case_is_urgent(db_path, fakes):
 def test_anonymous_report_leaves_no_reporter_identity_anywhere(desk, db_path):
     receipt = file_report(desk, "anonymous")[0]
     key = receipt.data["case_key"]
-    assert key in receipt.text and "Save this key now" in receipt.text
+    assert key in receipt.text and "Save your case key now" in receipt.text
     assert "cannot be shown again" in receipt.text
     number = receipt.data["case_number"]
     desk.cases.ask_reporter(number, "Which day?", ADMIN)

@@ -7,16 +7,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import sqlite3
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from fake_slack import FakeSlack
 from slack_harness import (
     ADMIN_CHANNEL,
     FORM,
     PAYLOADS,
+    SECRET,
     Slack,
     all_text,
     block_action,
@@ -29,6 +33,7 @@ from slack_harness import (
 )
 from slack_payloads import load, view_submission
 
+from bot.errors import ConfigError
 from bot.models import Incoming
 from handlers.runtime import FRONTENDS, BotRef
 from handlers.server import create_app
@@ -289,7 +294,7 @@ def test_forged_signature_gets_401_and_nothing_runs(settings, bot):
         response = await s.client.post("/slack/events", data=body, headers=headers)
         assert response.status == 401
         await s.settled()
-        assert s.fake.calls == []
+        assert s.fake.api_calls() == []  # only the start-up token check
         assert s.questions() == 0
 
     drive(settings, bot, scenario)
@@ -303,7 +308,7 @@ def test_old_timestamp_gets_401(settings, bot):
         response = await s.client.post("/slack/events", data=body, headers=headers)
         assert response.status == 401
         await s.settled()
-        assert s.fake.calls == [] and s.questions() == 0
+        assert s.fake.api_calls() == [] and s.questions() == 0
 
     drive(settings, bot, scenario)
 
@@ -651,6 +656,12 @@ def test_admin_sets_status_with_a_reason_and_asks_the_reporter(settings, bot):
                                      "UTEACHER1")
         assert "Do you have a screenshot?" in dm.args["text"]
         assert f"reply {number}" in dm.args["text"]
+        # The administrator is told how the question reaches this reporter.
+        told = [c.args.get("text", "") for c in s.fake.api_calls()
+                if c.method in ("chat.postMessage", "chat.postEphemeral")
+                and c.args.get("user", c.args.get("channel")) == "UADMIN"]
+        assert any(f"Question added to case *{number}*" in t
+                   and "as a Slack direct message" in t for t in told), told
 
     drive(settings, bot, scenario)
 
@@ -723,6 +734,75 @@ def test_manifest_matches_what_the_app_listens_for():
     assert {"channels:history", "groups:history", "im:history", "app_mentions:read"} <= scopes
     assert features["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["interactivity"]["request_url"].endswith("/slack/events")
+
+
+def test_the_token_is_checked_once_at_start(settings, bot):
+    async def scenario(s: Slack) -> None:
+        [check] = s.fake.calls_to("auth.test")
+        assert check.headers["Authorization"] == "Bearer xoxb-test-token"
+
+    drive(settings, bot, scenario)
+
+
+def test_a_token_slack_refuses_stops_the_start(settings, bot):
+    async def main() -> None:
+        fake = FakeSlack()
+        await fake.start()
+        fake.errors["auth.test"] = "invalid_auth"
+        app = create_app(settings.with_(slack_bot_token="xoxb-revoked",
+                                        slack_signing_secret=SECRET,
+                                        slack_api_url=fake.api_url), BotRef())
+        runner = web.AppRunner(app)
+        try:
+            with pytest.raises(ConfigError, match=r"Slack refused SLACK_BOT_TOKEN \(invalid_auth"):
+                await runner.setup()
+        finally:
+            await runner.cleanup()
+            await fake.stop()
+
+    asyncio.run(main())
+
+
+def test_an_unreachable_slack_is_a_warning_at_start(settings, bot, caplog):
+    async def main() -> None:
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            port = free.getsockname()[1]
+        app = create_app(settings.with_(slack_bot_token="xoxb-1", slack_signing_secret=SECRET,
+                                        slack_api_url=f"http://127.0.0.1:{port}/api/"),
+                         BotRef())
+        runner = web.AppRunner(app)
+        await runner.setup()  # starts
+        await runner.cleanup()
+
+    asyncio.run(main())
+    assert "Slack could not be reached to check SLACK_BOT_TOKEN" in caplog.text
+
+
+def _without_urls(node):
+    if isinstance(node, dict):
+        return {k: _without_urls(v) for k, v in node.items() if k not in ("url", "request_url")}
+    if isinstance(node, list):
+        return [_without_urls(v) for v in node]
+    return node
+
+
+def test_the_socket_mode_manifest_is_the_http_one_without_urls():
+    import yaml
+
+    folder = Path(__file__).parent.parent / "slack"
+    http_text = (folder / "manifest.yaml").read_text()
+    http = yaml.safe_load(http_text)
+    socket = yaml.safe_load((folder / "manifest-socket-mode.yaml").read_text())
+    # The HTTP manifest's instructions count the lines to replace: keep the count true.
+    url_lines = [line for line in http_text.splitlines()
+                 if "policybot.example.org" in line and not line.lstrip().startswith("#")]
+    assert "(five lines)" in http_text and len(url_lines) == 5
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert "example.org" not in yaml.safe_dump(socket)
+    http["settings"]["socket_mode_enabled"] = True
+    assert socket == _without_urls(http)
 
 
 def test_the_admin_channel_post_follows_claims_and_status_changes(settings, bot):

@@ -7,6 +7,7 @@ import struct
 import zipfile
 import zlib
 
+import pytest
 from click.testing import CliRunner
 
 from bot.case_view import build_view
@@ -166,3 +167,26 @@ def test_teams_package_command(tmp_path):
     assert out.exists()
     bad = CliRunner().invoke(teams_package, ["--app-id", "nope", "--out", str(out)])
     assert bad.exit_code != 0 and "GUID" in bad.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--version", "banana"], "--version must be three numbers like 1.0.0"),
+    (["--version", "1.0"], "--version must be three numbers like 1.0.0"),
+    (["--domain", "https://policybot.example.org"], "--domain must be a host name only"),
+    (["--domain", "policybot.example.org/api/messages"], "--domain must be a host name only"),
+])
+def test_teams_package_refuses_a_bad_version_or_domain(tmp_path, args, message):
+    out = tmp_path / "policybot.zip"
+    result = CliRunner().invoke(teams_package, ["--app-id", "00000000-0000-4000-8000-00000000b0b0",
+                                                "--out", str(out), *args])
+    assert result.exit_code != 0 and message in result.output
+    assert not out.exists()
+
+
+def test_teams_package_takes_a_plain_host_name(tmp_path):
+    path = build_package("00000000-0000-4000-8000-00000000b0b0", tmp_path / "p.zip",
+                         version="2.10.0", domain="policybot.example.org")
+    with zipfile.ZipFile(path) as z:
+        manifest = json.loads(z.read("manifest.json"))
+    assert manifest["validDomains"] == ["policybot.example.org"]
+    assert manifest["version"] == "2.10.0"

@@ -87,7 +87,9 @@ def test_chat_answers_with_citation_and_completes_an_anonymous_report(server, br
     turn = press(page, "Submit")
     text = turn.inner_text()
     assert "Your case key" in text
-    key = re.search(r"status ([A-Za-z0-9_-]{20,64})", text).group(1)
+    key = page.inner_text(".case-key")
+    assert re.fullmatch(r"([0-9A-Z]{5}-){5}[0-9A-Z]{5}", key) and key in text
+    page.click("button.key-saved")  # the composer waits until the key is saved
     turn = ask(page, f"status {key}")
     assert re.search(r"Case \d{4}-\d{4}", turn.inner_text())
     assert "new" in turn.inner_text()

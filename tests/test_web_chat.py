@@ -7,6 +7,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from browser.helpers import run
 
+from bot.models import Incoming
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.web import format_text, safe_url
@@ -167,10 +168,86 @@ def test_static_files_are_served(bot, settings, path):
     run(bot, settings, scenario)
 
 
+# ---------------------------------------------------------------- everyday use (issue 14)
+
+
+async def to_description(client):
+    await client.get("/")
+    for answer in ("report", "harassing", "yes", "instagram", "instagram.com/p/abc",
+                   "last tuesday", "employee"):
+        data = await say(client, answer)
+    assert data["step"]["id"] == "description", data["replies"][-1]["text"]
+    return data
+
+
+async def file_web_report(client, identity, contact=None):
+    """A report through the chat API up to its receipt; returns the receipt's API data."""
+    await to_description(client)
+    await say(client, "A threatening post.")
+    data = await say(client, identity)
+    if contact:
+        assert data["step"]["id"] == "contact"
+        assert data["replies"][-1]["text"].startswith("Step 9 of 10")
+        data = await say(client, contact)
+    assert data["step"]["id"] == "confirm"
+    return await say(client, "submit")
+
+
+def test_opening_the_page_mid_report_sends_nothing_and_shows_the_open_step(bot, settings):
+    async def scenario(client):
+        await to_description(client)
+        for _ in range(2):  # reload twice: "help" must never become the description
+            html = await (await client.get("/")).text()
+            assert 'data-current-step="description"' in html
+            assert "Your report is still open" in html and "What happened?" in html
+        data = await say(client, "The real description.")
+        assert data["step"]["id"] == "identity"
+        data = await say(client, "anonymous")
+        assert "The real description." in data["replies"][-1]["text"]
+        assert "help" not in data["replies"][-1]["text"].lower().split()
+
+    run(bot, settings, scenario)
+
+
+def test_the_welcome_page_asks_the_core_nothing(bot, settings):
+    async def scenario(client):
+        html = await (await client.get("/")).text()
+        assert 'data-kind="intro"' in html and 'data-value="report"' in html
+        assert "data-current-step" not in html
+        assert bot.storage.db["conversations"].count == 0
+        assert bot.storage.db["questions"].count == 0
+
+    run(bot, settings, scenario)
+
+
+def test_a_named_web_report_asks_a_name_and_email_and_the_admin_sees_them(bot, settings):
+    async def scenario(client):
+        data = await file_web_report(client, "named", "Maria Lopez, maria.lopez@lausd.net")
+        receipt = data["replies"][-1]
+        assert "maria.lopez@lausd.net" in receipt["text"]
+        number = receipt["data"]["case_number"]
+        case = bot.cases.get(number, "web:admin")
+        assert (case["reporter_name"], case["reporter_email"]) == (
+            "Maria Lopez", "maria.lopez@lausd.net")
+        assert case["link"] == "https://instagram.com/p/abc"
+        reply = bot.handle(Incoming(text=f"ask {number} Do you have a screenshot?",
+                                    conversation_id="slack:D0ADMIN:", user_id="slack:UADMIN",
+                                    platform="slack"))[0]
+        assert "browser chat" in reply.text and "maria.lopez@lausd.net" in reply.text
+        assert "Question sent" not in reply.text
+        html = await (await client.get("/")).text()
+        assert "An administrator asked you a question about your report" in html
+        assert f'data-notice="{number} ' in html
+        data = await say(client, "my reports")
+        assert "Do you have a screenshot?" in data["replies"][0]["text"]
+
+    run(bot, settings, scenario)
+
+
 def test_a_named_reporter_is_known_by_a_public_id_not_their_cookie(bot, settings):
     """The id administrators see (list, CSV, logs) cannot be used as a chat cookie."""
     steps = ("report", "harassing", "no", "instagram", "skip", "skip", "employee",
-             "Someone posted my home address.", "named", "submit")
+             "Someone posted my home address.", "named", "Ana Ruiz, ana.ruiz@lausd.net", "submit")
 
     async def scenario(client):
         await client.get("/")
@@ -188,6 +265,22 @@ def test_a_named_reporter_is_known_by_a_public_id_not_their_cookie(bot, settings
         data = await say(client, "my reports")
         assert number not in data["replies"][0]["text"]
         assert "no named reports" in data["replies"][0]["text"]
+
+    run(bot, settings, scenario)
+
+
+def test_an_anonymous_web_report_keeps_no_contact_and_the_admin_is_told_so(bot, settings):
+    async def scenario(client):
+        receipt = (await file_web_report(client, "anonymous"))["replies"][-1]
+        key, number = receipt["data"]["case_key"], receipt["data"]["case_number"]
+        assert f"`{key}`" in receipt["text"]
+        html = (await say(client, f"status {key.lower().replace('-', ' ')}"))["html"]
+        assert number in html
+        row = next(bot.storage.db.query("SELECT reporter, reporter_name, reporter_email "
+                                        "FROM cases"))
+        assert row == {"reporter": None, "reporter_name": None, "reporter_email": None}
+        delivery = bot.cases.ask_reporter(number, "More?", "web:admin")
+        assert "anonymous" in delivery and "case key" in delivery
 
     run(bot, settings, scenario)
 
@@ -215,6 +308,23 @@ def test_the_chat_api_is_throttled_per_session_and_per_address(bot, settings):
         assert statuses[:per_address] == [200] * per_address and statuses[-1] == 429
 
     run(bot, settings, scenario)
+
+
+def test_the_receipt_shows_the_key_in_a_box_with_copy_and_saved_buttons(bot, settings):
+    async def scenario(client):
+        data = await file_web_report(client, "anonymous")
+        key = data["replies"][-1]["data"]["case_key"]
+        assert f'data-case-key="{key}"' in data["html"]
+        assert f'<code class="case-key">{key}</code>' in data["html"]
+        assert 'class="copy-key"' in data["html"] and 'class="key-saved' in data["html"]
+        assert "`" not in data["html"]
+
+    run(bot, settings, scenario)
+
+
+def test_format_text_renders_code_spans_without_backticks():
+    html = str(format_text("Type `status KEY` or `<b>`."))
+    assert html == '<p class="line">Type <code>status KEY</code> or <code>&lt;b&gt;</code>.</p>'
 
 
 def test_hsts_over_https_only_and_no_server_version(bot, settings):

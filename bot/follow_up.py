@@ -1,0 +1,32 @@
+"""How an administrator's question reaches a reporter, said honestly to the administrator,
+and the notice a returning browser reporter sees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def question_delivery(case: dict[str, Any]) -> str:
+    """One sentence for the administrator who just asked the reporter of `case` a question."""
+    reporter = case.get("reporter")
+    if reporter is None:
+        return ("The reporter is anonymous: they see the question only when they check the "
+                "case with their case key. policybot has no way to reach them first.")
+    if reporter.startswith("slack:"):
+        return "policybot sends it to the reporter as a Slack direct message."
+    if reporter.startswith("teams:"):
+        return "policybot sends it to the reporter in a Teams chat."
+    if reporter.startswith("cli:"):
+        return "They reported from the terminal: they see it with my reports there."
+    # Anyone else reported in the browser chat: nothing reaches them first.
+    email = case.get("reporter_email")
+    where = ("They reported in the browser chat: they see it when they next open the chat in "
+             "the same browser. policybot does not e-mail it")
+    return f"{where}; to reach them sooner, write to {email}." if email else f"{where}."
+
+
+def pending_questions(views: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(case number, asked at) of a reporter's views whose last message is an unanswered
+    question."""
+    return [(v["number"], v["messages"][-1]["created_at"]) for v in views
+            if v["messages"] and v["messages"][-1]["direction"] == "question"]
