@@ -41,6 +41,7 @@ from knowledge.loader import Entry, KnowledgeBase
 HERE = Path(__file__).resolve().parent
 CALIBRATION_FILE = HERE / "calibration.json"
 STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_SPANISH)
+NEAR_WORD = 0.35  # a word vector this close to one of a clause's words is on its topic
 _REPORT_WORDS = re.compile(
     r"\b(report|reporting|flag|complain|complaint|denunci\w*|report\w*)\b", re.I)
 _POLICY_QUESTION = re.compile(
@@ -410,7 +411,13 @@ class Retriever:
             return Outcome(status, (top, *close), conf, spanish, every, offers_report=offers,
                            report_category=category,
                            uncertain=status == "answered" and top.score < cal.sure_confidence)
-        if top.score >= cal.related_confidence or top.clause_similarity >= cal.related_similarity:
+        # Related means on the same topic: at least one word of the question must be near
+        # one of the clause's (gibberish is near nothing, whatever its score).
+        near_a_word = not words or bool(
+            (self.coverage(words, self.word_vectors(words), self.kb.entries.index(top.entry))
+             >= NEAR_WORD).any())
+        if near_a_word and (top.score >= cal.related_confidence
+                            or top.clause_similarity >= cal.related_similarity):
             topic = None if story or offers or not uncovered else ", ".join(uncovered[:3])
             return Outcome("related", (top,), conf, spanish, every, offers_report=offers,
                            report_category=category, topic=topic,

@@ -140,7 +140,7 @@ def slack_note_submission(number: str, text: str, view_id: str, user: str = ADMI
     payload["trigger_id"] = f"1700.{view_id}"  # Slack makes one per submission (replays act once)
     payload["view"].update({
         "id": view_id, "callback_id": "pb_case_text_modal",
-        "private_metadata": json.dumps({"number": number, "kind": "note"}),
+        "private_metadata": json.dumps({"number": number, "action": "note"}),
         "state": {"values": {"text": {"value": {"type": "plain_text_input", "value": text}}}}})
     return payload
 
