@@ -176,6 +176,22 @@ def entry_scores(query_vectors: np.ndarray, item_vectors: np.ndarray,
     return out
 
 
+class MemoEncoder:
+    """Encodes each distinct text once (scripts that ask the same questions many times:
+    calibration folds, threshold grids)."""
+
+    def __init__(self, inner: Encoder):
+        self.inner, self.name, self.memo = inner, inner.name, {}
+        self.known_words = getattr(inner, "known_words", frozenset())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if missing:
+            for t, v in zip(missing, self.inner.encode(missing), strict=True):
+                self.memo[t] = v
+        return np.stack([self.memo[t] for t in texts])
+
+
 class BatchingEncoder:
     """Concurrent callers share model calls: requests that arrive while the model is busy
     are encoded together in the next batch (no artificial waiting: a lone request is

@@ -24,24 +24,10 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from knowledge.answer import CALIBRATION_FILE, FEATURES, Calibration, Retriever  # noqa: E402
-from knowledge.index import ModelEncoder  # noqa: E402
+from knowledge.index import MemoEncoder, ModelEncoder  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402
 
 FOLDS = 5
-
-
-class MemoEncoder:
-    """Encodes each distinct text once across all folds."""
-
-    def __init__(self, inner):
-        self.inner, self.name, self.memo = inner, inner.name, {}
-
-    def encode(self, texts):
-        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
-        if missing:
-            for t, v in zip(missing, self.inner.encode(missing), strict=False):
-                self.memo[t] = v
-        return np.stack([self.memo[t] for t in texts])
 
 
 def fold_kb(kb, fold):

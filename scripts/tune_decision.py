@@ -24,14 +24,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from knowledge.answer import CALIBRATION_FILE, Calibration, Retriever  # noqa: E402
 from knowledge.evaluate import read_questions, verdict, without_alternates  # noqa: E402
-from knowledge.index import ModelEncoder  # noqa: E402
+from knowledge.index import MemoEncoder, ModelEncoder  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402
 
 REAL_DEV = ROOT / "tests" / "eval" / "real_dev.jsonl"
@@ -53,21 +51,6 @@ GRID = {
     "related_confidence": (0.05, 0.1),
     "related_similarity": (0.25, 0.3),
 }
-
-
-class MemoEncoder:
-    """Encodes each distinct text once (the grid re-asks the same questions)."""
-
-    def __init__(self, inner):
-        self.inner, self.name, self.memo = inner, inner.name, {}
-        self.known_words = inner.known_words
-
-    def encode(self, texts):
-        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
-        if missing:
-            for t, v in zip(missing, self.inner.encode(missing), strict=True):
-                self.memo[t] = v
-        return np.stack([self.memo[t] for t in texts])
 
 
 def strict_dev_ok(question, out) -> bool:
