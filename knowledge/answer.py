@@ -370,13 +370,6 @@ class Retriever:
         return np.stack(rows) if rows else np.zeros((0, self.item_vectors.shape[1]),
                                                      dtype=np.float32)
 
-    def uncovered(self, words: tuple[tuple[str, str], ...], word_vectors: np.ndarray,
-                  entry: Entry) -> list[str]:
-        """The focus words the entry's clause does not speak to, in question order."""
-        cov = self.coverage(words, word_vectors, self.kb.entries.index(entry))
-        return [w for (w, _), c in zip(words, cov, strict=True)
-                if c < self.cal.coverage_similarity]
-
     def decide(self, question: str) -> Outcome:
         """One outcome. A clause is given as the answer only when it speaks to what was
         asked: near the question is not enough (see Calibration). A message that tells a
@@ -396,7 +389,10 @@ class Retriever:
             return Outcome("report", (top,), conf, spanish, every, offers_report=True,
                            report_category=category)
         cal = self.cal
-        uncovered = self.uncovered(words, self.word_vectors(words), top.entry)
+        coverage = self.coverage(words, self.word_vectors(words),
+                                 self.kb.entries.index(top.entry))
+        uncovered = [w for (w, _), c in zip(words, coverage, strict=True)
+                     if c < cal.coverage_similarity]
         answers = ((top.score >= cal.answer_confidence
                     and (not uncovered or top.alternate_similarity >= cal.alternate_similarity))
                    or (top.score >= cal.sure_confidence
@@ -413,9 +409,7 @@ class Retriever:
                            uncertain=status == "answered" and top.score < cal.sure_confidence)
         # Related means on the same topic: at least one word of the question must be near
         # one of the clause's (gibberish is near nothing, whatever its score).
-        near_a_word = not words or bool(
-            (self.coverage(words, self.word_vectors(words), self.kb.entries.index(top.entry))
-             >= NEAR_WORD).any())
+        near_a_word = not words or bool((coverage >= NEAR_WORD).any())
         if near_a_word and (top.score >= cal.related_confidence
                             or top.clause_similarity >= cal.related_similarity):
             topic = None if story or offers or not uncovered else ", ".join(uncovered[:3])
