@@ -107,3 +107,18 @@ def write_html(path: Path, items: dict[int, str], bulletin: str = "BUL-5688.0",
 </body></html>
 """, encoding="utf-8")
     return path
+
+
+def referenced_bulletins_only(folder: Path) -> Path:
+    """`folder`, created, holding BUL-5167.0 and BUL-999.4 (their links to BUL-5688.0
+    dropped) and no BUL-5688.0: the knowledge a test then adds BUL-5688.0 to."""
+    import yaml
+
+    from bot.config import DEFAULT_KNOWLEDGE_DIR
+
+    folder.mkdir()
+    for name in ("BUL-5167.0.yaml", "BUL-999.4.yaml"):
+        data = yaml.safe_load((DEFAULT_KNOWLEDGE_DIR / name).read_text(encoding="utf-8"))
+        data["entries"][0]["related"] = []
+        (folder / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return folder

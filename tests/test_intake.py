@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bulletin_documents import guideline_lines, guidelines, write_docx, write_html, write_pdf
+from bulletin_documents import (
+    guideline_lines,
+    guidelines,
+    referenced_bulletins_only,
+    write_docx,
+    write_html,
+    write_pdf,
+)
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -28,13 +35,7 @@ SIX = [f"BUL-5688.0#{n}" for n in range(1, 7)]
 @pytest.fixture
 def folder(tmp_path) -> Path:
     """A knowledge folder with the two referenced bulletins and no BUL-5688.0."""
-    out = tmp_path / "knowledge"
-    out.mkdir()
-    for name in ("BUL-5167.0.yaml", "BUL-999.4.yaml"):
-        data = yaml.safe_load((DEFAULT_KNOWLEDGE_DIR / name).read_text(encoding="utf-8"))
-        data["entries"][0]["related"] = []
-        (out / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return out
+    return referenced_bulletins_only(tmp_path / "knowledge")
 
 
 def snapshot(folder: Path) -> dict[str, str]:

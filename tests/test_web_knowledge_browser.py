@@ -4,7 +4,6 @@ previews its clauses, publishes it, and the chat answers from it (the real model
 from __future__ import annotations
 
 import pytest
-import yaml
 from browser.helpers import (
     ADMIN_NAME,
     ADMIN_PASSWORD,
@@ -12,9 +11,9 @@ from browser.helpers import (
     add_admin,
     chromium_browser,
 )
-from bulletin_documents import guideline_lines, write_pdf
+from bulletin_documents import guideline_lines, referenced_bulletins_only, write_pdf
 
-from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings
+from bot.config import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -24,12 +23,7 @@ def server(tmp_path, real_encoder):
     """policybot knowing BUL-5167.0 and BUL-999.4 only: BUL-5688.0 comes from the PDF."""
     from bot.app import build_bot
 
-    folder = tmp_path / "knowledge"
-    folder.mkdir()
-    for name in ("BUL-5167.0.yaml", "BUL-999.4.yaml"):
-        data = yaml.safe_load((DEFAULT_KNOWLEDGE_DIR / name).read_text(encoding="utf-8"))
-        data["entries"][0]["related"] = []
-        (folder / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = referenced_bulletins_only(tmp_path / "knowledge")
     settings = Settings.from_env({"POLICYBOT_DB": str(tmp_path / "p.db"),
                                   "POLICYBOT_KNOWLEDGE_DIR": str(folder)})
     bot = build_bot(settings, encoder=real_encoder)
