@@ -23,6 +23,11 @@ TEXT: dict[str, str] = {
     "fact.policies": "Matched policy",
     "fact.opened": "Opened",
     "fact.link": "Link",
+    "fact.age": "Age",
+    "fact.possible_duplicate_of": "Possible duplicate of",
+    "fact.possibly_duplicated_by": "Same link reported later in",
+    "fact.duplicate_of": "Duplicate of",
+    "fact.duplicates": "Duplicates linked to it",
     "value.none": "(none)",
     "value.not_given": "(not given)",
     "value.nobody": "nobody",
@@ -34,6 +39,7 @@ TEXT: dict[str, str] = {
     "case.title": "Case {number}",
     "case.title_new": "New case {number}",
     "case.urgent": "URGENT",
+    "case.overdue": "OVERDUE",
     "case.open": "Open",
     "case.description": "What happened",
     "case.hidden": ("Hidden ({length:,} characters): it may identify a student. Reveal "
@@ -62,6 +68,9 @@ TEXT: dict[str, str] = {
                           "direct message; a browser reporter sees it when they come back to "
                           "the chat; an anonymous reporter reads it with their case key)"),
     "action.reveal": "Reveal details",
+    "action.duplicate": "Link as duplicate",
+    "action.duplicate.prompt": "The case this one duplicates (a case number like 2026-0001)",
+    "action.unlink": "Unlink duplicate",
     "option.status": "Mark {status}",
     "option.dismiss": "Dismiss: {reason}",
     # outcomes
@@ -70,6 +79,8 @@ TEXT: dict[str, str] = {
     "done.status": "Case *{number}* is now {status}.",
     "done.note": "Note added to case *{number}*.",
     "done.ask": "Question added to case *{number}*. {delivery}",
+    "done.duplicate": "Case *{number}* is linked as a duplicate of {original}.",
+    "done.unlink": "Case *{number}* is no longer linked as a duplicate of {original}.",
     "error.not_permitted": ("Not permitted: case actions are for case administrators. The "
                             "attempt was recorded."),
     "error.unknown_action": "There is no case action called {action!r}.",

@@ -8,15 +8,21 @@ description and answers or a masked note, the trail, and the actions with their 
 in one function. `CaseDesk.act` runs every action with the one permission check
 (`CaseStore`, which records refusals) and returns an `Outcome` with the text to show.
 Masked text (description, link, named reporter, answers) is shown only after "reveal",
-recorded as "revealed".
+recorded as "revealed". Times are shown in the district's time zone with their age
+(`bot.times`); the case's age is measured against its urgency's target (`bot.case_age`);
+a case with the same link as another says only that case's number (`bot.case_duplicates`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.case_age import case_age
+from bot.case_duplicates import DuplicateFacts, Duplicates
+from bot.case_reads import mark_read
 from bot.case_text import say, status_text, words
 from bot.cases import DISMISS_REASONS, TRANSITIONS, CaseStore
 from bot.errors import (
@@ -26,11 +32,13 @@ from bot.errors import (
     NotPermittedError,
 )
 from bot.report_flow import label_for
+from bot.times import Times
 
 NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 # action id -> chat command word (the chat commands and button values use these)
 COMMANDS = {"view": "case", "reveal": "reveal", "claim": "claim", "assign": "assign",
-            "status": "set-status", "note": "note", "ask": "ask"}
+            "status": "set-status", "note": "note", "ask": "ask",
+            "duplicate": "link-duplicate", "unlink": "unlink-duplicate"}
 ACTIONS = {word: action for action, word in COMMANDS.items()}
 
 
@@ -93,6 +101,7 @@ class CaseView:
     notes: tuple[TrailEntry, ...] = ()
     trail: tuple[TrailEntry, ...] = ()
     actions: tuple[Action, ...] = ()
+    overdue: bool = False  # still open past its urgency's target (see bot.case_age)
 
     def action(self, action_id: str) -> Action | None:
         return next((a for a in self.actions if a.id == action_id), None)
@@ -100,6 +109,7 @@ class CaseView:
     def text(self) -> str:
         """The plain-text rendering (chat, terminal, and every front end's fallback)."""
         urgent = say("case.urgent") + " " if self.urgent else ""
+        urgent += say("case.overdue") + " " if self.overdue else ""
         lines = [f"{urgent}*{self.title}*"] + [f"*{f.label}:* {f.value}" for f in self.facts]
         lines.append(f"*{say('case.description')}:*")
         if self.description is None:
@@ -148,7 +158,8 @@ def event_detail(event: dict[str, Any]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in detail.items() if v is not None)
 
 
-def actions_for(number: str, status: str, revealed: bool) -> tuple[Action, ...]:
+def actions_for(number: str, status: str, revealed: bool,
+                linked: bool = False) -> tuple[Action, ...]:
     options = []
     for nxt in TRANSITIONS.get(status, ()):
         if nxt == "dismissed":
@@ -163,7 +174,10 @@ def actions_for(number: str, status: str, revealed: bool) -> tuple[Action, ...]:
         actions.append(Action("status", number, say("action.status"), "choice",
                               say("action.status.prompt"), tuple(options)))
     actions += [Action("note", number, say("action.note"), "text", say("action.note.prompt")),
-                Action("ask", number, say("action.ask"), "text", say("action.ask.prompt"))]
+                Action("ask", number, say("action.ask"), "text", say("action.ask.prompt")),
+                Action("unlink", number, say("action.unlink")) if linked else
+                Action("duplicate", number, say("action.duplicate"), "text",
+                       say("action.duplicate.prompt"))]
     if not revealed:
         actions.append(Action("reveal", number, say("action.reveal")))
     return tuple(actions)
@@ -176,10 +190,28 @@ def reporter_shown(case: dict[str, Any]) -> str:
     return case["reporter"]
 
 
+def duplicate_facts(found: DuplicateFacts) -> list[tuple[str, str]]:
+    """Case numbers only: a match on the masked link never shows the link."""
+    facts = [(say("fact.duplicate_of"), found.of)] if found.of else []
+    for key, numbers in (("fact.possible_duplicate_of", found.possible_of),
+                         ("fact.possibly_duplicated_by", found.possibly_by),
+                         ("fact.duplicates", found.linked)):
+        if numbers:
+            facts.append((say(key), ", ".join(numbers)))
+    return facts
+
+
 def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
                events: list[dict[str, Any]] = (), revealed: bool = False,
-               new: bool = False) -> CaseView:
-    """The case as shown to an administrator (`new`: the announcement of a new case)."""
+               new: bool = False, times: Times | None = None,
+               targets: Mapping[str, int] | None = None,
+               duplicates: DuplicateFacts | None = None) -> CaseView:
+    """The case as shown to an administrator (`new`: the announcement of a new case;
+    `times`: the time zone and the moment ages are measured from, UTC now by default;
+    `targets`: hours per urgency before an open case is overdue)."""
+    times = times or Times.of("UTC")
+    age = case_age(case, times, targets or {})
+    duplicates = duplicates or DuplicateFacts()
     number = case["number"]
     status = status_text(case["status"], case.get("dismiss_reason"))
     hidden = say("value.hidden")
@@ -197,19 +229,21 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
          else reporter_shown(case) if revealed else hidden),
         (say("fact.policies"), ", ".join(case.get("matched_policy_ids") or [])
          or say("value.no_policy")),
-        (say("fact.opened"), (case.get("created_at") or "")[:16]),
+        (say("fact.opened"), times.when(case.get("created_at"))),
+        (say("fact.age"), age.fact()),
         (say("fact.link"), say("value.none") if not link else link if revealed else hidden),
+        *duplicate_facts(duplicates),
     )
     shown = [Message(say("case.question_from", author=m["author"])
                      if m["direction"] == "question" else say("case.reporter_answered"),
                      m["text"] if revealed or m["direction"] == "question"
-                     else say("case.answer_hidden"), (m.get("created_at") or "")[:16])
+                     else say("case.answer_hidden"), times.when(m.get("created_at")))
              for m in messages]
 
     def actor(who: str) -> str:  # a named reporter is masked in the trail too
         return say("value.the_reporter") if who == reporter and not revealed else who
 
-    trail = tuple(TrailEntry((e.get("created_at") or "")[:16], e["action"], actor(e["actor"]),
+    trail = tuple(TrailEntry(times.when(e.get("created_at")), e["action"], actor(e["actor"]),
                              event_detail(e)) for e in events)
     description = case.get("description") or ""
     return CaseView(
@@ -221,7 +255,8 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
         hidden_note=say("case.revealed") if revealed
         else say("case.hidden", length=len(description)),
         messages=tuple(shown), notes=tuple(t for t in trail if t.action == "note_added"),
-        trail=trail, actions=actions_for(number, case["status"], revealed))
+        trail=trail, actions=actions_for(number, case["status"], revealed, bool(duplicates.of)),
+        overdue=age.overdue)
 
 
 @dataclass(frozen=True)
@@ -238,15 +273,28 @@ class CaseDesk:
 
     def __init__(self, cases: CaseStore):
         self.cases = cases
+        self.duplicates = Duplicates(cases)
+
+    def times(self) -> Times:
+        """The district's time zone, ages measured from now."""
+        return Times.of(self.cases.settings.timezone)
+
+    def targets(self) -> dict[str, int]:
+        return dict(self.cases.settings.target_hours)
 
     def announcement(self, number: str, new: bool = False) -> CaseView:
         """The masked view for a shared admin channel (no audit: nothing hidden is shown)."""
-        return build_view(self.cases.for_announcement(number), new=new)
+        return build_view(self.cases.for_announcement(number), new=new, times=self.times(),
+                          targets=self.targets(), duplicates=self.duplicates.facts(number))
 
     def _view(self, number: str, actor: str, reveal: bool) -> CaseView:
         case = self.cases.get(number, actor, reveal)
-        return build_view(case, self.cases.messages(number, actor),
-                          self.cases.events(number, actor), revealed=reveal)
+        messages = self.cases.messages(number, actor)
+        with self.cases.storage.write() as db:
+            mark_read(db, number, actor)
+        return build_view(case, messages, self.cases.events(number, actor), revealed=reveal,
+                          times=self.times(), targets=self.targets(),
+                          duplicates=self.duplicates.facts(number))
 
     def permit(self, actor: str | None, action: str) -> Outcome:
         """For an administrator's action about no one case (e.g. choosing where new cases
@@ -284,6 +332,13 @@ class CaseDesk:
             elif action == "ask":
                 delivery = self.cases.ask_reporter(number, value, actor)
                 text = say("done.ask", number=number, delivery=delivery)
+            elif action == "duplicate":
+                original = normalize_number(value) or value
+                self.duplicates.link(number, original, actor)
+                text = say("done.duplicate", number=number, original=original)
+            elif action == "unlink":
+                text = say("done.unlink", number=number,
+                           original=self.duplicates.unlink(number, actor))
             else:
                 return Outcome(False, say("error.unknown_action", action=action),
                                problem="invalid")

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 
@@ -18,6 +19,38 @@ DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "
 LOCAL_OPERATOR = "cli:local"
 ADMIN_PREFIXES = ("slack:", "teams:", "web:")
 SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+DEFAULT_TIMEZONE = "America/Los_Angeles"
+URGENCIES = ("urgent", "normal")
+# Hours a case may stay open after it was reported before it is shown as overdue.
+DEFAULT_TARGET_HOURS = (("urgent", 4), ("normal", 72))
+
+
+def timezone_problems(name: str) -> list[str]:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [f"POLICYBOT_TIMEZONE must be an IANA time zone such as America/Los_Angeles, "
+                f"got {name!r}"]
+    return []
+
+
+def parse_target_hours(text: str | None) -> tuple[tuple[tuple[str, int], ...], list[str]]:
+    """POLICYBOT_TARGET_HOURS "urgent=4,normal=72" -> ((urgency, hours), ...); an urgency
+    left out keeps its default. Returns (targets, problems)."""
+    targets = dict(DEFAULT_TARGET_HOURS)
+    problems = []
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        urgency, sep, hours = (part.strip() for part in item.partition("="))
+        if not sep or urgency.lower() not in URGENCIES or not hours.isdigit() \
+                or not 1 <= int(hours) <= 24 * 365:
+            problems.append(f"POLICYBOT_TARGET_HOURS must be urgency=hours pairs such as "
+                            f"\"urgent=4,normal=72\" (urgencies: {', '.join(URGENCIES)}; "
+                            f"hours 1 to {24 * 365}), got {item.strip()!r}")
+            continue
+        targets[urgency.lower()] = int(hours)
+    return tuple(targets.items()), problems
 
 
 def admin_problems(admins: frozenset[str]) -> list[str]:
@@ -86,6 +119,8 @@ class Settings:
     teams_app_type: str = "MultiTenant"
     teams_tenant_id: str | None = None
     teams_emulator: bool = False  # POLICYBOT_TEAMS_EMULATOR=1: /api/messages without an app id
+    timezone: str = DEFAULT_TIMEZONE  # how times are shown; storage stays UTC
+    target_hours: tuple[tuple[str, int], ...] = DEFAULT_TARGET_HOURS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -128,6 +163,10 @@ class Settings:
         problems += slack_problems(get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN"),
                                    get("POLICYBOT_ADMIN_CHANNEL"))
         problems += teams_app_id_problems(get("MicrosoftAppId"))
+        timezone = get("POLICYBOT_TIMEZONE") or DEFAULT_TIMEZONE
+        problems += timezone_problems(timezone)
+        target_hours, target_problems = parse_target_hours(get("POLICYBOT_TARGET_HOURS"))
+        problems += target_problems
         if problems:
             raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
         return cls(
@@ -150,6 +189,8 @@ class Settings:
             teams_app_type=get("MicrosoftAppType") or cls.teams_app_type,
             teams_tenant_id=get("MicrosoftAppTenantId"),
             teams_emulator=get("POLICYBOT_TEAMS_EMULATOR") in ("1", "true", "yes"),
+            timezone=timezone,
+            target_hours=target_hours,
         )
 
     def with_(self, **changes) -> Settings:

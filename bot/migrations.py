@@ -289,3 +289,25 @@ def m0013_reporter_contact(db: Database) -> None:
     # carries the name and e-mail the reporter gave. NULL for anonymous reports, always.
     db.execute("ALTER TABLE cases ADD COLUMN reporter_name TEXT")
     db.execute("ALTER TABLE cases ADD COLUMN reporter_email TEXT")
+
+
+@migrations(name="0014_case_duplicates_and_reads")
+def m0014_case_duplicates_and_reads(db: Database) -> None:
+    # An administrator's link from a case to the one it duplicates (at most one each; the
+    # link and unlink are in the audit trail).
+    db.execute("""
+        CREATE TABLE case_duplicates (
+            case_number TEXT PRIMARY KEY REFERENCES cases(number) ON DELETE CASCADE,
+            duplicate_of TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE,
+            linked_by TEXT NOT NULL,
+            linked_at TEXT NOT NULL,
+            CHECK (case_number != duplicate_of))""")
+    db.execute("CREATE INDEX idx_case_duplicates_of ON case_duplicates (duplicate_of)")
+    # The last reporter's answer each administrator has seen on a case (the unread marker).
+    db.execute("""
+        CREATE TABLE case_reads (
+            case_number TEXT NOT NULL REFERENCES cases(number) ON DELETE CASCADE,
+            actor TEXT NOT NULL,
+            seen_message_id INTEGER NOT NULL DEFAULT 0,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (case_number, actor))""")

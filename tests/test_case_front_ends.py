@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from browser.helpers import add_admin, csrf_from, file_report, run
@@ -17,7 +18,8 @@ from handlers import slack_views, teams_cards
 
 SECRET = "Student Jane Doe is named in the post."
 ANSWER = "It was at Roosevelt High."
-ACTIONS = ["Claim", "Assign", "Set status", "Add note", "Ask the reporter", "Reveal details"]
+ACTIONS = ["Claim", "Assign", "Set status", "Add note", "Ask the reporter", "Link as duplicate",
+           "Reveal details"]
 
 
 @pytest.fixture
@@ -29,13 +31,18 @@ def number(bot, monkeypatch, settings):
     bot.cases.assign(number, "web:ana", "slack:UADMIN")
     bot.cases.ask_reporter(number, "Which school?", "slack:UADMIN")
     bot.cases.answer_as_reporter("slack:UREPORTER", number, ANSWER)
+    with bot.storage.write() as db:  # days old: its age reads the same for the whole test
+        db.execute("UPDATE cases SET created_at = ? WHERE number = ?",
+                   [(datetime.now(UTC) - timedelta(days=3)).isoformat(timespec="seconds"),
+                    number])
     return number
 
 
 def text_facts(text: str) -> list[tuple[str, str]]:
     """Chat and terminal lines "*Label:* value" (the CLI drops the asterisks)."""
     lines = [ln.replace("*", "") for ln in text.splitlines()]
-    return [tuple(ln.split(": ", 1)) for ln in lines[1:12]]
+    end = lines.index("What happened:")
+    return [tuple(ln.split(": ", 1)) for ln in lines[1:end]]
 
 
 def text_actions(text: str) -> list[str]:

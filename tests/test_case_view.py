@@ -67,7 +67,7 @@ def test_the_announcement_is_masked_and_writes_no_audit(desk, number):
 def test_actions_follow_the_allowed_transitions_with_reasons_as_options(desk, number):
     view = desk.act(number, ADMIN, "view").view
     assert [a.id for a in view.actions] == ["claim", "assign", "status", "note", "ask",
-                                            "reveal"]
+                                            "duplicate", "reveal"]
     status = view.action("status")
     assert status.input == "choice" and [v for v, _ in status.options] == [
         "triaged", "dismissed duplicate", "dismissed unfounded", "dismissed out_of_scope",
