@@ -22,9 +22,10 @@ from typing import Any
 
 from bot.case_age import case_age
 from bot.case_duplicates import DuplicateFacts, Duplicates
+from bot.case_list import ListedCase, listed
 from bot.case_reads import mark_read
 from bot.case_text import say, status_text, words
-from bot.cases import DISMISS_REASONS, TRANSITIONS, CaseStore
+from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS, CaseStore
 from bot.errors import (
     CaseNotFoundError,
     InputTooLargeError,
@@ -158,15 +159,28 @@ def event_detail(event: dict[str, Any]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in detail.items() if v is not None)
 
 
-def actions_for(number: str, status: str, revealed: bool,
-                linked: bool = False) -> tuple[Action, ...]:
+def status_options(targets: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(value, label) of a status change to each of `targets` (a dismissal per reason)."""
     options = []
-    for nxt in TRANSITIONS.get(status, ()):
+    for nxt in targets:
         if nxt == "dismissed":
             options += [(f"dismissed {r}", say("option.dismiss", reason=words(r)))
                         for r in DISMISS_REASONS]
         else:
             options.append((nxt, say("option.status", status=nxt)))
+    return options
+
+
+def bulk_status_options() -> list[tuple[str, str]]:
+    """Every status change some case can make (the list's bulk action; each case is
+    still checked against its own allowed transitions)."""
+    return status_options(tuple(s for s in STATUSES
+                                if any(s in nexts for nexts in TRANSITIONS.values())))
+
+
+def actions_for(number: str, status: str, revealed: bool,
+                linked: bool = False) -> tuple[Action, ...]:
+    options = status_options(TRANSITIONS.get(status, ()))
     actions = [Action("claim", number, say("action.claim"), style="primary"),
                Action("assign", number, say("action.assign"), "text",
                       say("action.assign.prompt"))]
@@ -281,6 +295,10 @@ class CaseDesk:
 
     def targets(self) -> dict[str, int]:
         return dict(self.cases.settings.target_hours)
+
+    def listed(self, actor: str, cases: list[dict[str, Any]]) -> list[ListedCase]:
+        """Rows for a list of `cases` that `actor` was permitted to list."""
+        return listed(self.cases.storage.db, actor, cases, self.times(), self.targets())
 
     def announcement(self, number: str, new: bool = False) -> CaseView:
         """The masked view for a shared admin channel (no audit: nothing hidden is shown)."""

@@ -174,12 +174,13 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:
     """Add the chat (`/`, `/chat/api`), the admin console (`/admin...`) and `/static`."""
-    from handlers import web_admin, web_chat, web_knowledge
+    from handlers import web_admin, web_cases_bulk, web_chat, web_knowledge
 
     app[JINJA] = make_env()
     app[SECRET] = {}
     web_chat.add_routes(app, ref, settings)
     web_admin.add_routes(app, ref, settings)
+    web_cases_bulk.add_routes(app, ref)
     web_knowledge.add_routes(app, ref)
     app.router.add_static("/static/", STATIC, name="static", append_version=False)
     app.on_response_prepare.append(_security_headers)

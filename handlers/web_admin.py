@@ -25,6 +25,7 @@ from aiohttp import web
 from bot.admin_accounts import ACTOR_PREFIX, AdminAccounts, session_secret
 from bot.admin_commands import normalize_number
 from bot.case_text import say
+from bot.case_view import bulk_status_options
 from bot.cases import STATUSES
 from bot.config import Settings
 from bot.errors import NotPermittedError
@@ -248,6 +249,7 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
 
         def load():
             rows, more = fetch_page(cases, session.actor, filters, page_no, PAGE_SIZE)
+            rows = bot().case_desk.listed(session.actor, rows)
             return rows, more, cases.count_by_status(session.actor)
 
         rows, more, counts = await asyncio.to_thread(load)
@@ -255,6 +257,7 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
         return page(request, session, "admin_cases.html", nav="cases", cases=rows,
                     filters=filters, counts=counts, total=sum(counts.values()),
                     page_no=page_no, more=more, statuses=STATUSES, categories=CATEGORIES,
+                    bulk_options=bulk_status_options(), here=request.path_qs,
                     prev_url="?" + urlencode({**base, "page": page_no - 1}),
                     next_url="?" + urlencode({**base, "page": page_no + 1}))
 
