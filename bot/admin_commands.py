@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.case_text import say
-from bot.case_view import ACTIONS, CaseDesk, CaseView, case_line, normalize_number
+from bot.case_view import ACTIONS, CaseDesk, CaseView, normalize_number
 from bot.errors import NotPermittedError
 from bot.models import Button, Incoming, Reply
 
@@ -86,7 +86,7 @@ class AdminDesk:
         head = "Cases: " + ", ".join(f"{s} {n}" for s, n in counts.items())
         if not rows:
             return _private("admin", head + "\nNo cases match.")
-        lines = [head] + [case_line(c) for c in rows]
+        lines = [head] + [row.line() for row in self.desk.listed(actor, rows)]
         buttons = tuple(Button(f"Open {c['number']}", f"case {c['number']}") for c in rows[:5])
         return _private("admin", "\n".join(lines), buttons,
                         {"case_numbers": [c["number"] for c in rows]})

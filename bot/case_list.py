@@ -12,7 +12,18 @@ from typing import Any
 
 from bot.case_age import CaseAge, case_age
 from bot.case_reads import unread
+from bot.case_text import say, status_text
+from bot.report_flow import label_for
 from bot.times import Times
+
+
+def case_line(case: dict[str, Any]) -> str:
+    """One case in a list (no masked text)."""
+    urgent = say("case.urgent") + " " if case["urgency"] == "urgent" else ""
+    assignee = f", assigned to {case['assignee']}" if case["assignee"] else ""
+    return (f"{urgent}*{case['number']}* {label_for('category', case['category'])} on "
+            f"{label_for('platform', case['platform'])}: "
+            f"{status_text(case['status'], case['dismiss_reason'])}{assignee}")
 
 
 @dataclass(frozen=True)
@@ -27,9 +38,10 @@ class ListedCase:
     def number(self) -> str:
         return self.case["number"]
 
-    def marks(self) -> str:
-        """", OVERDUE, new reply" (what a plain-text list adds after the case line)."""
-        return ((", OVERDUE" if self.age.overdue else "")
+    def line(self) -> str:
+        """The case in a plain-text list (chat, terminal, Slack's Home tab)."""
+        return (f"{case_line(self.case)}, reported {self.reported_ago}"
+                + (f", *{say('case.overdue')}*" if self.age.overdue else "")
                 + (", new reply from the reporter" if self.unread else ""))
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.case_age import case_age
 from bot.case_duplicates import DuplicateFacts, Duplicates
-from bot.case_list import ListedCase, listed
+from bot.case_list import ListedCase, case_line, listed  # noqa: F401 (case_line: re-exported)
 from bot.case_reads import mark_read
 from bot.case_text import say, status_text, words
 from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS, CaseStore
@@ -128,15 +128,6 @@ class CaseView:
             lines.append(say("case.action_line", label=a.label, command=command)
                          + (f" ({choices})" if choices else ""))
         return "\n".join(lines)
-
-
-def case_line(case: dict[str, Any]) -> str:
-    """One case in a list (no masked text)."""
-    urgent = say("case.urgent") + " " if case["urgency"] == "urgent" else ""
-    assignee = f", assigned to {case['assignee']}" if case["assignee"] else ""
-    return (f"{urgent}*{case['number']}* {label_for('category', case['category'])} on "
-            f"{label_for('platform', case['platform'])}: "
-            f"{status_text(case['status'], case['dismiss_reason'])}{assignee}")
 
 
 def normalize_number(text: str) -> str | None:

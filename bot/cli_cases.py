@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from bot.case_text import say
-from bot.case_view import CaseDesk, case_line
+from bot.case_view import CaseDesk
 from bot.cases import STATUSES, CaseStore
 from bot.config import LOCAL_OPERATOR, Settings
 from bot.db import Storage
@@ -83,8 +83,9 @@ def list_command(status: str | None, category: str | None, urgency: str | None,
     elif not rows:
         click.echo("No cases match.")
     else:
-        for case in rows:
-            click.echo(f"{case_line(case).replace('*', '')}  {case['created_at']}")
+        desk = CaseDesk(build_store())
+        for row in desk.listed(ACTOR, rows):
+            click.echo(f"{row.line().replace('*', '')} ({row.reported})")
 
 
 @cases.command("show")

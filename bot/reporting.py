@@ -12,9 +12,8 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
@@ -38,24 +37,17 @@ from bot.report_flow import (
     prompt_reply,
     validate_form,
 )
+from bot.times import Times
 
 log = logging.getLogger(__name__)
 
 STATE_KEY = "report"
-DISTRICT_TZ = "America/Los_Angeles"
 QUESTION_START = re.compile(
     r"^(can|could|may|might|is|are|am|should|shall|what|how|do|does|did|why|when|where|who|"
     r"which|will|would|am i|must|have|has)\b", re.IGNORECASE)
 # Platforms that do not say who the person is: a named report asks for a name and e-mail.
 ASK_CONTACT_PLATFORMS = frozenset({"web"})
 NUMBER_SHAPE = re.compile(r"(\d{4})-(\d{1,6})")
-
-
-def district_today() -> date:
-    try:
-        return datetime.now(ZoneInfo(DISTRICT_TZ)).date()
-    except Exception:  # noqa: BLE001 - no tz database: the machine's date is close enough
-        return date.today()
 
 
 def looks_like_question(text: str) -> bool:
@@ -74,14 +66,18 @@ class ReportDesk:
     def __init__(self, storage: Storage, cases: CaseStore, settings: Settings, events: EventBus,
                  answer_question: Callable[[Incoming], list[Reply]],
                  match_policies: Callable[[str], list[str]],
-                 today: Callable[[], date] = district_today):
+                 today: Callable[[], date] | None = None):
+        """`today`: the district's date (POLICYBOT_TIMEZONE) unless a test fixes it."""
         self.storage = storage
         self.cases = cases
         self.settings = settings
         self.events = events
         self.answer_question = answer_question
         self.match_policies = match_policies
-        self.today = today
+        self.today = today or (lambda: self._times().today())
+
+    def _times(self) -> Times:
+        return Times.of(self.settings.timezone)
 
     # ------------------------------------------------------------ conversation state
 
@@ -248,7 +244,7 @@ class ReportDesk:
         except CaseNotFoundError:
             return Reply(kind="error", text="No report matches that key. Check it and try "
                                             "again.", private=True)
-        return Reply(kind="status", text=_status_text(view, key), private=True,
+        return Reply(kind="status", text=_status_text(view, self._times(), key), private=True,
                      data={"case_number": view["number"], "status": view["status"]})
 
     def _answer(self, who: str, number: str | None, text: str) -> Reply:
@@ -269,18 +265,18 @@ class ReportDesk:
             return Reply(kind="status", private=True,
                          text="You have no named reports. (Anonymous reports are checked with "
                               "`status KEY`.)")
-        text = "\n\n".join(_status_text(v) for v in views)
+        text = "\n\n".join(_status_text(v, self._times()) for v in views)
         return Reply(kind="status", text=text, private=True,
                      data={"case_numbers": [v["number"] for v in views]})
 
 
-def _status_text(view: dict[str, Any], key: str | None = None) -> str:
+def _status_text(view: dict[str, Any], times: Times, key: str | None = None) -> str:
     status = status_text(view["status"], view.get("dismiss_reason"))
     lines = [(f"Case *{view['number']}* ({view['category_label']}), filed "
-             f"{view['created_at'][:10]}: *{status}*.")]
+             f"{times.when(view['created_at'])}: *{status}*.")]
     for m in view["messages"]:
         who = "Administrator asked" if m["direction"] == "question" else "You answered"
-        lines.append(f"{who} ({m['created_at'][:10]}):")
+        lines.append(f"{who} ({times.when(m['created_at'])}):")
         lines += [f"> {line}" for line in m["text"].splitlines()]
     if any(m["direction"] == "question" for m in view["messages"]):
         target = key or view["number"]

@@ -10,7 +10,7 @@ the system has no time zone data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
@@ -41,6 +41,10 @@ class Times:
     @classmethod
     def of(cls, timezone: str, now: datetime | None = None) -> Times:
         return cls(ZoneInfo(timezone), now or datetime.now(UTC))
+
+    def today(self) -> date:
+        """The date in the district now (a report's "when" cannot be after it)."""
+        return self.now.astimezone(self.zone).date()
 
     def age(self, stamp: str | None) -> timedelta:
         moment = parse(stamp)

@@ -505,11 +505,13 @@ class SlackFrontEnd:
             reports = bot.cases.reports_by(actor)
             if not bot.cases.is_admin(actor):
                 return reports, None
-            return reports, bot.cases.list_cases(actor, status=OPEN, limit=200)
+            return reports, bot.case_desk.listed(
+                actor, bot.cases.list_cases(actor, status=OPEN, limit=200))
 
         reports, cases = await self.call_core(gather)
         dm = event.get("channel") or user
-        view = views.home_view(user, conversation_id(dm), reports, cases)
+        view = views.home_view(user, conversation_id(dm), reports, cases,
+                               bot.case_desk.times())
         await self.api("views.publish", user_id=user, view=view)
 
     async def on_other_event(self, body: dict) -> None:

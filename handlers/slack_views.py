@@ -14,10 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import messages
+from bot.case_list import ListedCase
 from bot.case_text import say, status_text
-from bot.case_view import Action, CaseView, case_line
+from bot.case_view import Action, CaseView
 from bot.models import Button, Reply
 from bot.report_flow import STEPS, Step
+from bot.times import Times
 
 BUTTON_ACTION = "pb_btn"  # prefix; matched with the regex ^pb_btn
 SHARE_ACTION = "pb_share"
@@ -393,9 +395,11 @@ def case_text_modal(action: Action, channel: str | None) -> dict[str, Any]:
 # ------------------------------------------------------------------ App Home
 
 def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, Any]] = (),
-              open_cases: Sequence[dict[str, Any]] | None = None) -> dict[str, Any]:
+              open_cases: Sequence[ListedCase] | None = None,
+              times: Times | None = None) -> dict[str, Any]:
     """Employees: quick actions and their own reports. Admins (open_cases not None): also
     the open cases, each with a button that opens it (masked) by direct message."""
+    times = times or Times.of("UTC")
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain("policybot", 150)},
         section("Ask me about LAUSD's social media policy for employees (BUL-5688.0): send "
@@ -411,17 +415,17 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
         for r in list(reports)[:20]:
             status = status_text(r["status"], r.get("dismiss_reason"))
             blocks.append(section(f"*{r['number']}* {escape(r['category_label'])}, filed "
-                                  f"{r['created_at'][:10]}: *{status}*"))
+                                  f"{times.when(r['created_at'])}: *{status}*"))
     else:
         blocks.append(context("You have no named reports. Anonymous reports are checked with "
                               "`status KEY` in a direct message."))
     if open_cases is not None:
         blocks += [{"type": "divider"}, section(f"*Open cases* ({len(open_cases)})")]
         for c in list(open_cases)[:25]:
-            blocks.append({**section(mrkdwn(case_line(c))),
+            blocks.append({**section(mrkdwn(c.line())),
                            "block_id": conversation_block_id(1000 + len(blocks), conversation_id),
                            "accessory": button(say("case.open"), f"{BUTTON_ACTION}_open",
-                                               f"case {c['number']}")})
+                                               f"case {c.number}")})
         if not open_cases:
             blocks.append(context("No open cases."))
     return {"type": "home", "blocks": blocks[:100], "private_metadata": user_id}
