@@ -7,11 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import socket
 import sqlite3
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
@@ -693,12 +696,16 @@ def test_app_home_shows_own_reports_to_employees_and_open_cases_to_admins(settin
         text = all_text(home.args["view"]["blocks"])
         assert number in text and "Open cases" not in text
         assert "Report a post" in text
+        created = s.bot.storage.db["cases"].get(1)["created_at"]  # shown in the district's zone
+        local = datetime.fromisoformat(created).astimezone(ZoneInfo("America/Los_Angeles"))
+        assert f"filed {local:%a %-d %b %Y, %-I:%M %p %Z} (" in text
         admin = event_payload("app_home_opened", "Ev0HOME00002", user="UADMIN",
                               channel="D0ADMIN")
         await s.event(admin)
         homes = await s.fake.wait_for("views.publish", 2)
         admin_text = all_text(homes[1].args["view"]["blocks"])
         assert "Open cases" in admin_text and number in admin_text
+        assert re.search(rf"{number}.*, reported (\d+ (minutes?|hours?) ago|just now)", admin_text)
 
     drive(settings, bot, scenario)
 
