@@ -121,7 +121,8 @@ class ReportDesk:
         for number, asked_at in pending_questions(self.cases.reports_by(incoming.user_id or "")):
             replies.append(Reply(
                 kind="notice", private=True, data={"case_number": number, "asked_at": asked_at},
-                text=f"An administrator asked you a question about your report *{number}*.",
+                text=f"An administrator asked you a question about your report *{number}* "
+                     f"({self._times().when(asked_at)}).",
                 buttons=(Button("Read and answer it", "my reports"),)))
         flow = self._load(incoming.conversation_id)
         if flow is not None:

@@ -145,7 +145,8 @@ def page(request: web.Request, session: Session, template: str, /, status: int =
     message = session.pop("flash", None)
     response = render(request, template, status=status, session=session, csrf=session["csrf"],
                       who=session.name, flash=message, nav=context.pop("nav", ""),
-                      label=label_for, say=say, **context)
+                      label=label_for, say=say, when=request.app[REF].bot.case_desk.times().when,
+                      **context)
     save_session(request, response, session)
     return response
 
@@ -222,7 +223,7 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
         locked = await asyncio.to_thread(store.locked_until, name) if name else None
         # The same words whether or not the name has an account.
         error = (f"Too many failed sign-ins for this name: it is locked until "
-                 f"{locked:%H:%M} UTC ({locked:%Y-%m-%d})." if locked
+                 f"{bot().case_desk.times().readable(locked.isoformat())}." if locked
                  else "Wrong name or password.")
         return page(request, session, "admin_login.html", status=401, next=target,
                     error=error, name=name)
