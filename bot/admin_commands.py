@@ -2,8 +2,8 @@
 
 `cases [status=..] [category=..] [urgency=..] [assignee=..|me]`, and for one case
 `case N`, `reveal N`, `claim N`, `assign N USER`, `set-status N STATUS [REASON]`,
-`note N TEXT`, `ask N TEXT`: each is one `CaseDesk.act` (which checks permission and
-records refusals). `case N` shows the masked case; `reveal N` shows it all, recorded.
+`note N TEXT`, `ask N TEXT`, `link-duplicate N ORIGINAL`, `unlink-duplicate N`: each is
+one `CaseDesk.act` (which checks permission and records refusals). `case N` shows the masked case; `reveal N` shows it all, recorded.
 Every reply is private.
 """
 
