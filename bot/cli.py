@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import click
 
 from bot.config import Settings
-from bot.errors import PolicybotError
 from bot.models import Incoming, Reply
+from infra.errors import PolicybotError
 
 
 def _settings() -> Settings:

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import Settings
-from bot.errors import ConfigError
+from infra.errors import ConfigError
 
 
 def test_defaults_serve_one_process_on_3978():

@@ -19,7 +19,7 @@ from knowledge.answer import CALIBRATION_FILE, Calibration
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
-CODE_DIRS = ("bot", "knowledge", "handlers")
+CODE_DIRS = ("infra", "bot", "knowledge", "handlers")
 
 
 def section(title: str) -> str:

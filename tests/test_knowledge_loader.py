@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.config import DEFAULT_KNOWLEDGE_DIR
-from bot.errors import KnowledgeError
+from infra.errors import KnowledgeError
 from knowledge.loader import load_knowledge
 
 

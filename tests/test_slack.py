@@ -33,11 +33,11 @@ from slack_harness import (
 )
 from slack_payloads import load, view_submission
 
-from bot.errors import ConfigError
 from bot.models import Incoming
 from handlers.runtime import FRONTENDS, BotRef
 from handlers.server import create_app
 from handlers.slack import SLACK_KEY
+from infra.errors import ConfigError
 
 # ------------------------------------------------------------------ asking
 
@@ -142,8 +142,8 @@ def test_a_question_asked_from_another_process_reaches_the_slack_reporter(settin
     and the server's poller delivers it (once) to the named reporter's DM."""
     from bot.cases import CaseStore
     from bot.config import LOCAL_OPERATOR
-    from bot.db import Storage
     from bot.events import EventBus
+    from infra.db import Storage
 
     draft = {"category": "harassing", "danger": "no", "platform": "facebook", "link": None,
              "when": None, "target": "employee", "description": "A mocking post.",

@@ -12,7 +12,7 @@ from bot.admin_accounts import (
     AdminAccounts,
     session_secret,
 )
-from bot.db import Storage
+from infra.db import Storage
 
 
 class Clock:
