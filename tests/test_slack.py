@@ -882,7 +882,7 @@ def test_a_forged_case_button_value_is_neither_logged_raw_nor_stored(settings, b
 def test_the_log_format_keeps_one_record_on_one_line():
     import logging
 
-    from bot.cli import OneLineFormatter
+    from policybot.cli import OneLineFormatter
 
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "denied %s on case %s",
                                ("view", "2026-0001\n2026-12-02 INFO forged\x1b[31m"), None)
