@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.cases import CASE_NUMBER
-from bot.clock import now_iso
-from bot.errors import InvalidTransitionError
 from bot.events import CaseUpdated
+from infra.clock import now_iso
+from infra.errors import InvalidTransitionError
 
 # The "links" that are not one: a reporter who had nothing to paste.
 NO_LINK = {"", "-", "none", "n/a", "na", "no"}

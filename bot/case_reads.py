@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from bot.clock import now_iso
+from infra.clock import now_iso
 
 
 def mark_read(db: Database, number: str, actor: str) -> None:

@@ -26,14 +26,14 @@ from bot.case_list import ListedCase, case_line, listed  # noqa: F401 (case_line
 from bot.case_reads import mark_read
 from bot.case_text import say, status_text, words
 from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS, CaseStore
-from bot.errors import (
+from bot.report_flow import label_for
+from bot.times import Times
+from infra.errors import (
     CaseNotFoundError,
     InputTooLargeError,
     InvalidTransitionError,
     NotPermittedError,
 )
-from bot.report_flow import label_for
-from bot.times import Times
 
 NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 # action id -> chat command word (the chat commands and button values use these)

@@ -12,11 +12,11 @@ from browser.helpers import file_report
 from click.testing import CliRunner
 
 from bot.case_duplicates import link_key
-from bot.cli_cases import cases as cases_cli
 from bot.config import Settings
-from bot.errors import ConfigError
 from bot.models import Incoming
 from bot.times import Times
+from infra.errors import ConfigError
+from policybot.cli_cases import cases as cases_cli
 
 ADMIN = "teams:admin-1"
 OTHER_ADMIN = "slack:UADMIN"
