@@ -141,3 +141,15 @@ def test_a_case_reply_travels_as_json(bot, number):
     data = json.loads(json.dumps(reply.to_dict()))["data"]["case_view"]
     assert data["number"] == number and data["description"] is None
     assert [a["label"] for a in data["actions"]] == ACTIONS
+
+
+def test_a_possible_duplicate_is_named_by_number_on_every_front_end(bot, settings, number):
+    """The same post reported again: each front end names the earlier case, never the link."""
+    again = file_report(bot, "The same post.", link="www.facebook.com/p/77/")
+    view = bot.case_desk.act(again, "slack:UADMIN", "view").view
+    shown = {"slack": slack(view), "teams": teams(view), "chat": chat(bot, again),
+             "cli": cli(again), "web": web(bot, settings, again)}
+    for name, (facts, actions, raw) in shown.items():
+        assert ("Possible duplicate of", number) in facts, name
+        assert "Link as duplicate" in actions, name
+        assert "facebook.com/p/77" not in raw, name
