@@ -12,6 +12,7 @@ import click
 
 from bot.admin_accounts import AdminAccounts
 from bot.config import Settings
+from bot.times import Times
 from infra.db import Storage
 from infra.errors import PolicybotError
 
@@ -86,7 +87,8 @@ def list_accounts() -> None:
     if not rows:
         click.echo("No admin accounts. Add one with: policybot admins add NAME")
         return
+    times = Times.of(Settings.from_env().timezone)
     for r in rows:
-        extra = f"  locked until {r['locked_until']}" if r["locked_until"] else ""
-        click.echo(f"{r['name']}  created {r['created_at'][:10]}  "
-                   f"last sign-in {(r['last_signin_at'] or 'never')[:16]}{extra}")
+        extra = f"  locked until {times.readable(r['locked_until'])}" if r["locked_until"] else ""
+        click.echo(f"{r['name']}  created {times.when(r['created_at'])}  "
+                   f"last sign-in {times.when(r['last_signin_at']) or 'never'}{extra}")

@@ -1,5 +1,6 @@
 """Admin console accounts: argon2 hashes, lockout, CLI, the persisted cookie secret."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -198,6 +199,8 @@ def test_cli_add_prompts_twice_and_list(cli_env):
     assert "pass phrase 1" not in result.output
     result = runner.invoke(admins, ["list"])
     assert "maria" in result.output and "never" in result.output
+    assert re.search(r"created \w{3} \d+ \w{3} \d{4}, \d+:\d\d [AP]M P[SD]T \(just now\)",
+                     result.output)  # in the district's time zone, with its age
     storage = Storage(db)
     assert AdminAccounts(storage).verify("maria", "pass phrase 1")
 
