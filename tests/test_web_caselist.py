@@ -161,6 +161,16 @@ def test_bulk_status_change_acts_per_case_and_lists_refusals(bot, server, browse
     assert len(events(bot, c, "status_changed")) == 3  # only the three made above
     page.click("#back")
     assert row(page, a).locator(".badge").first.inner_text() == "triaged"
+    # "select every case on this page" ticks them all; unticking one leaves it out
+    page.check("#select-all")
+    assert all(box.is_checked() for box in page.locator("input[name=number]").all())
+    row(page, c).locator("input[name=number]").uncheck()
+    assert page.evaluate("document.getElementById('select-all').indeterminate")
+    page.select_option("#bulk-value", "investigating")
+    page.click("#do-bulk")
+    assert sorted(page.locator("#changed li").all_inner_texts()) == [a, b]
+    assert page.locator("#refused").count() == 0
+    page.click("#back")
     # with nothing ticked, nothing happens and the admin is told why
     page.select_option("#bulk-value", "dismissed duplicate")
     page.click("#do-bulk")
