@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.cases import CASE_NUMBER
+from bot.cases import CASE_NUMBER, like_pattern
 from bot.events import CaseUpdated
 from infra.clock import now_iso
 from infra.errors import InvalidTransitionError
@@ -21,19 +21,26 @@ from infra.errors import InvalidTransitionError
 NO_LINK = {"", "-", "none", "n/a", "na", "no"}
 
 
-def link_key(link: str | None) -> str | None:
-    """The link as compared for duplicates, or None when there is none."""
+def _parts(link: str | None) -> tuple[str, str] | None:
+    """(host with any unusual port, path and query) as compared, or None for no link."""
     text = (link or "").strip()
     if text.lower() in NO_LINK:
         return None
-    parts = urlsplit(text if "://" in text else "//" + text.lstrip("/"))
+    try:
+        parts = urlsplit(text if "://" in text else "//" + text.lstrip("/"))
+        port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
+    except ValueError:  # a port that is not a number: not a link to compare
+        return None
     host = (parts.hostname or "").lower().removeprefix("www.")
     if not host:
         return None
-    port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
-    path = parts.path.rstrip("/")
-    query = f"?{parts.query}" if parts.query else ""
-    return f"{host}{port}{path}{query}"
+    return host + port, parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+
+
+def link_key(link: str | None) -> str | None:
+    """The link as compared for duplicates, or None when there is none."""
+    parts = _parts(link)
+    return "".join(parts) if parts else None
 
 
 def _order(number: str) -> tuple[int, int]:
@@ -66,12 +73,15 @@ class Duplicates:
         linked = tuple(r[0] for r in db.execute(
             "SELECT case_number FROM case_duplicates WHERE duplicate_of = ?", [number]))
         known = set(linked) | ({of[0]} if of else set())
-        key = link_key(row["link"])
-        same = [] if key is None else sorted(
-            (r["number"] for r in db.query(
-                "SELECT number, link FROM cases WHERE link IS NOT NULL AND number != ?",
-                [number]) if link_key(r["link"]) == key and r["number"] not in known),
-            key=_order)
+        parts = _parts(row["link"])
+        same = []
+        if parts is not None:
+            # SQL narrows by the path (or host) as text, any case; link_key decides.
+            candidates = db.query(
+                "SELECT number, link FROM cases WHERE link LIKE ? ESCAPE '\\' AND number != ?",
+                [like_pattern(parts[1] or parts[0]), number])
+            same = sorted((r["number"] for r in candidates if link_key(r["link"]) ==
+                           "".join(parts) and r["number"] not in known), key=_order)
         here = _order(number)
         return DuplicateFacts(
             possible_of=tuple(n for n in same if _order(n) < here),

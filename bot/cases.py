@@ -63,6 +63,11 @@ def normalize_reason(reason: str | None) -> str | None:
     return "_".join(reason.strip().lower().replace("-", " ").split()) or None
 
 
+def like_pattern(text: str) -> str:
+    """`text` anywhere, for LIKE ... ESCAPE '\\' (its own % and _ taken literally)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 CASE_NUMBER = re.compile(r"\d{4}-\d{4,6}")
 DENIAL_WINDOW = timedelta(minutes=10)
 
@@ -292,7 +297,7 @@ class CaseStore:
         if q:
             where.append("(description LIKE ? ESCAPE '\\' OR number LIKE ? ESCAPE '\\' "
                          "OR link LIKE ? ESCAPE '\\')")
-            like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = like_pattern(q)
             params += [like, like, like]
         if since:
             where.append("created_at >= ?")

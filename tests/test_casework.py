@@ -116,6 +116,18 @@ def test_links_to_different_posts_do_not_match():
     assert link_key("instagram.com/p/ABC") != link_key("instagram.com/p/abc")  # paths keep case
     assert link_key("instagram.com/p/abc?img=2") != link_key("instagram.com/p/abc")
     assert link_key("") is link_key(None) is link_key("none") is None
+    assert link_key("example.com:notaport/x") is None
+    assert link_key("example.com:8080/x") != link_key("example.com/x")
+
+
+def test_links_with_like_wildcards_match_only_themselves(bot):
+    first = file_report(bot, "First", link="https://x.com/a_b%c")
+    file_report(bot, "Near", link="https://x.com/aXbYc")
+    again = file_report(bot, "Again", link="x.com/A_B%c/")  # the path's case matters
+    same = file_report(bot, "Same", link="www.x.com/a_b%c/")
+    [reply] = say(bot, f"case {same}")
+    assert f"*Possible duplicate of:* {first}\n" in reply.text
+    assert again not in reply.text
 
 
 def test_the_same_link_shows_a_possible_duplicate_by_number_only(bot):
