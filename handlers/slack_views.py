@@ -347,7 +347,8 @@ def case_message(view: CaseView, conversation_id: str,
     actions (buttons carry chat commands, a choice is a select, text opens a modal)."""
     mentions = " ".join(f"<@{u}>" for u in mention_ids) if view.urgent else ""
     head = (f"{mentions} " if mentions else "") + (
-        f":rotating_light: *{say('case.urgent')}* " if view.urgent else "") + f"*{view.title}*"
+        f":rotating_light: *{say('case.urgent')}* " if view.urgent else "") + (
+        f":hourglass: *{say('case.overdue')}* " if view.overdue else "") + f"*{view.title}*"
     fields = [{"type": "mrkdwn", "text": f"*{escape(f.label)}:*\n{user_mention(f.value)}"}
               for f in view.facts]
     blocks = [section(head)] + [{"type": "section", "fields": fields[i:i + 10]}

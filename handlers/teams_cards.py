@@ -274,7 +274,8 @@ def case_card(view: CaseView) -> dict[str, Any]:
     """A core `CaseView` as a card: facts, the description or its masked note, questions
     and answers, the audit trail, and every action as a chat command (text and choices
     are typed or picked in a ShowCard and sent as ``command + " " + pbText``)."""
-    head = (say("case.urgent") + ": " if view.urgent else "") + view.title
+    head = ((say("case.urgent") + ": " if view.urgent else "")
+            + (say("case.overdue") + ": " if view.overdue else "") + view.title)
     body: list[dict[str, Any]] = [
         {"type": "Container", "style": "attention" if view.urgent else "emphasis",
          "items": [text_block(head, weight="Bolder", size="Medium")]},

@@ -218,3 +218,15 @@ def test_my_reports_shows_when_each_was_filed_in_the_district_zone(bot):
                                   platform="slack"))
     expected = Times.of("America/Los_Angeles").when(created)
     assert f"Case *{number}* (Harassing), filed {expected}: *new*." in reply.text
+
+
+def test_slack_and_teams_head_an_overdue_case_with_it(bot):
+    from handlers import slack_views, teams_cards
+
+    late = file_report(bot, "Waiting", danger="yes")
+    reported_ago(bot, late, 5)
+    view = bot.case_desk.act(late, ADMIN, "view").view
+    head = slack_views.case_message(view, "slack:C0ADMINS:")["blocks"][0]["text"]["text"]
+    assert head == f":rotating_light: *URGENT* :hourglass: *OVERDUE* *Case {late}*"
+    card = teams_cards.case_card(view)
+    assert card["body"][0]["items"][0]["text"] == f"URGENT: OVERDUE: Case {late}"
