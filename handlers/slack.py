@@ -16,20 +16,14 @@ import logging
 import os
 import re
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError, web
+from aiohttp import web
 from slack_bolt import BoltResponse
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -45,103 +39,23 @@ from bot.models import Incoming, Reply
 from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
 from handlers.runtime import BotRef
+from handlers.slack_client import API_TIMEOUT, build_client, retry_handlers
 from handlers.slack_shapes import shape_guard
+from handlers.slack_translate import (
+    Where,
+    conversation_id,
+    slash_conversation_id,
+    to_incoming,
+)
 from infra.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://slack.com/api/"
-API_TIMEOUT = 10  # seconds per Web API attempt
 SUBMIT_BUDGET = 2.0  # seconds a modal submission may take before we ack and finish by DM
 TOKEN_CHECK_TIMEOUT = 5  # seconds auth.test may take at start before we go on without it
 REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
                            "token_expired", "not_allowed_token_type"})
 PERMALINK_BUDGET = 1.0  # chat.getPermalink must not eat the 3-second trigger window
-_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
-
-
-# ------------------------------------------------------------------ Web API client
-
-class _LoggedRetry:
-    """Mixin: log every retry of a Web API call (method, cause, attempt)."""
-
-    async def prepare_for_next_attempt_async(self, *, state, request, response=None,
-                                             error=None) -> None:
-        cause = f"HTTP {response.status_code}" if response is not None else type(error).__name__
-        log.warning("Slack Web API %s failed (%s); retrying (attempt %d)",
-                    request.url.rsplit("/", 1)[-1], cause, state.current_attempt + 2)
-        await super().prepare_for_next_attempt_async(state=state, request=request,
-                                                     response=response, error=error)
-
-
-class RateLimitRetry(_LoggedRetry, AsyncRateLimitErrorRetryHandler):
-    pass
-
-
-class ServerErrorRetry(_LoggedRetry, AsyncServerErrorRetryHandler):
-    async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:
-        return response is not None and response.status_code >= 500
-
-
-class ConnectionRetry(_LoggedRetry, AsyncConnectionErrorRetryHandler):
-    pass
-
-
-def retry_handlers() -> list:
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
-    return [RateLimitRetry(max_retry_count=2),
-            ServerErrorRetry(max_retry_count=2, interval_calculator=backoff),
-            ConnectionRetry(max_retry_count=2, interval_calculator=backoff,
-                            error_types=[ServerConnectionError, ServerDisconnectedError,
-                                         ClientOSError, asyncio.TimeoutError])]
-
-
-def build_client(settings: Settings, timeout: float = API_TIMEOUT) -> AsyncWebClient:
-    base_url = settings.slack_api_url or DEFAULT_API_URL
-    if not base_url.endswith("/"):
-        base_url += "/"
-    return AsyncWebClient(token=settings.slack_bot_token, base_url=base_url,
-                          timeout=int(max(1, timeout)), retry_handlers=retry_handlers())
-
-
-# ------------------------------------------------------------------ translation
-
-def unescape(text: str) -> str:
-    for entity, char in _ENTITIES:
-        text = text.replace(entity, char)
-    return text
-
-
-def conversation_id(channel: str, thread_ts: str | None = None) -> str:
-    return f"slack:{channel}:{thread_ts or ''}"
-
-
-def slash_conversation_id(channel: str, user: str) -> str:
-    """A slash command in a DM is that DM's conversation; in a channel it gets a slot of its
-    own per user, so one person's context never leaks into another's."""
-    return conversation_id(channel) if channel.startswith("D") else f"slack:{channel}:cmd-{user}"
-
-
-def to_incoming(text: str, conversation: str, user: str, is_button: bool = False) -> Incoming:
-    """Outside a DM a report is never taken in the conversation: the core answers a report
-    with a `report_form` reply and the adapter opens the private modal."""
-    return Incoming(text=unescape(text or ""), conversation_id=conversation,
-                    user_id=f"slack:{user}", platform="slack", is_button=is_button,
-                    wants_form=not conversation.startswith("slack:D"))
-
-
-@dataclass(frozen=True)
-class Where:
-    """Where replies go. In a DM everything is posted; in a channel public replies go to the
-    thread and private ones are ephemeral; with a response_url (slash commands, ephemeral
-    messages) everything is ephemeral; with no channel (App Home) replies go by DM."""
-    user: str
-    conversation: str
-    channel: str | None = None
-    thread_ts: str | None = None
-    is_dm: bool = False
-    response_url: str | None = None
-    private_only: bool = False
 
 
 class SlackFrontEnd:
