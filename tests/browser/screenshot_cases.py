@@ -27,7 +27,7 @@ from browser.helpers import (
     add_admin,
     file_report,
 )
-from fake_encoder import FakeEncoder
+from testkit.fake_encoder import FakeEncoder
 
 CASES = [  # (hours ago, danger, category, platform, link, named)
     (30, "no", "harassing", "facebook", "https://facebook.com/p/1", False),
