@@ -42,6 +42,7 @@ from bot.conversations import load_part
 from bot.core import Bot
 from bot.dedup import claim_event
 from bot.errors import ConfigError
+from bot.i18n import language
 from bot.models import Incoming, Reply
 from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
@@ -348,7 +349,8 @@ class SlackFrontEnd:
             await self.deliver([r for r in replies if r is not form], where, share=share)
             category = form.data["prefill"].get("category")
             if trigger_id:
-                await self.open_report(trigger_id, {"category": category})
+                with language(form.lang):  # the form in the language of the conversation
+                    await self.open_report(trigger_id, {"category": category})
                 return
             value = f"report {category}" if category else "report"
             message = views.report_button_message(value, where.conversation)

@@ -16,6 +16,7 @@ from typing import Any
 from bot import messages
 from bot.case_text import say, status_text
 from bot.case_view import Action, CaseView, case_line
+from bot.i18n import _, language
 from bot.models import Button, Reply
 from bot.report_flow import STEPS, Step
 
@@ -130,37 +131,44 @@ def confidence_line(reply: Reply) -> str | None:
     whether the text is the bulletin's words or a summary of what is known."""
     parts = []
     if reply.confidence is not None and reply.status in ("answered", "ambiguous"):
-        parts.append(f"Confidence: {reply.confidence:.0%}"
-                     + (f" ({messages.UNCERTAIN_LABEL.lower()})" if reply.uncertain else ""))
+        parts.append(_("Confidence: {percent:.0%}").format(percent=reply.confidence)
+                     + (f" ({messages.uncertain_label().lower()})" if reply.uncertain else ""))
     if reply.kind in ("answered", "related") and reply.citations:
         c = reply.citations[0]
-        head = "Source" if reply.kind == "answered" else "Closest guideline"
+        head = _("Source") if reply.kind == "answered" else _("Closest guideline")
         parts.append(f"{head}: <{c.url}|{escape(c.id)}> ({escape(c.bulletin)}: "
                      f"{escape(c.title)})")
         if c.kind == "summary":
-            parts.append("summary of what is known, not the bulletin's words")
+            parts.append(_("summary of what is known, not the bulletin's words"))
     return " · ".join(parts) or None
 
 
 def reply_blocks(reply: Reply, conversation_id: str, index: int = 0,
                  share: bool = False) -> list[dict[str, Any]]:
     """One core Reply as blocks: its text (the clause quoted with bulletin id and link), a
-    context line with the confidence, and its buttons. `share` adds "Share in channel"."""
+    context line with the confidence, and its buttons. `share` adds "Share in channel".
+    Labels are in the reply's language."""
+    with language(reply.lang):
+        return _reply_blocks(reply, conversation_id, index, share)
+
+
+def _reply_blocks(reply: Reply, conversation_id: str, index: int,
+                  share: bool) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if reply.kind == "emergency":
-        blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
+        blocks.append({"type": "header", "text": plain(_("Immediate danger"), 150)})
     elif reply.kind == "related":
-        blocks.append(context(f":information_source: *{messages.RELATED_LABEL}*"))
+        blocks.append(context(f":information_source: *{messages.related_label()}*"))
     elif reply.uncertain:
-        blocks.append(context(f":warning: *{messages.UNCERTAIN_LABEL}* that this answers "
-                              "your question"))
+        blocks.append(context(":warning: " + messages.uncertain_heading()))
     blocks += sections(mrkdwn(reply.text))
     line = confidence_line(reply)
     if line:
         blocks.append(context(line))
     extra = []
     if share and reply.kind == "answered" and reply.citations and not reply.private:
-        extra.append(button("Share in channel", SHARE_ACTION, f"show {reply.citations[0].id}"))
+        extra.append(button(_("Share in channel"), SHARE_ACTION,
+                            f"show {reply.citations[0].id}"))
     if reply.buttons or extra:
         blocks += command_buttons(reply.buttons, conversation_id, index, extra)
     return blocks[:MAX_BLOCKS]
@@ -204,17 +212,17 @@ def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
 def _step_element(step: Step, prefill: Any) -> dict[str, Any]:
     action: dict[str, Any]
     if step.kind == "choice":
-        options = [_option(v, label, step.detail(v)) for v, label in step.options]
+        options = [_option(v, label, step.detail(v)) for v, label in step.shown_options()]
         kind = "radio_buttons" if len(options) <= 2 else "static_select"
         action = {"type": kind, "action_id": VALUE_ACTION, "options": options}
         if kind == "static_select":
-            action["placeholder"] = plain("Choose one")
+            action["placeholder"] = plain(_("Choose one"))
         chosen = [o for o in options if o["value"] == prefill]
         if chosen:
             action["initial_option"] = chosen[0]
     elif step.kind == "date":
         action = {"type": "datepicker", "action_id": VALUE_ACTION,
-                  "placeholder": plain("Pick a date")}
+                  "placeholder": plain(_("Pick a date"))}
         if prefill:
             action["initial_date"] = str(prefill)
     else:
@@ -230,35 +238,37 @@ def _step_element(step: Step, prefill: Any) -> dict[str, Any]:
 
 def _step_label(step: Step) -> str:
     # Choice and text prompts read as questions; link and date prompts mention chat words.
-    return step.prompt.replace("*", "") if step.kind in ("choice", "text") else step.title
+    return (step.shown_prompt().replace("*", "") if step.kind in ("choice", "text")
+            else step.shown_title())
 
 
 def report_modal(steps: Sequence[Step] = STEPS, prefill: dict[str, Any] | None = None,
                  private_metadata: str = "") -> dict[str, Any]:
     """The report form: one input block per step (block id = step id), the confirm step
     being the modal's submit button. Field errors come back as `response_action: errors`
-    keyed by the same step ids."""
+    keyed by the same step ids. In the current language (bot.i18n)."""
     prefill = prefill or {}
-    blocks: list[dict[str, Any]] = [section(
+    blocks: list[dict[str, Any]] = [section(_(
         "Report an inappropriate post. Nothing is posted in any channel; administrators see "
-        "the report in the case log. Choose *anonymous* to store no identity at all.")]
-    submit = "Submit"
+        "the report in the case log. Choose *anonymous* to store no identity at all."))]
+    submit = _("Submit")
     for step in steps:
         if step.kind == "confirm":
-            submit = step.options[0][1] if step.options else submit
+            submit = step.shown_options()[0][1] if step.options else submit
             continue
         block: dict[str, Any] = {"type": "input", "block_id": step.id,
                                  "label": plain(_step_label(step), 2000),
                                  "optional": step.optional,
                                  "element": _step_element(step, prefill.get(step.id))}
-        hint = step.help
+        hint = step.shown_help()
         if step.kind == "text" and (step.max_length or 0) > INPUT_LIMIT:
-            hint = f"Up to {INPUT_LIMIT:,} characters in this form."
+            hint = _("Up to {limit:,} characters in this form.").format(limit=INPUT_LIMIT)
         if hint:
             block["hint"] = plain(hint.replace("*", "").replace("`", ""), 2000)
         blocks.append(block)
-    return {"type": "modal", "callback_id": REPORT_CALLBACK, "title": plain("Report a post", 24),
-            "submit": plain(submit, 24), "close": plain("Cancel", 24), "notify_on_close": False,
+    return {"type": "modal", "callback_id": REPORT_CALLBACK,
+            "title": plain(messages.report_a_post_label(), 24), "submit": plain(submit, 24),
+            "close": plain(_("Cancel"), 24), "notify_on_close": False,
             "private_metadata": private_metadata[:3000], "blocks": blocks}
 
 

@@ -55,6 +55,7 @@ from bot.clock import now_iso
 from bot.config import Settings, is_loopback
 from bot.dedup import claim_event
 from bot.errors import PolicybotError
+from bot.i18n import language
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from handlers import teams_cards as cards
@@ -374,7 +375,9 @@ class TeamsFrontEnd:
         outgoing: list[tuple[bool, dict[str, Any]]] = []
         for reply in replies:
             if reply.kind == "report_form":
-                outgoing.append((True, cards.report_form_card(STEPS, reply.data["prefill"], {})))
+                with language(reply.lang):  # the form in the language of the conversation
+                    form = cards.report_form_card(STEPS, reply.data["prefill"], {})
+                outgoing.append((True, form))
                 continue
             outgoing.append((reply.private, cards.to_card(reply)))
         await self.send_cards(context, outgoing)
