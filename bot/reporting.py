@@ -158,7 +158,7 @@ class ReportDesk:
             self._save(incoming.conversation_id, None)
             return transition.replies
         if transition.finished is not None:
-            receipt, _ = self._store(incoming, transition.finished, clear_state=True)
+            receipt, _number = self._store(incoming, transition.finished, clear_state=True)
             return [receipt]
         if transition.error:
             if text.lower() == "report" or text.lower().startswith("report "):
