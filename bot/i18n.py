@@ -34,6 +34,13 @@ _SPANISH_WORDS = re.compile(
     r"^(hola|buenos días|buenos dias|buenas tardes|buenas noches|buenas|ayuda|gracias|"
     r"denunciar|reportar|denuncia)\W*$", re.IGNORECASE)
 
+# Common English words: two of them make a message English (a case key, a link, a date or a
+# name has none, so it keeps the conversation's language).
+_ENGLISH_HINTS = re.compile(
+    r"\b(the|a|an|i|my|me|you|your|can|could|is|are|was|were|do|does|did|to|of|in|on|for|"
+    r"with|what|how|who|when|where|why|should|may|about|and|or|it|this|that|post|posted|"
+    r"hello|hi|thanks|please)\b", re.IGNORECASE)
+
 
 @functools.cache
 def translations(lang: str) -> _gettext.NullTranslations:
@@ -80,6 +87,6 @@ def detect(text: str) -> str | None:
     text = (text or "").strip()
     if is_spanish(text) or _SPANISH_WORDS.match(text):
         return "es"
-    if len(re.findall(r"[^\W\d_]{2,}", text)) >= 3:
+    if len(_ENGLISH_HINTS.findall(text)) >= 2:
         return "en"
     return None
