@@ -63,7 +63,7 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output \
 		--project policybot --copyright-holder "policybot" -o $(LOCALE)/policybot.pot .
 	$(BIN)/pybabel update -D policybot -i $(LOCALE)/policybot.pot -d $(LOCALE) \
-		--no-location --ignore-obsolete
+		--ignore-obsolete
 
 translations: install
 	$(BIN)/pybabel compile -D policybot -d $(LOCALE) --statistics
