@@ -42,7 +42,7 @@ from bot.conversations import load_part
 from bot.core import Bot
 from bot.dedup import claim_event
 from bot.errors import ConfigError
-from bot.i18n import language
+from bot.i18n import _, current, language
 from bot.models import Incoming, Reply
 from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
@@ -364,7 +364,9 @@ class SlackFrontEnd:
 
     async def open_report(self, trigger_id: str, prefill: dict[str, Any],
                           metadata: dict[str, Any] | None = None) -> None:
-        view = views.report_modal(STEPS, prefill, json.dumps(metadata or {}))
+        # The form's language travels with it, for its errors and the receipt.
+        metadata = {**(metadata or {}), "lang": current()}
+        view = views.report_modal(STEPS, prefill, json.dumps(metadata))
         await self.api("views.open", trigger_id=trigger_id, view=view)
 
     async def tell(self, user: str, text: str, channel: str | None = None,
@@ -633,6 +635,10 @@ class SlackFrontEnd:
     # modal submissions -------------------------------------------------------
 
     async def on_report_submit(self, ack, body: dict, view: dict) -> None:
+        with language(views.form_language(view)):  # the language the form was opened in
+            await self._report_submit(ack, body, view)
+
+    async def _report_submit(self, ack, body: dict, view: dict) -> None:
         user = (body.get("user") or {}).get("id")
         view_id = view.get("id")
         if not user or not view_id:
@@ -641,14 +647,14 @@ class SlackFrontEnd:
             return
         bot = self.bot
         values = views.form_values((view.get("state") or {}).get("values"))
-        _, errors = validate_form(values, today=bot.reports.today())
+        _draft, errors = validate_form(values, today=bot.reports.today())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         if not await self.claim(f"slack:view:{view_id}:{digest}"):
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "This report was already received."))
+                _("Report received"), _("This report was already received.")))
             return
         incoming = Incoming(text="report form", conversation_id=f"slack:view:{view_id}",
                             user_id=f"slack:{user}", platform="slack")
@@ -658,15 +664,15 @@ class SlackFrontEnd:
             result = await asyncio.wait_for(asyncio.shield(task), SUBMIT_BUDGET)
         except TimeoutError:
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "Saving your report: your receipt appears here in a "
-                                   "moment. Keep this window open."))
+                _("Report received"), _("Saving your report: your receipt appears here in a "
+                                        "moment. Keep this window open.")))
             acked = True
             result = await task
         except Exception:
             log.exception("storing a Slack report failed")
             await ack(response_action="errors", errors={
-                "description": "Something went wrong on our side and the report was not "
-                               "stored. Please try again in a moment."})
+                "description": _("Something went wrong on our side and the report was not "
+                                 "stored. Please try again in a moment.")})
             return
         if result.errors:
             if not acked:

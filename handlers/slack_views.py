@@ -294,6 +294,15 @@ def form_values(state_values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def form_language(view: dict[str, Any]) -> str | None:
+    """The language a report modal was opened in (kept in its private_metadata)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    return meta.get("lang") if isinstance(meta, dict) else None
+
+
 def result_view(replies: Sequence[Reply]) -> dict[str, Any]:
     """What the modal turns into after a submission: emergency guidance first, then the
     receipt. An anonymous receipt (it carries the case key) is shown here and only here:
@@ -301,25 +310,26 @@ def result_view(replies: Sequence[Reply]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     for reply in replies:
         if reply.kind == "emergency":
-            blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
+            blocks.append({"type": "header", "text": plain(_("Immediate danger"), 150)})
             blocks += sections(mrkdwn(reply.text))
             blocks.append({"type": "divider"})
     receipt = next((r for r in replies if r.kind == "receipt"), None)
     if receipt is not None and receipt.data.get("case_key"):
         blocks += sections(mrkdwn(receipt.text))
-        blocks.append(section("*Copy the key now:* it is not sent to you anywhere else, and "
-                              "closing this window hides it for good."))
+        blocks.append(section(_("*Copy the key now:* it is not sent to you anywhere else, and "
+                                "closing this window hides it for good.")))
     else:
         numbers = [r.data.get("case_number") for r in replies if r.data.get("case_number")]
-        text = (f"Thank you. Your report is case *{numbers[0]}*." if numbers else
-                "Thank you. Your report was received.")
-        blocks.append(section(text + " Your receipt is in your direct messages with policybot."))
-    return {"type": "modal", "title": plain("Report received", 24),
-            "close": plain("Close", 24), "blocks": blocks}
+        text = (_("Thank you. Your report is case *{number}*.").format(number=numbers[0])
+                if numbers else _("Thank you. Your report was received."))
+        blocks.append(section(text + " " + _("Your receipt is in your direct messages with "
+                                             "policybot.")))
+    return {"type": "modal", "title": plain(_("Report received"), 24),
+            "close": plain(_("Close"), 24), "blocks": blocks}
 
 
 def notice_view(title: str, text: str) -> dict[str, Any]:
-    return {"type": "modal", "title": plain(title, 24), "close": plain("Close", 24),
+    return {"type": "modal", "title": plain(title, 24), "close": plain(_("Close"), 24),
             "blocks": sections(mrkdwn(text))}
 
 

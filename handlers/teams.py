@@ -385,7 +385,12 @@ class TeamsFrontEnd:
     async def submit_form(self, context: TurnContext, data: dict[str, Any],
                           invoke: bool) -> dict[str, Any] | None:
         """A submitted report form. Returns the card an invoke answers with: the form again
-        with its errors, or an anonymous report's receipt."""
+        with its errors, or an anonymous report's receipt. In the form's language."""
+        with language(data.get(cards.LANG_FIELD)):
+            return await self._submit_form(context, data, invoke)
+
+    async def _submit_form(self, context: TurnContext, data: dict[str, Any],
+                           invoke: bool) -> dict[str, Any] | None:
         values = {k: data.get(k) for k in FORM_FIELDS if data.get(k) not in (None, "")}
         incoming = to_incoming(context.activity, "report form", True)
         try:

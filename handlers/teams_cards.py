@@ -17,7 +17,7 @@ from typing import Any
 from bot import messages
 from bot.case_text import say
 from bot.case_view import CaseView
-from bot.i18n import _, language
+from bot.i18n import DEFAULT, _, current, language
 from bot.models import Button, Reply
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -25,6 +25,7 @@ VERSION = "1.4"
 MAX_TOP_ACTIONS = 5  # Teams shows at most 6 actions; the rest go into a "More" card
 FORM_ID = "report"
 TEXT_INPUT = "pbText"
+LANG_FIELD = "pbLang"
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
@@ -260,8 +261,11 @@ def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
         if sid in errors:
             body.append(text_block(markdown(errors[sid]), color="Attention", size="Small",
                                    spacing="None"))
+    data = {"pbForm": FORM_ID}
+    if current() != DEFAULT:  # the form's language comes back with it (errors, receipt)
+        data[LANG_FIELD] = current()
     actions = [{"type": "Action.Submit", "title": submit_title, "style": "positive",
-                "data": {"pbForm": FORM_ID}}]
+                "data": data}]
     title = messages.report_a_post_label()
     fallback = f"{title}: " + "; ".join(errors.values()) if errors else title
     return card(body, actions, fallback=fallback)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import re
 
-from slack_harness import Slack, buttons, drive, event_payload
+from slack_harness import FORM, Slack, all_text, buttons, drive, event_payload
+from slack_payloads import view_submission
 from teams_harness import payload
 from teams_harness import run as run_teams
 from test_outcomes import decided, outcome
@@ -172,6 +173,39 @@ def test_the_teams_report_form_follows_the_conversation_language(settings, bot):
         assert "Submit the report" not in text
 
     run_teams(settings, bot, scenario)
+
+
+def test_the_teams_form_keeps_its_language_for_the_receipt(settings, bot):
+    async def scenario(env):
+        await env.post(payload("personal_message", text="hola"))
+        await env.post(payload("personal_message", text="report", id="second"))
+        form = env.connector.cards()[-1]
+        data = form["actions"][0]["data"]
+        submitted = payload("report_form_submit")
+        submitted["value"] = {**submitted["value"], **data, "danger": "yes"}
+        await env.post(submitted)
+        emergency, receipt = env.connector.cards()[-2:]
+        assert "llame ahora al 911" in json.dumps(emergency, ensure_ascii=False)
+        text = json.dumps(receipt, ensure_ascii=False)
+        assert "Gracias. Su denuncia es el caso" in text and "Thank you" not in text
+
+    run_teams(settings, bot, scenario)
+
+
+def test_the_slack_form_keeps_its_language_for_the_receipt(settings, bot):
+    async def scenario(s: Slack) -> None:
+        submission = view_submission({**FORM, "danger": "yes"})
+        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
+        body = await (await s.interact(submission)).json()
+        shown = all_text(body["view"]["blocks"])
+        assert "Peligro inmediato" in shown and "Gracias. Su denuncia es el caso" in shown
+        assert body["view"]["title"]["text"] == "Denuncia recibida"
+        dms = await s.fake.wait_for("chat.postMessage", 2, where=lambda c: c.args["channel"]
+                                    == "UTEACHER1")
+        assert "llame ahora al 911" in dms[0].args["text"]
+        assert "Gracias. Su denuncia es el caso" in dms[1].args["text"]
+
+    drive(settings, bot, scenario)
 
 
 def test_language_is_the_conversations_for_a_short_command(bot):
