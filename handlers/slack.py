@@ -348,12 +348,12 @@ class SlackFrontEnd:
         if form is not None:
             await self.deliver([r for r in replies if r is not form], where, share=share)
             category = form.data["prefill"].get("category")
-            if trigger_id:
-                with language(form.lang):  # the form in the language of the conversation
+            with language(form.lang):  # the form in the language of the conversation
+                if trigger_id:
                     await self.open_report(trigger_id, {"category": category})
-                return
-            value = f"report {category}" if category else "report"
-            message = views.report_button_message(value, where.conversation)
+                    return
+                value = f"report {category}" if category else "report"
+                message = views.report_button_message(value, where.conversation)
             if where.response_url:
                 await self.respond(where.response_url, message)
             elif where.channel:
@@ -606,7 +606,7 @@ class SlackFrontEnd:
                                                 where.user, is_button=True))
         shareable = [r for r in replies if r.kind == "answered" and not r.private]
         if not shareable or not body.get("response_url"):
-            await self.tell(where.user, "That answer cannot be shared.", where.channel,
+            await self.tell(where.user, _("That answer cannot be shared."), where.channel,
                             body.get("response_url"))
             return
         message = views.shared_message(shareable[0], where.user, where.conversation)

@@ -184,16 +184,18 @@ def reply_message(reply: Reply, conversation_id: str, share: bool = False) -> di
 
 def shared_message(reply: Reply, user_id: str, conversation_id: str) -> dict[str, Any]:
     blocks = reply_blocks(reply, conversation_id)
-    blocks.insert(0, context(f"<@{user_id}> shared this answer from policybot."))
+    with language(reply.lang):
+        blocks.insert(0, context(_("{user} shared this answer from policybot.").format(
+            user=f"<@{user_id}>")))
     return {"text": clip(reply.text, 3000), "blocks": blocks[:MAX_BLOCKS]}
 
 
 def report_button_message(value: str, conversation_id: str) -> dict[str, Any]:
     """In a channel a report is never taken in the thread: offer the private form."""
-    text = ("Reports are taken privately, never in a channel. Press the button to open the "
-            "report form (only you can see this message).")
+    text = _("Reports are taken privately, never in a channel. Press the button to open the "
+             "report form (only you can see this message).")
     return {"text": text, "blocks": [section(text)] + command_buttons(
-        [Button("Report a post", value, "primary")], conversation_id)}
+        [Button(messages.report_a_post_label(), value, "primary")], conversation_id)}
 
 
 def text_message(text: str) -> dict[str, Any]:
@@ -418,30 +420,31 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
     the open cases, each with a button that opens it (masked) by direct message."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain("policybot", 150)},
-        section("Ask me about LAUSD's social media policy for employees (BUL-5688.0): send "
-                "me a direct message, mention me in a channel, or use `/policy your question`."
-                "\nSaw an inappropriate post? Report it here or with `/report`; you can stay "
-                "anonymous."),
+        section(_("Ask me about LAUSD's social media policy for employees (BUL-5688.0): send "
+                  "me a direct message, mention me in a channel, or use `/policy your "
+                  "question`.") + "\n" + _("Saw an inappropriate post? Report it here or with "
+                                           "`/report`; you can stay anonymous.")),
     ]
-    blocks += command_buttons([Button("Report a post", "report", "primary"),
-                               Button("My reports", "my reports"), Button("Help", "help")],
+    blocks += command_buttons([Button(messages.report_a_post_label(), "report", "primary"),
+                               Button(_("My reports"), "my reports"), Button(_("Help"), "help")],
                               conversation_id)
-    blocks += [{"type": "divider"}, section("*Your reports*")]
+    blocks += [{"type": "divider"}, section("*" + _("Your reports") + "*")]
     if reports:
         for r in list(reports)[:20]:
             status = status_text(r["status"], r.get("dismiss_reason"))
-            blocks.append(section(f"*{r['number']}* {escape(r['category_label'])}, filed "
-                                  f"{r['created_at'][:10]}: *{status}*"))
+            blocks.append(section(_("*{number}* {category}, filed {date}: *{status}*").format(
+                number=r["number"], category=escape(r["category_label"]),
+                date=r["created_at"][:10], status=status)))
     else:
-        blocks.append(context("You have no named reports. Anonymous reports are checked with "
-                              "`status KEY` in a direct message."))
+        blocks.append(context(_("You have no named reports. Anonymous reports are checked "
+                                "with `status KEY` in a direct message.")))
     if open_cases is not None:
-        blocks += [{"type": "divider"}, section(f"*Open cases* ({len(open_cases)})")]
+        blocks += [{"type": "divider"}, section("*" + _("Open cases") + f"* ({len(open_cases)})")]
         for c in list(open_cases)[:25]:
             blocks.append({**section(mrkdwn(case_line(c))),
                            "block_id": conversation_block_id(1000 + len(blocks), conversation_id),
                            "accessory": button(say("case.open"), f"{BUTTON_ACTION}_open",
                                                f"case {c['number']}")})
         if not open_cases:
-            blocks.append(context("No open cases."))
+            blocks.append(context(_("No open cases.")))
     return {"type": "home", "blocks": blocks[:100], "private_metadata": user_id}

@@ -55,7 +55,7 @@ from bot.clock import now_iso
 from bot.config import Settings, is_loopback
 from bot.dedup import claim_event
 from bot.errors import PolicybotError
-from bot.i18n import language
+from bot.i18n import _, language
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from handlers import teams_cards as cards
@@ -307,9 +307,9 @@ class TeamsFrontEnd:
                 await self.send(context, card_activity(card))
         if private:
             sent = await self.send_personal(context, [card_activity(c) for c in private])
-            note = ("I sent you the rest in our personal chat (only you can see it)." if sent
-                    else "I could not open a personal chat with you: message me directly "
-                         "(Apps → policybot) and ask again there.")
+            note = (_("I sent you the rest in our personal chat (only you can see it).") if sent
+                    else _("I could not open a personal chat with you: message me directly "
+                           "(Apps → policybot) and ask again there."))
             await self.send(context, MessageFactory.text(note))
 
     async def send_personal(self, context: TurnContext, activities: list[Activity]) -> bool:
@@ -565,7 +565,7 @@ class TeamsBot(ActivityHandler):
                     await turn_context.send_activity(Activity(
                         type=ActivityTypes.invoke_response, value=InvokeResponse(
                             status=200, body={"statusCode": 200, "type": MESSAGE_TYPE,
-                                              "value": "Already done."})))
+                                              "value": _("Already done.")})))
                 return
         await super().on_turn(turn_context)
 
@@ -609,7 +609,7 @@ class TeamsBot(ActivityHandler):
             card = await front.submit_form(turn_context, data, invoke=True)
             if card is not None:  # the form with its errors, or an anonymous receipt
                 return _invoke(200, CARD_TYPE, card)
-            return _invoke(200, MESSAGE_TYPE, "Report submitted.")
+            return _invoke(200, MESSAGE_TYPE, _("Report submitted."))
         await front.remember_personal(turn_context)
         command = command_from_value(data)
         if command is None:

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from bot.config import Settings
 from bot.db import Storage
-from bot.i18n import language
+from bot.i18n import _, language
 from bot.keys import HASH_PREFIX
 from bot.models import Incoming, Reply
 from handlers.runtime import BotRef
@@ -98,20 +98,21 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
     async def api(request: web.Request) -> web.Response:
         session = session_id(request)
         if session is None:
-            return web.json_response({"error": "Your chat session has ended: reload the "
-                                               "page."}, status=400)
+            return web.json_response({"error": _("Your chat session has ended: reload the "
+                                                 "page.")}, status=400)
         address = client_address(request)
         for throttle, key in ((per_session, session), (per_address, address)):
             if key is not None and not throttle.allow(key):
-                return too_many(throttle.retry_after(key), "You are sending messages faster "
-                                "than anyone types: wait a moment and try again.")
+                return too_many(throttle.retry_after(key), _(
+                    "You are sending messages faster than anyone types: wait a moment and "
+                    "try again."))
         if request.content_type != "application/json":
             return web.json_response({"error": "Send JSON."}, status=415)
         origin = request.headers.get("Origin")
         if origin and origin.split("://", 1)[-1] != request.host:
             return web.json_response({"error": "Cross-site request refused."}, status=403)
         if (request.content_length or 0) > MAX_BODY:
-            return web.json_response({"error": "That message is too long."}, status=413)
+            return web.json_response({"error": _("That message is too long.")}, status=413)
         try:
             body = await request.json()
             text = str(body.get("text", ""))
