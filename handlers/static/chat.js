@@ -111,7 +111,7 @@
     }).then(function (response) {
       return response.json().then(function (data) { return {ok: response.ok, data: data}; });
     }).then(function (result) {
-      if (!result.ok) { addError(result.data.error || "Something went wrong."); return; }
+      if (!result.ok) { addError(result.data.error || log.getAttribute("data-error")); return; }
       retireFlowButtons();
       var holder = document.createElement("div");
       holder.className = "turn";
@@ -122,7 +122,7 @@
       followStep(result.data.step);
       scrollDown();
     }).catch(function () {
-      addError("policybot could not be reached. Check the connection and try again.");
+      addError(log.getAttribute("data-unreachable"));
     }).then(function () {
       busy = false;
       send.disabled = false;
