@@ -165,8 +165,11 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
     if short:
         body.append(text_block(markdown(short), weight="Bolder", size="Medium"))
     if top.kind == "summary":  # policybot's words about the bulletin: never shown as a quote
-        body.append(text_block(messages.summary_heading(top.bulletin), isSubtle=True,
-                               size="Small"))
+        heading = messages.summary_heading(top.bulletin)
+    else:  # in a reply that is not English: the quote stays in the bulletin's English
+        heading = messages.quoted_as_written()
+    if heading:
+        body.append(text_block(heading, isSubtle=True, size="Small"))
     body.append({"type": "Container", "style": "emphasis" if top.kind == "verbatim"
                  else "default", "items": [
         text_block(line) for line in top.text.splitlines() if line.strip()] or
@@ -179,7 +182,7 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
     rest = reply.text
     if short and rest.startswith(short):
         rest = rest[len(short):]
-    shown = {*top.text.splitlines(), messages.summary_heading(top.bulletin)}
+    shown = {*top.text.splitlines(), heading}
     extra = [ln for ln in rest.splitlines() if ln.strip() and ln not in shown
              and not ln.startswith(">") and not ln.startswith("— ")
              and not (short and short in ln)]  # a clause nobody curated quotes its answer

@@ -156,6 +156,11 @@ def test_teams_shows_a_spanish_answer_with_spanish_buttons(settings, bot):
     async def scenario(env):
         await env.post(payload("personal_message", text=PHOTOS))
         [card] = env.connector.cards()
+        texts = [b.get("text", "") for b in card["body"]]
+        note = texts.index("Las palabras del propio boletín, citadas en inglés tal como están "
+                           "escritas:")
+        assert card["body"][note + 1]["style"] == "emphasis"  # right above the quotation
+        assert texts.count(texts[note]) == 1
         titles = [a["title"] for a in card["actions"]]
         assert {"Útil", "No fue útil"} <= set(titles) and "Leer BUL-5688.0" in titles
         assert "Helpful" not in json.dumps(card)
