@@ -6,8 +6,8 @@ of the message being answered (`bot.i18n.language`).
 
 from __future__ import annotations
 
-from bot.config import BULLETIN_INDEX_URL
 from bot.i18n import DEFAULT, N_, _, current
+from knowledge import BULLETIN_INDEX_URL
 from knowledge.loader import Entry
 
 EXAMPLES = (
