@@ -29,10 +29,14 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
 LANGUAGES = ("en", "es")
 _current: ContextVar[str] = ContextVar("policybot_language", default=DEFAULT)
+# The reporter's chat commands under their Spanish names (bot.reporting reads them as the
+# English command); a message that starts with one is Spanish.
+SPANISH_COMMANDS = {"denunciar": "report", "mis denuncias": "my reports", "estado": "status",
+                    "responder": "reply"}
 # One-word Spanish openers the detection in knowledge.answer (two hint words) cannot see.
 _SPANISH_WORDS = re.compile(
     r"^(hola|buenos días|buenos dias|buenas tardes|buenas noches|buenas|ayuda|gracias|"
-    r"denunciar|reportar|denuncia)\W*$", re.IGNORECASE)
+    r"reportar|denuncia)\W*$", re.IGNORECASE)
 
 # Common English words: two of them make a message English (a case key, a link, a date or a
 # name has none, so it keeps the conversation's language).
@@ -85,8 +89,18 @@ def detect(text: str) -> str | None:
     from knowledge.answer import is_spanish  # the retrieval's own test, loaded when needed
 
     text = (text or "").strip()
-    if is_spanish(text) or _SPANISH_WORDS.match(text):
+    if is_spanish(text) or _SPANISH_WORDS.match(text) or spanish_command(text) != text:
         return "es"
     if len(_ENGLISH_HINTS.findall(text)) >= 2:
         return "en"
     return None
+
+
+def spanish_command(text: str) -> str:
+    """A reporter's command typed in Spanish ("estado CLAVE") as the command the desk reads
+    ("status CLAVE"); any other text as it is."""
+    low = text.lower()
+    for alias, command in SPANISH_COMMANDS.items():
+        if low == alias or low.startswith(alias + " "):
+            return command + text[len(alias):]
+    return text

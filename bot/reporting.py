@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.conversations import forget, load_part, save_part
 from bot.events import EventBus
 from bot.follow_up import pending_questions
-from bot.i18n import _, current, language
+from bot.i18n import _, current, language, spanish_command
 from bot.models import Button, Incoming, Reply
 from bot.report_flow import (
     FlowState,
@@ -103,6 +103,7 @@ class ReportDesk:
             asked_in = current()
             with language(flow.lang):  # a report keeps the language it started in
                 return self._continue(incoming, flow, text, asked_in)
+        text = spanish_command(text)
         low = text.lower()
         if low == "report" or low.startswith("report "):
             return self.start(incoming, text[len("report"):].strip() or None)
@@ -160,7 +161,8 @@ class ReportDesk:
         if transition.finished is not None:
             receipt, _number = self._store(incoming, transition.finished, clear_state=True)
             return [receipt]
-        if transition.error:
+        if transition.error:  # not an answer to this step: perhaps a command or a question
+            text = spanish_command(text)
             if text.lower() == "report" or text.lower().startswith("report "):
                 note = Reply(kind="info", private=True, text=_(
                     "You already have a report in progress: reply *cancel* to start over."))

@@ -124,12 +124,34 @@ def test_a_whole_report_in_spanish_keeps_its_language_to_the_receipt(bot):
     assert receipt.kind == "receipt" and "Gracias. Su denuncia es el caso" in words
     assert "Está marcada como *urgente*" in words
     assert "*Guarde ahora su clave de caso: no se puede volver a mostrar.*" in words
-    # An anonymous report leaves nothing of the chat behind, not even its language ...
+    assert "escriba *estado* seguido de su clave" in words  # the command, in Spanish
+    # An anonymous report leaves nothing of the chat behind, not even its language; the
+    # Spanish command says which.
     assert bot.storage.db["conversations"].count == 0
-    say(bot, "hola")  # ... so the next Spanish message sets it again
-    [status] = say(bot, f"status {receipt.data['case_key']}")
+    [status] = say(bot, f"estado {receipt.data['case_key']}")
     assert status.lang == "es" and "(Acoso), presentado el" in status.text
     assert "*nuevo*" in status.text
+
+
+def test_the_reporters_commands_have_spanish_names(bot):
+    [first] = say(bot, "denunciar", conversation="es-2")
+    assert first.kind == "flow" and first.lang == "es" and "Paso 1 de" in first.text
+    for text in ("1", "no", "1", "omitir", "omitir", "2"):
+        say(bot, text, conversation="es-2")
+    # A description may start with a command's Spanish name: it is still the description.
+    [named] = say(bot, "Estado de cuenta publicado con el nombre de un estudiante.",
+                  conversation="es-2")
+    assert "¿Quiere denunciar con su nombre" in named.text
+    for text in ("con mi nombre", "Ana Pérez, ana.perez@lausd.net"):
+        say(bot, text, conversation="es-2")
+    [receipt] = say(bot, "enviar", conversation="es-2")
+    assert "escriba *mis denuncias*" in receipt.text
+    [mine] = say(bot, "mis denuncias", conversation="es-2")
+    assert mine.lang == "es" and "Estado de cuenta" not in mine.text  # never echoed
+    number = receipt.data["case_number"]
+    assert mine.text.startswith(f"Caso *{number}* (Amenazante), presentado el")
+    [answered] = say(bot, f"responder {number} Fue ayer por la tarde.", conversation="es-2")
+    assert answered.text == f"Gracias: su respuesta se añadió al caso *{number}*."
 
 
 def test_a_report_started_in_english_stays_english_when_the_person_writes_spanish(bot):
