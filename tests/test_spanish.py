@@ -92,7 +92,7 @@ def test_a_whole_report_in_spanish_keeps_its_language_to_the_receipt(bot):
         return globals()["say"](bot, text, platform="console", **kw)
 
     [intro] = say(bot, "hola")
-    assert intro.lang == "es" and "Denunciar una publicación" in [b.label for b in intro.buttons]
+    assert intro.lang == "es" and "Denunciar publicación" in [b.label for b in intro.buttons]
     answers = [
         ("report", "Paso 1 de 9: ¿Qué tipo de publicación está denunciando?"),
         ("acoso", "Paso 2 de 9: ¿Hay alguien en peligro inmediato"),
@@ -217,6 +217,23 @@ def test_the_teams_form_keeps_its_language_for_the_receipt(settings, bot):
         assert "Gracias. Su denuncia es el caso" in text and "Thank you" not in text
 
     run_teams(settings, bot, scenario)
+
+
+def test_the_slack_report_form_opens_in_the_conversation_language(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.command("command_policy", text=PHOTOS)
+        await s.settled()
+        await s.command("command_report")
+        [call] = await s.fake.wait_for("views.open")
+        view = call.args["view"]
+        text = json.dumps(view, ensure_ascii=False)
+        assert view["title"]["text"] == "Denunciar publicación"  # fits Slack's 24 characters
+        assert view["submit"]["text"] == "Enviar la denuncia"
+        assert "¿Qué tipo de publicación está denunciando?" in text and "Acoso" in text
+        assert json.loads(view["private_metadata"])["lang"] == "es"
+        assert "Harassing" not in text
+
+    drive(settings, bot, scenario)
 
 
 def test_the_slack_form_keeps_its_language_for_the_receipt(settings, bot):
