@@ -116,8 +116,10 @@ class Bot:
         """The language of the reply: the message's own when it is written in words (and
         remembered for the conversation), else the conversation's (a button, a command,
         a short answer). A report keeps the language it started in (bot.reporting)."""
-        detected = None if incoming.is_button else i18n.detect(clean_text(incoming.text))
-        if incoming.overheard or not incoming.conversation_id:
+        text = clean_text(incoming.text)
+        detected = None if incoming.is_button else i18n.detect(text)
+        if incoming.overheard or not incoming.conversation_id or input_problem(
+                incoming.text, text):  # refused input ("nothing was stored") stores nothing
             return detected or i18n.DEFAULT
         try:
             remembered = load_part(self.storage, incoming.conversation_id, "lang")

@@ -252,6 +252,12 @@ def test_the_slack_form_keeps_its_language_for_the_receipt(settings, bot):
     drive(settings, bot, scenario)
 
 
+def test_a_refused_message_leaves_no_trace_not_even_its_language(bot):
+    [reply] = say(bot, "¿Puedo publicar fotos? " * 600, conversation="long")
+    assert reply.kind == "error" and reply.lang == "es" and "No se guardó nada" in reply.text
+    assert bot.storage.db["conversations"].count == 0
+
+
 def test_language_is_the_conversations_for_a_short_command(bot):
     assert i18n.detect("skip") is None and i18n.detect("2026-03-05") is None
     assert i18n.detect("status 7K3Q-M2XD-W9PF-RT4H-C") is None
