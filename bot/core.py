@@ -118,12 +118,13 @@ class Bot:
         a short answer). A report keeps the language it started in (bot.reporting)."""
         text = clean_text(incoming.text)
         detected = None if incoming.is_button else i18n.detect(text)
-        if incoming.overheard or not incoming.conversation_id or input_problem(
-                incoming.text, text):  # refused input ("nothing was stored") stores nothing
+        if incoming.overheard or not incoming.conversation_id:
             return detected or i18n.DEFAULT
         try:
             remembered = load_part(self.storage, incoming.conversation_id, "lang")
-            if detected and detected != (remembered or i18n.DEFAULT):
+            # (refused input, "nothing was stored", stores nothing, not even its language)
+            if (detected and detected != (remembered or i18n.DEFAULT)
+                    and input_problem(incoming.text, text) is None):
                 save_part(self.storage, incoming.conversation_id, "lang",
                           None if detected == i18n.DEFAULT else detected)
         except Exception as e:  # noqa: BLE001 - the answer matters more than its language
