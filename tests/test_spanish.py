@@ -9,13 +9,13 @@ import json
 import re
 
 from slack_harness import FORM, Slack, all_text, buttons, drive, event_payload
-from slack_payloads import view_submission
 from teams_harness import payload
 from teams_harness import run as run_teams
 from test_outcomes import decided, outcome
 
 from bot import i18n
 from bot.models import Incoming
+from testkit.slack_payloads import view_submission
 
 PHOTOS = "¿Puedo publicar fotos de mis estudiantes en Instagram?"
 # English framing that must never appear in a Spanish reply.
