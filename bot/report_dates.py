@@ -6,6 +6,29 @@ import re
 from datetime import date, datetime, timedelta
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DIAS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+_COUNTS = {"un": "1", "una": "1", "uno": "1", "dos": "2", "tres": "3"}
+_SPANISH_AGO = re.compile(r"hace (\d{1,3}|un|una|uno|dos|tres) (d[ií]as?|semanas?)")
+_SPANISH_DAY = re.compile(r"(?:el )?([a-záéíóú]+)( pasado)?")
+
+
+def _from_spanish(low: str) -> str:
+    """Spanish relative days as their English form: "hace 3 días" -> "3 days ago", "la semana
+    pasada" -> "last week", "el martes pasado" -> "last tuesday", "el martes" -> "on
+    tuesday"; anything else as it is."""
+    if low == "la semana pasada":
+        return "last week"
+    ago = _SPANISH_AGO.fullmatch(low)
+    if ago:
+        unit = "weeks" if ago.group(2).startswith("semana") else "days"
+        return f"{_COUNTS.get(ago.group(1), ago.group(1))} {unit} ago"
+    day = _SPANISH_DAY.fullmatch(low)
+    plain = {d.replace("é", "e").replace("á", "a"): i for i, d in enumerate(DIAS)}
+    if day:
+        name = day.group(1).replace("é", "e").replace("á", "a")
+        if name in plain:
+            return ("last " if day.group(2) else "on ") + WEEKDAYS[plain[name]]
+    return low
 
 
 def _weekday(word: str) -> int | None:
@@ -19,6 +42,7 @@ def _weekday(word: str) -> int | None:
 def _relative_date(low: str, today: date) -> date | None:
     """today, yesterday, N days/weeks ago, last week, (last|on|this past) WEEKDAY: the most
     recent such day (strictly before today after "last")."""
+    low = _from_spanish(low)
     if low in ("today", "hoy"):
         return today
     if low in ("yesterday", "ayer"):
@@ -41,7 +65,7 @@ def _relative_date(low: str, today: date) -> date | None:
 
 def parse_date(text: str, today: date) -> date | None:
     """The day a report's "when" answer names (2026-03-05, 03/05, March 5, today, hoy,
-    yesterday, ayer, 3 days ago, last tuesday), or None; a day without a year is the most
+    yesterday, ayer, 3 days ago, hace 3 días, last tuesday, el martes pasado), or None; a day without a year is the most
     recent such day up to `today`."""
     low = " ".join(text.strip().lower().split())
     relative = _relative_date(low, today)

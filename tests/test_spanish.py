@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 from slack_harness import FORM, Slack, all_text, buttons, drive, event_payload
 from teams_harness import payload
@@ -15,6 +16,7 @@ from test_outcomes import decided, outcome
 
 from bot import i18n
 from bot.models import Incoming
+from bot.report_flow import validate
 from testkit.slack_payloads import view_submission
 
 PHOTOS = "¿Puedo publicar fotos de mis estudiantes en Instagram?"
@@ -263,3 +265,16 @@ def test_language_is_the_conversations_for_a_short_command(bot):
     assert i18n.detect("status 7K3Q-M2XD-W9PF-RT4H-C") is None
     assert i18n.detect("hola") == "es" and i18n.detect(PHOTOS) == "es"
     assert i18n.detect("Can I post photos of my students?") == "en"
+
+
+def test_the_date_step_reads_spanish_days():
+    thursday = date(2026, 3, 5)
+    for said, day in (("hoy", "2026-03-05"), ("ayer", "2026-03-04"),
+                      ("hace 3 días", "2026-03-02"), ("hace una semana", "2026-02-26"),
+                      ("la semana pasada", "2026-02-26"), ("el martes pasado", "2026-03-03"),
+                      ("el jueves pasado", "2026-02-26"), ("el sábado pasado", "2026-02-28")):
+        assert validate("when", said, thursday) == (day, None), said
+    with i18n.language("es"):
+        value, error = validate("when", "el mes que viene", thursday)
+    assert value is None and error.startswith("No pude entender esa fecha")
+    assert "*el martes pasado*" in error
