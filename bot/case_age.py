@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.cases import TRANSITIONS
+from bot.i18n import _
 from bot.times import Times
 
 
@@ -28,8 +29,11 @@ class CaseAge:
         """"5 hours, overdue (target 4 hours)", "2 hours (target 4 hours)", "3 days"."""
         if not self.open or self.target_hours is None:
             return self.text
-        target = f"target {self.target_hours} hour{'s' if self.target_hours != 1 else ''}"
-        return f"{self.text}, overdue ({target})" if self.overdue else f"{self.text} ({target})"
+        target = (_("target 1 hour") if self.target_hours == 1
+                  else _("target {n} hours").format(n=self.target_hours))
+        if self.overdue:
+            return _("{age}, overdue ({target})").format(age=self.text, target=target)
+        return f"{self.text} ({target})"
 
 
 def case_age(case: Mapping[str, Any], times: Times, targets: Mapping[str, int]) -> CaseAge:

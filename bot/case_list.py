@@ -13,6 +13,7 @@ from typing import Any
 from bot.case_age import CaseAge, case_age
 from bot.case_reads import unread
 from bot.case_text import say, status_text
+from bot.i18n import _
 from bot.report_flow import label_for
 from bot.times import Times
 
@@ -40,9 +41,9 @@ class ListedCase:
 
     def line(self) -> str:
         """The case in a plain-text list (chat, terminal, Slack's Home tab)."""
-        return (f"{case_line(self.case)}, reported {self.reported_ago}"
+        return (case_line(self.case) + ", " + _("reported {ago}").format(ago=self.reported_ago)
                 + (f", *{say('case.overdue')}*" if self.age.overdue else "")
-                + (", new reply from the reporter" if self.unread else ""))
+                + (", " + _("new reply from the reporter") if self.unread else ""))
 
 
 def listed(db, actor: str, cases: list[dict[str, Any]], times: Times,

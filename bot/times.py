@@ -4,7 +4,7 @@
 The database, logs and the CSV export keep UTC ISO 8601 (`bot.clock`); every front end
 that shows a time turns it into words here, and only here. Babel formats (so another
 language is a locale away); zoneinfo with the tzdata package knows the zones even where
-the system has no time zone data.
+the system has no time zone data. Words follow the reply's language (`bot.i18n`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,15 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_timedelta
 
+from bot.i18n import _, current
+
 PATTERN = "EEE d MMM y, h:mm a zzz"
-LOCALE = "en_US"
+LOCALES = {"en": "en_US", "es": "es_US"}  # the reply's language (bot.i18n) -> Babel's
 JUST_NOW = timedelta(minutes=1)
+
+
+def _locale() -> str:
+    return LOCALES.get(current(), "en_US")
 
 
 def parse(stamp: str | None) -> datetime | None:
@@ -55,11 +61,11 @@ class Times:
         moment = parse(stamp)
         if moment is None:
             return ""
-        return format_datetime(moment, PATTERN, tzinfo=self.zone, locale=LOCALE)
+        return format_datetime(moment, PATTERN, tzinfo=self.zone, locale=_locale())
 
     def duration(self, delta: timedelta) -> str:
         """"2 hours", "3 days" (rounded as people say it)."""
-        return format_timedelta(delta, locale=LOCALE)
+        return format_timedelta(delta, locale=_locale())
 
     def ago(self, stamp: str | None) -> str:
         """"2 hours ago", "just now" ("" for no stamp)."""
@@ -67,8 +73,8 @@ class Times:
             return ""
         age = self.age(stamp)
         if age < JUST_NOW:
-            return "just now"
-        return format_timedelta(-age, add_direction=True, locale=LOCALE)
+            return _("just now")
+        return format_timedelta(-age, add_direction=True, locale=_locale())
 
     def when(self, stamp: str | None) -> str:
         """"Tue 1 Dec 2026, 3:05 PM PST (2 hours ago)": the one way a time is shown."""

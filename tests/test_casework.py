@@ -230,3 +230,21 @@ def test_slack_and_teams_head_an_overdue_case_with_it(bot):
     assert head == f":rotating_light: *URGENT* :hourglass: *OVERDUE* *Case {late}*"
     card = teams_cards.case_card(view)
     assert card["body"][0]["items"][0]["text"] == f"URGENT: OVERDUE: Case {late}"
+
+
+def test_times_follow_the_replys_language():
+    from bot.i18n import language
+
+    times = Times.of("America/Los_Angeles", NOON_UTC)
+    with language("es"):
+        assert times.when("2026-12-01T18:00:00+00:00") == \
+            "mar 1 dic 2026, 10:00 a.m. PST (hace 2 horas)"
+        assert times.ago(NOON_UTC.isoformat()) == "justo ahora"
+
+
+def test_my_reports_in_spanish_says_when_in_spanish(bot):
+    number = file_report(bot, "Mía", identity="named", user="slack:UREPORTER")
+    [reply] = bot.handle(Incoming("mis denuncias", "slack:D1", "slack:UREPORTER",
+                                  platform="slack"))
+    assert f"*{number}*" in reply.text and "presentado el " in reply.text
+    assert "(justo ahora)" in reply.text or "(hace " in reply.text
