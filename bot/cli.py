@@ -237,12 +237,13 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
 def _register_commands() -> None:
     from bot.cli_admins import admins
+    from bot.cli_alerts import alerts
     from bot.cli_cases import cases
     from bot.cli_knowledge import knowledge_add, knowledge_list
     from bot.cli_maintenance import backup, retention
     from handlers.teams_package import teams_package
 
-    for command in (cases, admins, teams_package, backup, retention):
+    for command in (cases, admins, alerts, teams_package, backup, retention):
         main.add_command(command)
     knowledge.add_command(knowledge_add)
     knowledge.add_command(knowledge_list)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.alert_config import DIGEST_TIME, alert_settings
 from bot.errors import ConfigError
 
 BULLETIN_INDEX_URL = "https://www.lausd.org/Page/6302"
@@ -18,6 +19,7 @@ DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "
 LOCAL_OPERATOR = "cli:local"
 ADMIN_PREFIXES = ("slack:", "teams:", "web:")
 SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+DISTRICT_TIMEZONE = "America/Los_Angeles"
 
 
 def admin_problems(admins: frozenset[str]) -> list[str]:
@@ -86,6 +88,13 @@ class Settings:
     teams_app_type: str = "MultiTenant"
     teams_tenant_id: str | None = None
     teams_emulator: bool = False  # POLICYBOT_TEAMS_EMULATOR=1: /api/messages without an app id
+    timezone: str = DISTRICT_TIMEZONE
+    public_url: str | None = None  # where people reach the server (links in alerts)
+    smtp_url: str | None = None
+    alert_emails: tuple[str, ...] = ()
+    alert_from: str | None = None
+    alert_webhook_url: str | None = None
+    digest_time: str = DIGEST_TIME  # HH:MM in `timezone`
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -128,6 +137,7 @@ class Settings:
         problems += slack_problems(get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN"),
                                    get("POLICYBOT_ADMIN_CHANNEL"))
         problems += teams_app_id_problems(get("MicrosoftAppId"))
+        alerts = alert_settings(get, problems)
         if problems:
             raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
         return cls(
@@ -150,6 +160,7 @@ class Settings:
             teams_app_type=get("MicrosoftAppType") or cls.teams_app_type,
             teams_tenant_id=get("MicrosoftAppTenantId"),
             teams_emulator=get("POLICYBOT_TEAMS_EMULATOR") in ("1", "true", "yes"),
+            **alerts,
         )
 
     def with_(self, **changes) -> Settings:

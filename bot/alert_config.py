@@ -1,0 +1,141 @@
+"""The alert settings (e-mail through SMTP, a daily digest, an outgoing webhook), read by
+`Settings.from_env` and refused there with a message that says what to write instead.
+
+POLICYBOT_SMTP_URL is `smtp://[user:password@]host[:port]` (plain, port 25; add
+`?starttls=true` for STARTTLS, usually port 587) or `smtps://...` (TLS from the first
+byte, port 465). A password never travels unencrypted beyond this machine: a plain
+`smtp://` URL with a password is refused unless the host is loopback.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+DIGEST_TIME = "07:00"
+TIME_OF_DAY = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    tls: bool  # smtps: TLS from the start
+    starttls: bool
+    username: str | None
+    password: str | None
+
+    def __repr__(self) -> str:  # never the password in a log line or a traceback
+        return f"SmtpTarget({self.host}:{self.port}, tls={self.tls}, starttls={self.starttls})"
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    """Raises ValueError with what is wrong (the message never repeats the password)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError("POLICYBOT_SMTP_URL is not a URL like "
+                         "smtp://user:password@mail.example.org:587?starttls=true") from None
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"POLICYBOT_SMTP_URL must start with smtp:// or smtps://, "
+                         f"got {parts.scheme + '://' if parts.scheme else 'no scheme'}")
+    if not parts.hostname:
+        raise ValueError("POLICYBOT_SMTP_URL names no host (smtp://user:password@HOST:587)")
+    if parts.path not in ("", "/"):
+        raise ValueError("POLICYBOT_SMTP_URL takes no path after the host and port")
+    query = {k: v[-1].lower() for k, v in parse_qs(parts.query).items()}
+    unknown = sorted(set(query) - {"starttls"})
+    if unknown or query.get("starttls", "false") not in TRUE + FALSE:
+        raise ValueError("POLICYBOT_SMTP_URL takes one option, ?starttls=true (or false)")
+    tls = parts.scheme == "smtps"
+    starttls = query.get("starttls") in TRUE
+    if tls and starttls:
+        raise ValueError("POLICYBOT_SMTP_URL: smtps:// is TLS already; ?starttls=true is for "
+                         "smtp:// (port 587)")
+    password = unquote(parts.password) if parts.password is not None else None
+    from bot.config import is_loopback
+
+    if password and not (tls or starttls) and not is_loopback(parts.hostname):
+        raise ValueError(f"POLICYBOT_SMTP_URL would send the password unencrypted to "
+                         f"{parts.hostname}: use smtps:// (port 465) or add ?starttls=true")
+    return SmtpTarget(parts.hostname, port or (465 if tls else 587 if starttls else 25), tls,
+                      starttls, unquote(parts.username) if parts.username else None, password)
+
+
+def check_address(address: str) -> str:
+    """The address as it should be written, or ValueError saying why it is not one."""
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as e:
+        raise ValueError(f"{address!r} is not an e-mail address: {e}") from None
+
+
+def check_http_url(key: str, url: str) -> str:
+    from bot.config import is_loopback
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ValueError(f"{key} is not a URL: {url!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{key} must be an http(s):// address with a host, got {url!r}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ValueError(f"{key} must use https:// beyond this machine, got {url!r}")
+    return url.rstrip("/")
+
+
+def alert_settings(get: Callable[[str], str | None], problems: list[str]) -> dict[str, Any]:
+    """The alert fields of `Settings`; each problem is appended to `problems`."""
+    values: dict[str, Any] = {}
+
+    def check(key: str, test: Callable[[], Any]) -> Any:
+        try:
+            return test()
+        except ValueError as e:
+            problems.append(str(e) if str(e).startswith(key) else f"{key}: {e}")
+            return None
+
+    smtp_url = get("POLICYBOT_SMTP_URL")
+    target = check("POLICYBOT_SMTP_URL", lambda: parse_smtp_url(smtp_url)) if smtp_url else None
+    emails = [a.strip() for a in (get("POLICYBOT_ALERT_EMAILS") or "").split(",") if a.strip()]
+    values["alert_emails"] = tuple(
+        a for a in (check("POLICYBOT_ALERT_EMAILS", lambda a=a: check_address(a)) for a in emails)
+        if a)
+    sender = get("POLICYBOT_ALERT_FROM") or (
+        target.username if target and target.username and "@" in target.username else None)
+    if sender:
+        values["alert_from"] = check("POLICYBOT_ALERT_FROM", lambda: check_address(sender))
+    if smtp_url and not emails:
+        problems.append("POLICYBOT_SMTP_URL is set but POLICYBOT_ALERT_EMAILS is not (the "
+                        "comma-separated addresses that get the alerts)")
+    if emails and not smtp_url:
+        problems.append("POLICYBOT_ALERT_EMAILS is set but POLICYBOT_SMTP_URL is not (the mail "
+                        "server that sends them, e.g. smtps://user:password@smtp.example.org)")
+    if target and not sender:
+        problems.append("POLICYBOT_ALERT_FROM is needed (the sender address of the alerts): "
+                        "the SMTP user name is not an e-mail address")
+    values["smtp_url"] = smtp_url if target else None
+    webhook = get("POLICYBOT_ALERT_WEBHOOK_URL")
+    if webhook:
+        values["alert_webhook_url"] = check("POLICYBOT_ALERT_WEBHOOK_URL",
+                                            lambda: check_http_url("POLICYBOT_ALERT_WEBHOOK_URL",
+                                                                   webhook))
+    public = get("POLICYBOT_PUBLIC_URL")
+    if public:
+        values["public_url"] = check("POLICYBOT_PUBLIC_URL",
+                                     lambda: check_http_url("POLICYBOT_PUBLIC_URL", public))
+    digest = get("POLICYBOT_DIGEST_TIME") or DIGEST_TIME
+    if not TIME_OF_DAY.fullmatch(digest):
+        problems.append(f"POLICYBOT_DIGEST_TIME must be a time of day like 07:00 (24-hour, in "
+                        f"the district's time zone), got {digest!r}")
+        digest = DIGEST_TIME
+    values["digest_time"] = digest
+    return values

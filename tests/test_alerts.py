@@ -1,0 +1,403 @@
+"""Alerts (bot/alerts.py) through a real SMTP server (aiosmtpd on loopback) and a real
+webhook receiver (aiohttp on loopback): an urgent case reported through `Bot.handle`
+sends one e-mail and one signed webhook call that say the number, category, urgency,
+time and console link, and nothing that the console masks or that names the reporter;
+a daily digest; a mail server that is down and then up gets the alert once."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+
+from bot.alert_config import parse_smtp_url
+from bot.alerts import Alerts
+from bot.app import build_bot
+from bot.cli import main
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.models import Incoming
+
+REPORTER = "slack:U0REPORTER42"
+DESCRIPTION = "Ms Alvarez from room 12 posted the student's home address on a burner account"
+LINK = "https://instagram.com/p/SECRETLINK999"
+PUBLIC = "https://policybot.lausd.example.net"
+RECIPIENTS = "safety@lausd.net, principal.office@lausd.net"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    """aiosmtpd handler: every message the server accepted."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content,
+                                                                    policy=policy.default)))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, port: int):
+        self.inbox = Inbox()
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self.inbox
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
+class Receiver:
+    """An aiohttp webhook receiver on loopback in its own thread; answers `statuses` in
+    turn (then 200)."""
+
+    def __init__(self, statuses=()):
+        self.calls: list[tuple[dict, bytes]] = []
+        self.statuses = list(statuses)
+        self.port = free_port()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    async def hook(self, request: web.Request) -> web.Response:
+        self.calls.append((dict(request.headers), await request.read()))
+        return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
+
+    def __enter__(self):
+        self.thread.start()
+        app = web.Application()
+        app.router.add_post("/hook", self.hook)
+        self.runner = web.AppRunner(app)
+
+        async def start():
+            await self.runner.setup()
+            await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+
+        asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
+        return self
+
+    def __exit__(self, *exc):
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def alert_settings(tmp_path, smtp_port: int | None = None, webhook: str | None = None,
+                   **extra) -> Settings:
+    env = {"POLICYBOT_DB": str(tmp_path / "policybot.db"), "POLICYBOT_ADMINS": "slack:UADMIN",
+           "POLICYBOT_PUBLIC_URL": PUBLIC, **extra}
+    if smtp_port:
+        env |= {"POLICYBOT_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
+                "POLICYBOT_ALERT_EMAILS": RECIPIENTS,
+                "POLICYBOT_ALERT_FROM": "policybot@lausd.net"}
+    if webhook:
+        env["POLICYBOT_ALERT_WEBHOOK_URL"] = webhook
+    return Settings.from_env(env)
+
+
+def alerting_bot(settings, fake_encoder, clock=None):
+    bot = build_bot(settings, encoder=fake_encoder)
+    if clock is not None:
+        bot.alerts.clock = clock
+    return bot
+
+
+def report(bot, *, urgent: bool, identity: str = "named", user: str = REPORTER) -> str:
+    """A whole report through the chat, as a Slack user would type it; returns the case
+    number from the receipt."""
+    conv = f"slack:D0{user[-4:]}:"
+
+    def say(text):
+        return bot.handle(Incoming(text=text, conversation_id=conv, user_id=user,
+                                   platform="slack"))
+
+    for text in ("report", "threatening", "yes" if urgent else "no", "instagram", LINK,
+                 "today", "student", DESCRIPTION, identity):
+        say(text)
+    receipt = say("submit")
+    number = next(r for r in receipt if r.kind == "receipt").data["case_number"]
+    return number
+
+
+def hidden_from_alerts(bot, number: str) -> list[str]:
+    """Everything an alert must not carry: masked fields, the reporter, the answers."""
+    case = bot.cases.get(number, "slack:UADMIN", reveal=True)
+    hidden = [DESCRIPTION, LINK, "SECRETLINK999", "Alvarez", REPORTER, "U0REPORTER42",
+              case["description"], case["link"]]
+    return [h for h in hidden if h]
+
+
+def test_an_urgent_case_sends_one_email_with_only_what_an_alert_may_say(tmp_path,
+                                                                        fake_encoder):
+    port = free_port()
+    with SmtpServer(port) as inbox:
+        bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder)
+        normal = report(bot, urgent=False)
+        urgent = report(bot, urgent=True)
+        assert bot.alerts.run_once() == 1
+        assert bot.alerts.run_once() == 0  # sent is sent
+    [(recipients, mail)] = inbox.messages
+    assert sorted(recipients) == ["principal.office@lausd.net", "safety@lausd.net"]
+    assert mail["From"] == "policybot@lausd.net"
+    assert mail["Subject"] == f"[policybot] Urgent case {urgent}: Threatening"
+    body = mail.get_content()
+    opened = bot.cases.get(urgent, "slack:UADMIN")["created_at"]
+    local = datetime.fromisoformat(opened).astimezone(ZoneInfo("America/Los_Angeles"))
+    assert f"Case:      {urgent}" in body and "Category:  Threatening" in body
+    assert "Urgency:   urgent" in body and f"{local:%b %Y}, " in body
+    assert f"Open it:   {PUBLIC}/admin/cases/{urgent}" in body
+    assert normal not in body
+    raw = mail.as_string()
+    for secret in hidden_from_alerts(bot, urgent):
+        assert secret not in raw, secret
+
+
+def test_an_anonymous_urgent_report_alert_holds_nothing_about_the_reporter(tmp_path,
+                                                                          fake_encoder):
+    port = free_port()
+    with SmtpServer(port) as inbox:
+        bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder)
+        number = report(bot, urgent=True, identity="anonymous")
+        bot.alerts.run_once()
+    [(_, mail)] = inbox.messages
+    raw = mail.as_string()
+    assert number in raw and "U0REPORTER42" not in raw and "anonymous" not in raw.lower()
+    for secret in hidden_from_alerts(bot, number):
+        assert secret not in raw
+    # and nothing masked was ever stored in the queue either
+    for row in bot.storage.db["alert_queue"].rows:
+        assert DESCRIPTION not in row["payload"] and LINK not in row["payload"]
+
+
+def test_without_a_console_address_the_email_says_how_to_find_the_case(tmp_path,
+                                                                       fake_encoder):
+    port = free_port()
+    with SmtpServer(port) as inbox:
+        settings = alert_settings(tmp_path, port).with_(public_url=None)
+        bot = alerting_bot(settings, fake_encoder)
+        number = report(bot, urgent=True)
+        bot.alerts.run_once()
+    body = inbox.messages[0][1].get_content()
+    assert "/admin on the address policybot serves" in body and number in body
+    assert "POLICYBOT_PUBLIC_URL" in body
+
+
+def next_digest_time(after: datetime) -> datetime:
+    zone = ZoneInfo("America/Los_Angeles")
+    local = after.astimezone(zone)
+    cutoff = local.replace(hour=7, minute=0, second=0, microsecond=0)
+    if cutoff <= local:
+        cutoff = (local + timedelta(days=1)).replace(hour=7, minute=0, second=0, microsecond=0)
+    return cutoff.astimezone(UTC)
+
+
+def test_the_daily_digest_lists_the_new_cases_once_at_the_set_time(tmp_path, fake_encoder):
+    port = free_port()
+    clock = Clock()
+    with SmtpServer(port) as inbox:
+        bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder, clock)
+        first, second = report(bot, urgent=False), report(bot, urgent=False, user="slack:U0B")
+        urgent = report(bot, urgent=True, user="slack:U0C")
+        assert bot.alerts.run_once() == 1  # the urgent one, at once
+        cutoff = next_digest_time(clock.now)
+        clock.now = cutoff - timedelta(minutes=1)
+        assert bot.alerts.run_once() == 0  # not yet: 06:59 in Los Angeles
+        clock.now = cutoff + timedelta(minutes=1)
+        assert bot.alerts.run_once() == 1
+        clock.now = cutoff + timedelta(hours=3)
+        assert bot.alerts.run_once() == 0  # one digest a day, however often the loop runs
+        clock.now = cutoff + timedelta(days=1, minutes=1)
+        assert bot.alerts.run_once() == 0  # a day without new cases sends nothing
+    assert len(inbox.messages) == 2
+    digest = inbox.messages[1][1]
+    assert digest["Subject"] == "[policybot] Daily digest: 3 new cases"
+    body = digest.get_content()
+    assert "3 new cases (1 urgent)" in body
+    lines = [line for line in body.splitlines() if line.startswith("20")]
+    assert [line.split()[0] for line in lines] == [urgent, first, second]  # urgent first
+    assert f"{PUBLIC}/admin/cases/{first}" in body
+    assert "7:00 AM P" in body  # the window is told in the district's time
+    for secret in hidden_from_alerts(bot, urgent):
+        assert secret not in digest.as_string()
+
+
+def test_smtp_down_then_up_delivers_the_alert_once(tmp_path, fake_encoder, caplog):
+    port = free_port()  # nothing listens here yet
+    clock = Clock()
+    bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder, clock)
+    number = report(bot, urgent=True)
+    with caplog.at_level(logging.WARNING, logger="bot.alerts"):
+        assert bot.alerts.run_once() == 0
+    assert f"alert urgent:{number} by email not delivered (attempt 1)" in caplog.text
+    [row] = bot.storage.db["alert_queue"].rows
+    assert row["status"] == "pending" and row["attempts"] == 1 and "Connection" in \
+        row["last_error"]
+    with SmtpServer(port) as inbox:
+        assert bot.alerts.run_once() == 0  # backing off: not before 30 seconds
+        clock.now += timedelta(seconds=31)
+        # a second worker sharing the database sends nothing twice
+        other = alerting_bot(bot.settings, fake_encoder, clock)
+        assert bot.alerts.run_once() + other.alerts.run_once() == 1
+        clock.now += timedelta(hours=2)
+        assert bot.alerts.run_once() + other.alerts.run_once() == 0
+    assert len(inbox.messages) == 1 and number in inbox.messages[0][1]["Subject"]
+    [row] = bot.storage.db["alert_queue"].rows
+    assert row["status"] == "sent" and row["attempts"] == 2
+
+
+def test_an_alert_is_given_up_after_the_last_attempt_with_an_error_logged(
+        tmp_path, fake_encoder, caplog, monkeypatch):
+    monkeypatch.setattr("bot.alerts.MAX_ATTEMPTS", 3)
+    clock = Clock()
+    bot = alerting_bot(alert_settings(tmp_path, free_port()), fake_encoder, clock)
+    number = report(bot, urgent=True)
+    with caplog.at_level(logging.WARNING, logger="bot.alerts"):
+        for _ in range(5):
+            bot.alerts.run_once()
+            clock.now += timedelta(hours=1)
+    [row] = bot.storage.db["alert_queue"].rows
+    assert (row["status"], row["attempts"]) == ("failed", 3)
+    assert any(r.levelno == logging.ERROR and f"urgent:{number}" in r.getMessage()
+               and "given up" in r.getMessage() for r in caplog.records)
+
+
+def expected_signature(secret: bytes, headers: dict, body: bytes) -> bool:
+    """What a receiver does: the key from the server's secret, then the HMAC of time.body."""
+    key = hmac.new(secret, b"policybot/alert-webhook", hashlib.sha256).digest()
+    fields = dict(part.split("=", 1) for part in headers["X-Policybot-Signature"].split(","))
+    mac = hmac.new(key, fields["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+    return abs(time.time() - int(fields["t"])) < 300 and hmac.compare_digest(mac, fields["v1"])
+
+
+def test_the_webhook_is_signed_retried_and_says_no_more_than_the_email(tmp_path,
+                                                                      fake_encoder):
+    clock = Clock()
+    with Receiver(statuses=[503]) as receiver:
+        settings = alert_settings(tmp_path, webhook=f"http://127.0.0.1:{receiver.port}/hook",
+                                  POLICYBOT_SECRET_KEY="district-secret-for-tests")
+        bot = alerting_bot(settings, fake_encoder, clock)
+        number = report(bot, urgent=True)
+        assert bot.alerts.run_once() == 0  # the receiver answered 503
+        clock.now += timedelta(minutes=1)
+        assert bot.alerts.run_once() == 1
+    assert len(receiver.calls) == 2
+    headers, body = receiver.calls[-1]
+    assert headers["Content-Type"] == "application/json"
+    assert expected_signature(b"district-secret-for-tests", headers, body)
+    assert not expected_signature(b"district-secret-for-tests", headers,
+                                  body.replace(b"urgent", b"normal"))
+    assert not expected_signature(b"another-secret", headers, body)
+    payload = json.loads(body)
+    assert payload["event"] == "case.urgent"
+    assert payload["case"]["number"] == number and payload["case"]["category"] == "threatening"
+    assert payload["url"] == f"{PUBLIC}/admin/cases/{number}"
+    assert set(payload["case"]) == {"number", "category", "category_label", "urgency",
+                                    "opened_at"}
+    for secret in hidden_from_alerts(bot, number):
+        assert secret not in body.decode()
+
+
+def test_the_webhook_key_command_prints_the_key_a_receiver_checks_with(tmp_path,
+                                                                       monkeypatch):
+    monkeypatch.setenv("POLICYBOT_DB", str(tmp_path / "policybot.db"))
+    monkeypatch.setenv("POLICYBOT_SECRET_KEY", "district-secret-for-tests")
+    result = CliRunner().invoke(main, ["alerts", "webhook-key"])
+    assert result.exit_code == 0, result.output
+    key = hmac.new(b"district-secret-for-tests", b"policybot/alert-webhook",
+                   hashlib.sha256).hexdigest()
+    assert result.output.strip() == key
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"POLICYBOT_SMTP_URL": "http://mail.lausd.net", "POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
+     "POLICYBOT_SMTP_URL must start with smtp:// or smtps://"),
+    ({"POLICYBOT_SMTP_URL": "smtp://", "POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
+     "POLICYBOT_SMTP_URL names no host"),
+    ({"POLICYBOT_SMTP_URL": "smtp://u%40lausd.net:pw@mail.lausd.net:587",
+      "POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
+     "would send the password unencrypted to mail.lausd.net"),
+    ({"POLICYBOT_SMTP_URL": "smtp://mail.lausd.net:port", "POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
+     "POLICYBOT_SMTP_URL is not a URL"),
+    ({"POLICYBOT_SMTP_URL": "smtps://mail.lausd.net?starttls=true",
+      "POLICYBOT_ALERT_EMAILS": "a@lausd.net"}, "smtps:// is TLS already"),
+    ({"POLICYBOT_SMTP_URL": "smtps://mail.lausd.net",
+      "POLICYBOT_ALERT_EMAILS": "safety@lausd.net, principal at lausd.net",
+      "POLICYBOT_ALERT_FROM": "p@lausd.net"},
+     "POLICYBOT_ALERT_EMAILS: 'principal at lausd.net' is not an e-mail address"),
+    ({"POLICYBOT_SMTP_URL": "smtps://mail.lausd.net"},
+     "POLICYBOT_SMTP_URL is set but POLICYBOT_ALERT_EMAILS is not"),
+    ({"POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
+     "POLICYBOT_ALERT_EMAILS is set but POLICYBOT_SMTP_URL is not"),
+    ({"POLICYBOT_SMTP_URL": "smtps://alerts:pw@mail.lausd.net",
+      "POLICYBOT_ALERT_EMAILS": "a@lausd.net"}, "POLICYBOT_ALERT_FROM is needed"),
+    ({"POLICYBOT_ALERT_WEBHOOK_URL": "ftp://hooks.lausd.net/x"},
+     "POLICYBOT_ALERT_WEBHOOK_URL must be an http\\(s\\):// address"),
+    ({"POLICYBOT_ALERT_WEBHOOK_URL": "http://hooks.lausd.net/x"},
+     "POLICYBOT_ALERT_WEBHOOK_URL must use https:// beyond this machine"),
+    ({"POLICYBOT_PUBLIC_URL": "policybot.lausd.net"},
+     "POLICYBOT_PUBLIC_URL must be an http\\(s\\):// address"),
+    ({"POLICYBOT_DIGEST_TIME": "7am"}, "POLICYBOT_DIGEST_TIME must be a time of day"),
+])
+def test_bad_alert_settings_are_refused_by_name(env, message):
+    with pytest.raises(ConfigError, match=message) as e:
+        Settings.from_env(env)
+    assert ":pw@" not in str(e.value) and "pw" not in str(e.value).split()
+
+
+def test_serve_refuses_a_bad_alert_address_before_starting(monkeypatch):
+    monkeypatch.setenv("POLICYBOT_SMTP_URL", "smtps://mail.lausd.net")
+    monkeypatch.setenv("POLICYBOT_ALERT_EMAILS", "safety")
+    monkeypatch.setenv("POLICYBOT_ALERT_FROM", "policybot@lausd.net")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code != 0
+    assert "POLICYBOT_ALERT_EMAILS: 'safety' is not an e-mail address" in result.output
+
+
+def test_starttls_and_user_as_sender_are_read_from_the_url():
+    s = Settings.from_env({"POLICYBOT_SMTP_URL":
+                           "smtp://alerts%40lausd.net:p%40ss@smtp.lausd.net:587?starttls=true",
+                           "POLICYBOT_ALERT_EMAILS": "safety@lausd.net"})
+    target = parse_smtp_url(s.smtp_url)
+    assert (target.host, target.port, target.tls, target.starttls) == \
+        ("smtp.lausd.net", 587, False, True)
+    assert (target.username, target.password) == ("alerts@lausd.net", "p@ss")
+    assert s.alert_from == "alerts@lausd.net" and s.alert_emails == ("safety@lausd.net",)
+    assert "p@ss" not in repr(target)
+    assert parse_smtp_url("smtps://mail.lausd.net").port == 465
+
+
+def test_no_alert_settings_means_no_alerts_consumer(tmp_path, fake_encoder):
+    bot = build_bot(Settings.from_env({"POLICYBOT_DB": str(tmp_path / "p.db")}),
+                    encoder=fake_encoder)
+    report(bot, urgent=True)
+    assert isinstance(bot.alerts, Alerts) and bot.alerts.run_once() == 0
+    assert bot.storage.db["alert_queue"].count == 0
