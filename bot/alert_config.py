@@ -92,8 +92,11 @@ def check_http_url(key: str, url: str) -> str:
     return url.rstrip("/")
 
 
-def alert_settings(get: Callable[[str], str | None], problems: list[str]) -> dict[str, Any]:
-    """The alert fields of `Settings`; each problem is appended to `problems`."""
+def alert_settings(problems: list[str], smtp_url: str | None, emails: str | None,
+                   sender: str | None, webhook: str | None, public_url: str | None,
+                   digest_time: str | None) -> dict[str, Any]:
+    """The alert fields of `Settings` from the variables' values (None when unset); each
+    problem is appended to `problems`."""
     values: dict[str, Any] = {}
 
     def check(key: str, test: Callable[[], Any]) -> Any:
@@ -103,39 +106,33 @@ def alert_settings(get: Callable[[str], str | None], problems: list[str]) -> dic
             problems.append(str(e) if str(e).startswith(key) else f"{key}: {e}")
             return None
 
-    smtp_url = get("POLICYBOT_SMTP_URL")
     target = check("POLICYBOT_SMTP_URL", lambda: parse_smtp_url(smtp_url)) if smtp_url else None
-    emails = [a.strip() for a in (get("POLICYBOT_ALERT_EMAILS") or "").split(",") if a.strip()]
+    addresses = [a.strip() for a in (emails or "").split(",") if a.strip()]
     values["alert_emails"] = tuple(
-        a for a in (check("POLICYBOT_ALERT_EMAILS", lambda a=a: check_address(a)) for a in emails)
-        if a)
-    sender = get("POLICYBOT_ALERT_FROM") or (
+        a for a in (check("POLICYBOT_ALERT_EMAILS", lambda a=a: check_address(a))
+                    for a in addresses) if a)
+    sender = sender or (
         target.username if target and target.username and "@" in target.username else None)
     if sender:
         values["alert_from"] = check("POLICYBOT_ALERT_FROM", lambda: check_address(sender))
-    if smtp_url and not emails:
+    if smtp_url and not addresses:
         problems.append("POLICYBOT_SMTP_URL is set but POLICYBOT_ALERT_EMAILS is not (the "
                         "comma-separated addresses that get the alerts)")
-    if emails and not smtp_url:
+    if addresses and not smtp_url:
         problems.append("POLICYBOT_ALERT_EMAILS is set but POLICYBOT_SMTP_URL is not (the mail "
                         "server that sends them, e.g. smtps://user:password@smtp.example.org)")
     if target and not sender:
         problems.append("POLICYBOT_ALERT_FROM is needed (the sender address of the alerts): "
                         "the SMTP user name is not an e-mail address")
     values["smtp_url"] = smtp_url if target else None
-    webhook = get("POLICYBOT_ALERT_WEBHOOK_URL")
-    if webhook:
-        values["alert_webhook_url"] = check("POLICYBOT_ALERT_WEBHOOK_URL",
-                                            lambda: check_http_url("POLICYBOT_ALERT_WEBHOOK_URL",
-                                                                   webhook))
-    public = get("POLICYBOT_PUBLIC_URL")
-    if public:
-        values["public_url"] = check("POLICYBOT_PUBLIC_URL",
-                                     lambda: check_http_url("POLICYBOT_PUBLIC_URL", public))
-    digest = get("POLICYBOT_DIGEST_TIME") or DIGEST_TIME
-    if not TIME_OF_DAY.fullmatch(digest):
+    for key, field, url in (("POLICYBOT_ALERT_WEBHOOK_URL", "alert_webhook_url", webhook),
+                            ("POLICYBOT_PUBLIC_URL", "public_url", public_url)):
+        if url:
+            values[field] = check(key, lambda key=key, url=url: check_http_url(key, url))
+    digest_time = digest_time or DIGEST_TIME
+    if not TIME_OF_DAY.fullmatch(digest_time):
         problems.append(f"POLICYBOT_DIGEST_TIME must be a time of day like 07:00 (24-hour, in "
-                        f"the district's time zone), got {digest!r}")
-        digest = DIGEST_TIME
-    values["digest_time"] = digest
+                        f"the district's time zone), got {digest_time!r}")
+        digest_time = DIGEST_TIME
+    values["digest_time"] = digest_time
     return values

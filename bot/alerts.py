@@ -24,11 +24,20 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
+from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.alert_config import parse_smtp_url
-from bot.alert_messages import AlertCase, digest_email, digest_json, urgent_email, urgent_json
+from bot.alert_messages import (
+    AlertCase,
+    digest_email,
+    digest_json,
+    trial_email,
+    trial_json,
+    urgent_email,
+    urgent_json,
+)
 from bot.alert_transport import DeliveryError, post_webhook, send_email, webhook_key
 from bot.config import Settings
 from bot.db import Storage
@@ -159,25 +168,33 @@ class Alerts:
         return True
 
     def deliver(self, channel: str, payload: dict[str, Any]) -> None:
+        """Send one alert now (`payload["kind"]`: urgent, digest or test); raises
+        DeliveryError."""
+        if channel == "email":
+            send_email(self.smtp, self.email(payload))
+        else:
+            post_webhook(self.settings.alert_webhook_url, self.json(payload),
+                         webhook_key(self.storage.secret))
+
+    def email(self, payload: dict[str, Any]) -> EmailMessage:
         s = self.settings
         if payload["kind"] == "urgent":
-            case = AlertCase(**payload["case"])
-            if channel == "email":
-                send_email(self.smtp, urgent_email(case, s.alert_from, s.alert_emails,
-                                                   s.public_url, s.timezone))
-            else:
-                post_webhook(s.alert_webhook_url, urgent_json(case, s.public_url),
-                             webhook_key(self.storage.secret))
-            return
-        cases = [AlertCase(**c) for c in payload["cases"]]
-        if channel == "email":
-            send_email(self.smtp, digest_email(cases, payload["since"], payload["until"],
-                                               s.alert_from, s.alert_emails, s.public_url,
-                                               s.timezone))
-        else:
-            post_webhook(s.alert_webhook_url, digest_json(cases, payload["since"],
-                                                          payload["until"], s.public_url),
-                         webhook_key(self.storage.secret))
+            return urgent_email(AlertCase(**payload["case"]), s.alert_from, s.alert_emails,
+                                s.public_url, s.timezone)
+        if payload["kind"] == "digest":
+            return digest_email([AlertCase(**c) for c in payload["cases"]], payload["since"],
+                                payload["until"], s.alert_from, s.alert_emails, s.public_url,
+                                s.timezone)
+        return trial_email(s.alert_from, s.alert_emails)
+
+    def json(self, payload: dict[str, Any]) -> dict[str, Any]:
+        url = self.settings.public_url
+        if payload["kind"] == "urgent":
+            return urgent_json(AlertCase(**payload["case"]), url)
+        if payload["kind"] == "digest":
+            return digest_json([AlertCase(**c) for c in payload["cases"]], payload["since"],
+                               payload["until"], url)
+        return trial_json()
 
     # -- the server's thread --------------------------------------------------------
 

@@ -35,26 +35,21 @@ def webhook_key_cmd() -> None:
 @alerts.command("test")
 def test_cmd() -> None:
     """Send a test alert by every channel that is set, now; say what happened."""
-    from bot.alert_config import parse_smtp_url
-    from bot.alert_messages import trial_email, trial_json
-    from bot.alert_transport import DeliveryError, post_webhook, send_email, webhook_key
+    from bot.alert_transport import DeliveryError
+    from bot.alerts import Alerts
+    from bot.events import EventBus
 
     s = _settings()
-    if not (s.smtp_url or s.alert_webhook_url):
+    alerts = Alerts(Storage(s.db_path, secret_key=s.secret_key), s, EventBus())
+    if not alerts.channels:
         raise click.ClickException("No alerts are set: see POLICYBOT_SMTP_URL and "
                                    "POLICYBOT_ALERT_WEBHOOK_URL in the README.")
     failed = False
-    sends = []
-    if s.smtp_url:
-        sends.append((f"e-mail to {', '.join(s.alert_emails)}", lambda: send_email(
-            parse_smtp_url(s.smtp_url), trial_email(s.alert_from, s.alert_emails))))
-    if s.alert_webhook_url:
-        key = webhook_key(Storage(s.db_path, secret_key=s.secret_key).secret)
-        sends.append((f"webhook {s.alert_webhook_url}",
-                      lambda: post_webhook(s.alert_webhook_url, trial_json(), key)))
-    for what, send in sends:
+    for channel in alerts.channels:
+        what = (f"e-mail to {', '.join(s.alert_emails)}" if channel == "email"
+                else f"webhook {s.alert_webhook_url}")
         try:
-            send()
+            alerts.deliver(channel, {"kind": "test"})
             click.echo(f"sent: {what}")
         except DeliveryError as e:
             failed = True

@@ -137,7 +137,12 @@ class Settings:
         problems += slack_problems(get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN"),
                                    get("POLICYBOT_ADMIN_CHANNEL"))
         problems += teams_app_id_problems(get("MicrosoftAppId"))
-        alerts = alert_settings(get, problems)
+        alerts = alert_settings(problems, smtp_url=get("POLICYBOT_SMTP_URL"),
+                                emails=get("POLICYBOT_ALERT_EMAILS"),
+                                sender=get("POLICYBOT_ALERT_FROM"),
+                                webhook=get("POLICYBOT_ALERT_WEBHOOK_URL"),
+                                public_url=get("POLICYBOT_PUBLIC_URL"),
+                                digest_time=get("POLICYBOT_DIGEST_TIME"))
         if problems:
             raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
         return cls(

@@ -296,7 +296,7 @@ def m0014_alert_queue(db: Database) -> None:
     # Alerts waiting to go out by e-mail or webhook (bot/alerts.py), one row per channel:
     # `key` is "urgent:2026-0007" or "digest:2026-12-02", so planning one twice (two
     # workers, a replayed event) adds nothing. `payload` holds only what an alert may say
-    # (bot/alert_messages.AlertCase: never masked text). A worker takes a row by setting
+    # (AlertCase in bot/alert_messages.py: never masked text). A worker takes a row by setting
     # lease_until, so two workers do not send it both.
     db.execute("""
         CREATE TABLE alert_queue (
