@@ -50,6 +50,7 @@ LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(minutes=30)
 MAX_ATTEMPTS = 20  # about eight hours of trying
+KEEP = timedelta(days=30)  # finished queue rows are deleted after this
 LATE_DIGEST = timedelta(hours=12)  # a digest not planned by then (server down) is skipped
 # The only columns an alert reads: nothing masked, nothing about the reporter.
 SAFE_COLUMNS = "number, category, urgency, created_at"
@@ -112,7 +113,8 @@ class Alerts:
             until = datetime.combine(day, time(hour, minute), zone)
         key = f"digest:{day.isoformat()}"
         if now - until > LATE_DIGEST or self.storage.db.execute(
-                "SELECT 1 FROM alert_queue WHERE key = ?", [key]).fetchone():
+                "SELECT 1 FROM alert_queue WHERE channel = ? AND key = ?",
+                [self.channels[0], key]).fetchone():
             return
         since = datetime.combine(day - timedelta(days=1), time(hour, minute), zone)
         cases = [AlertCase.of(row).to_dict() for row in self.storage.db.query(
@@ -120,6 +122,9 @@ class Alerts:
             "ORDER BY year, seq", [iso(since), iso(until)])]
         self.enqueue(key, {"kind": "digest", "since": iso(since), "until": iso(until),
                            "cases": cases}, status="pending" if cases else "skipped")
+        with self.storage.write() as db:  # once a day: forget what was done long ago
+            db.execute("DELETE FROM alert_queue WHERE status != 'pending' AND created_at < ?",
+                       [iso(now - KEEP)])
 
     # -- sending --------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "
 LOCAL_OPERATOR = "cli:local"
 ADMIN_PREFIXES = ("slack:", "teams:", "web:")
 SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
-DISTRICT_TIMEZONE = "America/Los_Angeles"
+DEFAULT_TIMEZONE = "America/Los_Angeles"
 
 
 def admin_problems(admins: frozenset[str]) -> list[str]:
@@ -88,7 +88,7 @@ class Settings:
     teams_app_type: str = "MultiTenant"
     teams_tenant_id: str | None = None
     teams_emulator: bool = False  # POLICYBOT_TEAMS_EMULATOR=1: /api/messages without an app id
-    timezone: str = DISTRICT_TIMEZONE
+    timezone: str = DEFAULT_TIMEZONE
     public_url: str | None = None  # where people reach the server (links in alerts)
     smtp_url: str | None = None
     alert_emails: tuple[str, ...] = ()

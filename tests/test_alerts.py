@@ -239,6 +239,10 @@ def test_the_daily_digest_lists_the_new_cases_once_at_the_set_time(tmp_path, fak
         assert bot.alerts.run_once() == 0  # one digest a day, however often the loop runs
         clock.now = cutoff + timedelta(days=1, minutes=1)
         assert bot.alerts.run_once() == 0  # a day without new cases sends nothing
+        clock.now = cutoff + timedelta(days=31, hours=1)
+        bot.alerts.run_once()  # rows done more than 30 days ago are forgotten
+        assert {r["key"] for r in bot.storage.db["alert_queue"].rows} == {
+            f"digest:{(clock.now.astimezone(ZoneInfo('America/Los_Angeles'))).date()}"}
     assert len(inbox.messages) == 2
     digest = inbox.messages[1][1]
     assert digest["Subject"] == "[policybot] Daily digest: 3 new cases"
