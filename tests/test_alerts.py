@@ -467,3 +467,72 @@ def test_a_web_only_server_emails_an_urgent_browser_report_by_itself(tmp_path, f
     assert mail["Subject"] == f"[policybot] Urgent case {number}: Threatening"
     for secret in hidden_from_alerts(bot, number):
         assert secret not in mail.as_string()
+
+
+def self_signed_certificate(folder) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = folder / "smtp.pem", folder / "smtp.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+def test_starttls_is_verified_before_the_password_is_sent(tmp_path, fake_encoder,
+                                                          monkeypatch):
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password, session.ssl is not None))
+        return AuthResult(success=auth_data.password == b"p@ss")
+
+    port = free_port()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context,
+                            require_starttls=True, auth_required=True,
+                            authenticator=authenticator)
+    clock = Clock()
+    settings = Settings.from_env({
+        "POLICYBOT_DB": str(tmp_path / "policybot.db"),
+        "POLICYBOT_SMTP_URL": f"smtp://alerts%40lausd.net:p%40ss@127.0.0.1:{port}?starttls=true",
+        "POLICYBOT_ALERT_EMAILS": "safety@lausd.net"})
+    bot = alerting_bot(settings, fake_encoder, clock)
+    number = report(bot, urgent=True)
+    controller.start()
+    try:
+        assert bot.alerts.run_once() == 0  # a certificate nobody vouches for: refused
+        [row] = bot.storage.db["alert_queue"].rows
+        assert "CERTIFICATE_VERIFY_FAILED" in row["last_error"] and logins == []
+        monkeypatch.setenv("SSL_CERT_FILE", cert_file)  # now the machine trusts it
+        clock.now += timedelta(minutes=1)
+        assert bot.alerts.run_once() == 1
+    finally:
+        controller.stop()
+    assert logins == [(b"alerts@lausd.net", b"p@ss", True)]  # over TLS only
+    [(_, mail)] = inbox.messages
+    assert mail["From"] == "alerts@lausd.net" and number in mail["Subject"]
