@@ -46,6 +46,7 @@ from bot.events import CaseOpened, EventBus
 log = logging.getLogger(__name__)
 
 CONSUMER = "alerts"
+POLL_EVERY = 5.0  # seconds between looks at the queue (and the digest's time)
 LEASE = timedelta(minutes=2)
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(minutes=30)
@@ -78,6 +79,7 @@ class Alerts:
         self.channels = tuple(c for c, on in (("email", self.smtp),
                                               ("webhook", settings.alert_webhook_url)) if on)
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         if self.channels:
             events.subscribe(self.on_event, consumer=CONSUMER)
@@ -91,6 +93,7 @@ class Alerts:
             if row is not None:
                 self.enqueue(f"urgent:{event.number}",
                              {"kind": "urgent", "case": AlertCase.of(row).to_dict()})
+                self._wake.set()
 
     def enqueue(self, key: str, payload: dict[str, Any], status: str = "pending") -> None:
         now = iso(self.clock())
@@ -203,13 +206,17 @@ class Alerts:
 
     # -- the server's thread --------------------------------------------------------
 
-    def start(self, interval: float = 5.0) -> None:
+    def start(self) -> None:
         if self._thread is not None or not self.channels:
             return
         self._stop.clear()
 
         def run() -> None:
-            while not self._stop.wait(interval):
+            while True:
+                self._wake.wait(POLL_EVERY)  # an urgent case wakes it at once
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
                 try:
                     self.run_once()
                 except Exception as e:  # noqa: BLE001 - keep sending through a storage fault
@@ -220,6 +227,7 @@ class Alerts:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(5)
             self._thread = None
