@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -89,6 +90,8 @@ def _email(subject: str, body: list[str], sender: str,
     message["Subject"] = subject
     message["From"] = sender
     message["To"] = ", ".join(recipients)
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid("policybot", domain=sender.rpartition("@")[2])
     message.set_content("\n".join(body) + "\n")
     return message
 

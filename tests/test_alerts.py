@@ -169,7 +169,8 @@ def test_an_urgent_case_sends_one_email_with_only_what_an_alert_may_say(tmp_path
         assert bot.alerts.run_once() == 0  # sent is sent
     [(recipients, mail)] = inbox.messages
     assert sorted(recipients) == ["principal.office@lausd.net", "safety@lausd.net"]
-    assert mail["From"] == "policybot@lausd.net"
+    assert mail["From"] == "policybot@lausd.net" and mail["Date"]
+    assert mail["Message-ID"].endswith("@lausd.net>")
     assert mail["Subject"] == f"[policybot] Urgent case {urgent}: Threatening"
     body = mail.get_content()
     opened = bot.cases.get(urgent, "slack:UADMIN")["created_at"]
