@@ -56,3 +56,27 @@ def test_cmd() -> None:
             click.echo(f"NOT sent: {what}: {e}", err=True)
     if failed:
         raise SystemExit(1)
+
+
+@alerts.command("status")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many of the latest alerts to show.")
+def status_cmd(limit: int) -> None:
+    """The latest alerts in the queue: sent, waiting to be tried again (and why), failed."""
+    s = _settings()
+    storage = Storage(s.db_path, secret_key=s.secret_key)
+    try:
+        storage.migrate()
+        rows = list(storage.db.query(
+            "SELECT key, channel, status, attempts, next_try_at, sent_at, last_error "
+            "FROM alert_queue ORDER BY id DESC LIMIT ?", [limit]))
+    except PolicybotError as e:
+        raise click.ClickException(str(e)) from None
+    if not rows:
+        click.echo("No alerts yet.")
+    for r in rows:
+        when = (f"sent {r['sent_at']}" if r["status"] == "sent"
+                else f"next try {r['next_try_at']}" if r["status"] == "pending" else "")
+        error = f": {r['last_error']}" if r["last_error"] and r["status"] != "sent" else ""
+        click.echo(f"{r['key']:<22} {r['channel']:<8} {r['status']:<8} "
+                   f"{r['attempts']} tries  {when}{error}".rstrip())

@@ -257,7 +257,8 @@ def test_the_daily_digest_lists_the_new_cases_once_at_the_set_time(tmp_path, fak
         assert secret not in digest.as_string()
 
 
-def test_smtp_down_then_up_delivers_the_alert_once(tmp_path, fake_encoder, caplog):
+def test_smtp_down_then_up_delivers_the_alert_once(tmp_path, fake_encoder, caplog,
+                                                   monkeypatch):
     port = free_port()  # nothing listens here yet
     clock = Clock()
     bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder, clock)
@@ -268,6 +269,9 @@ def test_smtp_down_then_up_delivers_the_alert_once(tmp_path, fake_encoder, caplo
     [row] = bot.storage.db["alert_queue"].rows
     assert row["status"] == "pending" and row["attempts"] == 1 and "Connection" in \
         row["last_error"]
+    monkeypatch.setenv("POLICYBOT_DB", bot.settings.db_path)
+    waiting = CliRunner().invoke(main, ["alerts", "status"]).output
+    assert "email    pending  1 tries  next try 20" in waiting and "Connection" in waiting
     with SmtpServer(port) as inbox:
         assert bot.alerts.run_once() == 0  # backing off: not before 30 seconds
         clock.now += timedelta(seconds=31)
@@ -288,6 +292,10 @@ def test_smtp_down_then_up_delivers_the_alert_once(tmp_path, fake_encoder, caplo
     assert len(inbox.messages) == 1 and number in inbox.messages[0][1]["Subject"]
     [row] = bot.storage.db["alert_queue"].rows
     assert row["status"] == "sent" and row["attempts"] == 2
+    monkeypatch.setenv("POLICYBOT_DB", bot.settings.db_path)
+    shown = CliRunner().invoke(main, ["alerts", "status"])
+    assert shown.exit_code == 0 and f"urgent:{number}" in shown.output
+    assert "email    sent     2 tries  sent 20" in shown.output
 
 
 def test_an_alert_is_given_up_after_the_last_attempt_with_an_error_logged(
