@@ -96,6 +96,17 @@ def _email(subject: str, body: list[str], sender: str,
     return message
 
 
+def question_email(number: str, reporter: str, sender: str,
+                   public_url: str | None) -> EmailMessage:
+    """To a named reporter: there is a question (the question itself stays in the chat)."""
+    chat = f"the policybot chat ({public_url}/)" if public_url else "the policybot chat"
+    return _email(f"[policybot] A question about your report {number}", [
+        f"An administrator has a question about the report you made (case {number}).", "",
+        f"To read and answer it, open {chat} in the browser you reported from; it is shown "
+        "there, and `my reports` lists your reports.", "",
+        "The question is not in this e-mail, so that only you read it."], sender, (reporter,))
+
+
 def trial_email(sender: str, recipients: tuple[str, ...]) -> EmailMessage:
     return _email("[policybot] Test alert", [
         "This is a test from `policybot alerts test`: alerts about new urgent cases and the "

@@ -33,6 +33,7 @@ from bot.alert_messages import (
     AlertCase,
     digest_email,
     digest_json,
+    question_email,
     trial_email,
     trial_json,
     urgent_email,
@@ -41,7 +42,7 @@ from bot.alert_messages import (
 from bot.alert_transport import DeliveryError, post_webhook, send_email, webhook_key
 from bot.config import Settings
 from bot.db import Storage
-from bot.events import CaseOpened, EventBus
+from bot.events import CaseOpened, EventBus, ReporterAsked
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,27 @@ class Alerts:
                 self.enqueue(f"urgent:{event.number}",
                              {"kind": "urgent", "case": AlertCase.of(row).to_dict()})
                 self._wake.set()
+        elif isinstance(event, ReporterAsked) and self.smtp is not None:
+            self.notify_reporter(event.number)
 
-    def enqueue(self, key: str, payload: dict[str, Any], status: str = "pending") -> None:
+    def notify_reporter(self, number: str) -> None:
+        """A named reporter who gave an e-mail address (the browser chat) hears that an
+        administrator asked a question; the question stays in the chat."""
+        db = self.storage.db
+        row = db.execute("SELECT reporter_email FROM cases WHERE number = ?", [number]).fetchone()
+        if not row or not row[0]:
+            return
+        asked = db.execute("SELECT COUNT(*) FROM case_messages WHERE case_number = ? AND "
+                           "direction = 'question'", [number]).fetchone()[0]
+        self.enqueue(f"asked:{number}:{asked}", {"kind": "question", "number": number},
+                     channels=("email",))
+        self._wake.set()
+
+    def enqueue(self, key: str, payload: dict[str, Any], status: str = "pending",
+                channels: tuple[str, ...] | None = None) -> None:
         now = iso(self.clock())
         with self.storage.write() as db:
-            for channel in self.channels:
+            for channel in self.channels if channels is None else channels:
                 db.execute("INSERT OR IGNORE INTO alert_queue (channel, key, payload, status, "
                            "next_try_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                            [channel, key, json.dumps(payload), status, now, now])
@@ -193,6 +210,12 @@ class Alerts:
             return digest_email([AlertCase(**c) for c in payload["cases"]], payload["since"],
                                 payload["until"], s.alert_from, s.alert_emails, s.public_url,
                                 s.timezone)
+        if payload["kind"] == "question":
+            row = self.storage.db.execute("SELECT reporter_email FROM cases WHERE number = ?",
+                                          [payload["number"]]).fetchone()
+            if not row or not row[0]:
+                raise DeliveryError(f"case {payload['number']} has no reporter address now")
+            return question_email(payload["number"], row[0], s.alert_from, s.public_url)
         return trial_email(s.alert_from, s.alert_emails)
 
     def json(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def question_delivery(case: dict[str, Any]) -> str:
-    """One sentence for the administrator who just asked the reporter of `case` a question."""
+def question_delivery(case: dict[str, Any], emails_reporters: bool = False) -> str:
+    """One sentence for the administrator who just asked the reporter of `case` a question
+    (`emails_reporters`: alert e-mail is set up, bot/alerts.py)."""
     reporter = case.get("reporter")
     if reporter is None:
         return ("The reporter is anonymous: they see the question only when they check the "
@@ -20,6 +21,10 @@ def question_delivery(case: dict[str, Any]) -> str:
         return "They reported from the terminal: they see it with my reports there."
     # Anyone else reported in the browser chat: nothing reaches them first.
     email = case.get("reporter_email")
+    if email and emails_reporters:
+        return (f"They reported in the browser chat: policybot e-mails {email} that there is "
+                "a question (not the question itself); they read and answer it when they next "
+                "open the chat in the same browser.")
     where = ("They reported in the browser chat: they see it when they next open the chat in "
              "the same browser. policybot does not e-mail it")
     return f"{where}; to reach them sooner, write to {email}." if email else f"{where}."

@@ -548,3 +548,43 @@ def test_starttls_is_verified_before_the_password_is_sent(tmp_path, fake_encoder
     assert logins == [(b"alerts@lausd.net", b"p@ss", True)]  # over TLS only
     [(_, mail)] = inbox.messages
     assert mail["From"] == "alerts@lausd.net" and number in mail["Subject"]
+
+
+def test_a_named_browser_reporter_is_told_by_email_that_a_question_waits(tmp_path,
+                                                                        fake_encoder):
+    """Issue 14 item 3: the question reaches a named web reporter's mailbox as a notice
+    (the question itself stays in the chat); anonymous reporters get nothing."""
+    port = free_port()
+    with SmtpServer(port) as inbox:
+        bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder)
+
+        def web(text, session):
+            return bot.handle(Incoming(text=text, conversation_id=f"web-chat:{session}",
+                                       user_id=f"web-chat:{session}", platform="web"))
+
+        for text in ("report", "harassing", "no", "instagram", LINK, "today", "employee",
+                     DESCRIPTION, "named", "Maria Lopez, maria.lopez@lausd.net"):
+            web(text, "s1")
+        named = next(r for r in web("submit", "s1") if r.kind == "receipt").data["case_number"]
+        anonymous = report(bot, urgent=False, identity="anonymous")
+
+        def ask(number):
+            [reply] = bot.handle(Incoming(text=f"ask {number} Which account posted it?",
+                                          conversation_id="slack:D0ADMIN:",
+                                          user_id="slack:UADMIN", platform="slack"))
+            return reply.text
+
+        assert "policybot e-mails maria.lopez@lausd.net that there is a question" in ask(named)
+        assert "no way to reach them first" in ask(anonymous)
+        assert bot.alerts.run_once() == 1
+        assert bot.alerts.run_once() == 0
+        ask(named)  # a second question: a second notice
+        assert bot.alerts.run_once() == 1
+    assert len(inbox.messages) == 2
+    recipients, mail = inbox.messages[0]
+    assert recipients == ["maria.lopez@lausd.net"]  # not the administrators' list
+    assert mail["Subject"] == f"[policybot] A question about your report {named}"
+    body = mail.get_content()
+    assert f"{PUBLIC}/" in body and "Which account" not in body and DESCRIPTION not in body
+    assert {r["key"] for r in bot.storage.db["alert_queue"].rows} == {
+        f"asked:{named}:1", f"asked:{named}:2"}
