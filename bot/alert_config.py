@@ -89,7 +89,7 @@ def check_http_url(key: str, url: str) -> str:
         raise ValueError(f"{key} must be an http(s):// address with a host, got {url!r}")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ValueError(f"{key} must use https:// beyond this machine, got {url!r}")
-    return url.rstrip("/")
+    return url
 
 
 def alert_settings(problems: list[str], smtp_url: str | None, emails: str | None,
@@ -129,6 +129,8 @@ def alert_settings(problems: list[str], smtp_url: str | None, emails: str | None
                             ("POLICYBOT_PUBLIC_URL", "public_url", public_url)):
         if url:
             values[field] = check(key, lambda key=key, url=url: check_http_url(key, url))
+    if values.get("public_url"):  # links are made by adding /admin/cases/N
+        values["public_url"] = values["public_url"].rstrip("/")
     digest_time = digest_time or DIGEST_TIME
     if not TIME_OF_DAY.fullmatch(digest_time):
         problems.append(f"POLICYBOT_DIGEST_TIME must be a time of day like 07:00 (24-hour, in "

@@ -90,7 +90,7 @@ class Settings:
     teams_emulator: bool = False  # POLICYBOT_TEAMS_EMULATOR=1: /api/messages without an app id
     timezone: str = DEFAULT_TIMEZONE
     public_url: str | None = None  # where people reach the server (links in alerts)
-    smtp_url: str | None = None
+    smtp_url: str | None = field(default=None, repr=False)  # may hold a password
     alert_emails: tuple[str, ...] = ()
     alert_from: str | None = None
     alert_webhook_url: str | None = None

@@ -415,7 +415,10 @@ def test_starttls_and_user_as_sender_are_read_from_the_url():
         ("smtp.lausd.net", 587, False, True)
     assert (target.username, target.password) == ("alerts@lausd.net", "p@ss")
     assert s.alert_from == "alerts@lausd.net" and s.alert_emails == ("safety@lausd.net",)
-    assert "p@ss" not in repr(target)
+    assert "p@ss" not in repr(target) and "p%40ss" not in repr(s)
+    assert Settings.from_env({"POLICYBOT_PUBLIC_URL": "https://policybot.lausd.net/",
+                              "POLICYBOT_ALERT_WEBHOOK_URL": "https://hooks.lausd.net/in/"}
+                             ).public_url == "https://policybot.lausd.net"
     assert parse_smtp_url("smtps://mail.lausd.net").port == 465
 
 
