@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from bot.alert_config import SmtpTarget
-from bot.keys import derive
+from infra.keys import derive
 
 TIMEOUT = 15.0  # seconds for one SMTP conversation or one webhook request
 SIGNATURE_HEADER = "X-Policybot-Signature"

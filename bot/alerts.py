@@ -41,8 +41,8 @@ from bot.alert_messages import (
 )
 from bot.alert_transport import DeliveryError, post_webhook, send_email, webhook_key
 from bot.config import Settings
-from bot.db import Storage
 from bot.events import CaseOpened, EventBus, ReporterAsked
+from infra.db import Storage
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,10 @@ from click.testing import CliRunner
 from bot.alert_config import parse_smtp_url
 from bot.alerts import Alerts
 from bot.app import build_bot
-from bot.cli import main
 from bot.config import Settings
-from bot.errors import ConfigError
 from bot.models import Incoming
+from infra.errors import ConfigError
+from policybot.cli import main
 
 REPORTER = "slack:U0REPORTER42"
 DESCRIPTION = "Ms Alvarez from room 12 posted the student's home address on a burner account"

@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 
 from bot.config import Settings
-from bot.db import Storage
-from bot.errors import PolicybotError
+from infra.db import Storage
+from infra.errors import PolicybotError
 
 
 def _settings() -> Settings:
