@@ -591,3 +591,21 @@ def test_a_named_browser_reporter_is_told_by_email_that_a_question_waits(tmp_pat
     assert f"{PUBLIC}/" in body and "Which account" not in body and DESCRIPTION not in body
     assert {r["key"] for r in bot.storage.db["alert_queue"].rows} == {
         f"asked:{named}:1", f"asked:{named}:2"}
+
+
+def test_the_webhook_gets_the_digest_too(tmp_path, fake_encoder):
+    clock = Clock()
+    with Receiver() as receiver:
+        settings = alert_settings(tmp_path, webhook=f"http://127.0.0.1:{receiver.port}/hook")
+        bot = alerting_bot(settings, fake_encoder, clock)
+        number = report(bot, urgent=False)
+        clock.now = next_digest_time(clock.now) + timedelta(minutes=5)
+        assert bot.alerts.run_once() == 1
+    [(headers, body)] = receiver.calls
+    assert expected_signature(bot.storage.secret, headers, body)
+    payload = json.loads(body)
+    assert payload["event"] == "cases.digest"
+    assert [c["number"] for c in payload["cases"]] == [number]
+    assert payload["cases"][0]["url"] == f"{PUBLIC}/admin/cases/{number}"
+    for secret in hidden_from_alerts(bot, number):
+        assert secret not in body.decode()
