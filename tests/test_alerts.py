@@ -609,3 +609,27 @@ def test_the_webhook_gets_the_digest_too(tmp_path, fake_encoder):
     assert payload["cases"][0]["url"] == f"{PUBLIC}/admin/cases/{number}"
     for secret in hidden_from_alerts(bot, number):
         assert secret not in body.decode()
+
+
+def test_smtps_speaks_tls_from_the_first_byte(tmp_path, fake_encoder, monkeypatch):
+    import ssl
+
+    cert_file, key_file = self_signed_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    monkeypatch.setenv("SSL_CERT_FILE", cert_file)
+    port = free_port()
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=context)
+    settings = Settings.from_env({
+        "POLICYBOT_DB": str(tmp_path / "policybot.db"),
+        "POLICYBOT_SMTP_URL": f"smtps://127.0.0.1:{port}",
+        "POLICYBOT_ALERT_EMAILS": "safety@lausd.net", "POLICYBOT_ALERT_FROM": "p@lausd.net"})
+    bot = alerting_bot(settings, fake_encoder)
+    number = report(bot, urgent=True)
+    controller.start()
+    try:
+        assert bot.alerts.run_once() == 1
+    finally:
+        controller.stop()
+    assert number in inbox.messages[0][1]["Subject"]
