@@ -11,151 +11,31 @@ import hashlib
 import hmac
 import json
 import logging
-import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
-import pytest
-from aiohttp import web
-from aiosmtpd.controller import Controller
+from alert_harness import (
+    DESCRIPTION,
+    LINK,
+    PUBLIC,
+    Clock,
+    Receiver,
+    SmtpServer,
+    alert_settings,
+    alerting_bot,
+    free_port,
+    hidden_from_alerts,
+    report,
+)
 from click.testing import CliRunner
 
-from bot.alert_config import parse_smtp_url
 from bot.alerts import Alerts
 from bot.app import build_bot
 from bot.config import Settings
 from bot.models import Incoming
-from infra.errors import ConfigError
 from policybot.cli import main
-
-REPORTER = "slack:U0REPORTER42"
-DESCRIPTION = "Ms Alvarez from room 12 posted the student's home address on a burner account"
-LINK = "https://instagram.com/p/SECRETLINK999"
-PUBLIC = "https://policybot.lausd.example.net"
-RECIPIENTS = "safety@lausd.net, principal.office@lausd.net"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler: every message the server accepted."""
-
-    def __init__(self):
-        self.messages = []
-        self.delay = 0.0  # seconds before "accepted": a slow server, for races
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        await asyncio.sleep(self.delay)
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content,
-                                                                    policy=policy.default)))
-        return "250 Message accepted for delivery"
-
-
-class SmtpServer:
-    def __init__(self, port: int):
-        self.inbox = Inbox()
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=port)
-
-    def __enter__(self):
-        self.controller.start()
-        return self.inbox
-
-    def __exit__(self, *exc):
-        self.controller.stop()
-
-
-class Receiver:
-    """An aiohttp webhook receiver on loopback in its own thread; answers `statuses` in
-    turn (then 200)."""
-
-    def __init__(self, statuses=()):
-        self.calls: list[tuple[dict, bytes]] = []
-        self.statuses = list(statuses)
-        self.port = free_port()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    async def hook(self, request: web.Request) -> web.Response:
-        self.calls.append((dict(request.headers), await request.read()))
-        return web.Response(status=self.statuses.pop(0) if self.statuses else 200)
-
-    def __enter__(self):
-        self.thread.start()
-        app = web.Application()
-        app.router.add_post("/hook", self.hook)
-        self.runner = web.AppRunner(app)
-
-        async def start():
-            await self.runner.setup()
-            await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-
-        asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)
-        return self
-
-    def __exit__(self, *exc):
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def alert_settings(tmp_path, smtp_port: int | None = None, webhook: str | None = None,
-                   **extra) -> Settings:
-    env = {"POLICYBOT_DB": str(tmp_path / "policybot.db"), "POLICYBOT_ADMINS": "slack:UADMIN",
-           "POLICYBOT_PUBLIC_URL": PUBLIC, **extra}
-    if smtp_port:
-        env |= {"POLICYBOT_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-                "POLICYBOT_ALERT_EMAILS": RECIPIENTS,
-                "POLICYBOT_ALERT_FROM": "policybot@lausd.net"}
-    if webhook:
-        env["POLICYBOT_ALERT_WEBHOOK_URL"] = webhook
-    return Settings.from_env(env)
-
-
-def alerting_bot(settings, fake_encoder, clock=None):
-    bot = build_bot(settings, encoder=fake_encoder)
-    if clock is not None:
-        bot.alerts.clock = clock
-    return bot
-
-
-def report(bot, *, urgent: bool, identity: str = "named", user: str = REPORTER) -> str:
-    """A whole report through the chat, as a Slack user would type it; returns the case
-    number from the receipt."""
-    conv = f"slack:D0{user[-4:]}:"
-
-    def say(text):
-        return bot.handle(Incoming(text=text, conversation_id=conv, user_id=user,
-                                   platform="slack"))
-
-    for text in ("report", "threatening", "yes" if urgent else "no", "instagram", LINK,
-                 "today", "student", DESCRIPTION, identity):
-        say(text)
-    receipt = say("submit")
-    number = next(r for r in receipt if r.kind == "receipt").data["case_number"]
-    return number
-
-
-def hidden_from_alerts(bot, number: str) -> list[str]:
-    """Everything an alert must not carry: masked fields, the reporter, the answers."""
-    case = bot.cases.get(number, "slack:UADMIN", reveal=True)
-    hidden = [DESCRIPTION, LINK, "SECRETLINK999", "Alvarez", REPORTER, "U0REPORTER42",
-              case["description"], case["link"]]
-    return [h for h in hidden if h]
 
 
 def test_an_urgent_case_sends_one_email_with_only_what_an_alert_may_say(tmp_path,
@@ -350,99 +230,12 @@ def test_the_webhook_is_signed_retried_and_says_no_more_than_the_email(tmp_path,
         assert secret not in body.decode()
 
 
-def test_the_webhook_key_command_prints_the_key_a_receiver_checks_with(tmp_path,
-                                                                       monkeypatch):
-    monkeypatch.setenv("POLICYBOT_DB", str(tmp_path / "policybot.db"))
-    monkeypatch.setenv("POLICYBOT_SECRET_KEY", "district-secret-for-tests")
-    result = CliRunner().invoke(main, ["alerts", "webhook-key"])
-    assert result.exit_code == 0, result.output
-    key = hmac.new(b"district-secret-for-tests", b"policybot/alert-webhook",
-                   hashlib.sha256).hexdigest()
-    assert result.output.strip() == key
-
-
-@pytest.mark.parametrize("env, message", [
-    ({"POLICYBOT_SMTP_URL": "http://mail.lausd.net", "POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
-     "POLICYBOT_SMTP_URL must start with smtp:// or smtps://"),
-    ({"POLICYBOT_SMTP_URL": "smtp://", "POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
-     "POLICYBOT_SMTP_URL names no host"),
-    ({"POLICYBOT_SMTP_URL": "smtp://u%40lausd.net:pw@mail.lausd.net:587",
-      "POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
-     "would send the password unencrypted to mail.lausd.net"),
-    ({"POLICYBOT_SMTP_URL": "smtp://mail.lausd.net:port", "POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
-     "POLICYBOT_SMTP_URL is not a URL"),
-    ({"POLICYBOT_SMTP_URL": "smtps://mail.lausd.net?starttls=true",
-      "POLICYBOT_ALERT_EMAILS": "a@lausd.net"}, "smtps:// is TLS already"),
-    ({"POLICYBOT_SMTP_URL": "smtps://mail.lausd.net",
-      "POLICYBOT_ALERT_EMAILS": "safety@lausd.net, principal at lausd.net",
-      "POLICYBOT_ALERT_FROM": "p@lausd.net"},
-     "POLICYBOT_ALERT_EMAILS: 'principal at lausd.net' is not an e-mail address"),
-    ({"POLICYBOT_SMTP_URL": "smtps://mail.lausd.net"},
-     "POLICYBOT_SMTP_URL is set but POLICYBOT_ALERT_EMAILS is not"),
-    ({"POLICYBOT_ALERT_EMAILS": "a@lausd.net"},
-     "POLICYBOT_ALERT_EMAILS is set but POLICYBOT_SMTP_URL is not"),
-    ({"POLICYBOT_SMTP_URL": "smtps://alerts:pw@mail.lausd.net",
-      "POLICYBOT_ALERT_EMAILS": "a@lausd.net"}, "POLICYBOT_ALERT_FROM is needed"),
-    ({"POLICYBOT_ALERT_WEBHOOK_URL": "ftp://hooks.lausd.net/x"},
-     "POLICYBOT_ALERT_WEBHOOK_URL must be an http\\(s\\):// address"),
-    ({"POLICYBOT_ALERT_WEBHOOK_URL": "http://hooks.lausd.net/x"},
-     "POLICYBOT_ALERT_WEBHOOK_URL must use https:// beyond this machine"),
-    ({"POLICYBOT_PUBLIC_URL": "policybot.lausd.net"},
-     "POLICYBOT_PUBLIC_URL must be an http\\(s\\):// address"),
-    ({"POLICYBOT_DIGEST_TIME": "7am"}, "POLICYBOT_DIGEST_TIME must be a time of day"),
-])
-def test_bad_alert_settings_are_refused_by_name(env, message):
-    with pytest.raises(ConfigError, match=message) as e:
-        Settings.from_env(env)
-    assert ":pw@" not in str(e.value) and "pw" not in str(e.value).split()
-
-
-def test_serve_refuses_a_bad_alert_address_before_starting(monkeypatch):
-    monkeypatch.setenv("POLICYBOT_SMTP_URL", "smtps://mail.lausd.net")
-    monkeypatch.setenv("POLICYBOT_ALERT_EMAILS", "safety")
-    monkeypatch.setenv("POLICYBOT_ALERT_FROM", "policybot@lausd.net")
-    result = CliRunner().invoke(main, ["serve"])
-    assert result.exit_code != 0
-    assert "POLICYBOT_ALERT_EMAILS: 'safety' is not an e-mail address" in result.output
-
-
-def test_starttls_and_user_as_sender_are_read_from_the_url():
-    s = Settings.from_env({"POLICYBOT_SMTP_URL":
-                           "smtp://alerts%40lausd.net:p%40ss@smtp.lausd.net:587?starttls=true",
-                           "POLICYBOT_ALERT_EMAILS": "safety@lausd.net"})
-    target = parse_smtp_url(s.smtp_url)
-    assert (target.host, target.port, target.tls, target.starttls) == \
-        ("smtp.lausd.net", 587, False, True)
-    assert (target.username, target.password) == ("alerts@lausd.net", "p@ss")
-    assert s.alert_from == "alerts@lausd.net" and s.alert_emails == ("safety@lausd.net",)
-    assert "p@ss" not in repr(target) and "p%40ss" not in repr(s)
-    assert Settings.from_env({"POLICYBOT_PUBLIC_URL": "https://policybot.lausd.net/",
-                              "POLICYBOT_ALERT_WEBHOOK_URL": "https://hooks.lausd.net/in/"}
-                             ).public_url == "https://policybot.lausd.net"
-    assert parse_smtp_url("smtps://mail.lausd.net").port == 465
-
-
 def test_no_alert_settings_means_no_alerts_consumer(tmp_path, fake_encoder):
     bot = build_bot(Settings.from_env({"POLICYBOT_DB": str(tmp_path / "p.db")}),
                     encoder=fake_encoder)
     report(bot, urgent=True)
     assert isinstance(bot.alerts, Alerts) and bot.alerts.run_once() == 0
     assert bot.storage.db["alert_queue"].count == 0
-
-
-def test_alerts_test_sends_a_test_email_now_or_says_why_not(tmp_path, monkeypatch):
-    port = free_port()
-    monkeypatch.setenv("POLICYBOT_DB", str(tmp_path / "policybot.db"))
-    monkeypatch.setenv("POLICYBOT_SMTP_URL", f"smtp://127.0.0.1:{port}")
-    monkeypatch.setenv("POLICYBOT_ALERT_EMAILS", "safety@lausd.net")
-    monkeypatch.setenv("POLICYBOT_ALERT_FROM", "policybot@lausd.net")
-    down = CliRunner().invoke(main, ["alerts", "test"])
-    assert down.exit_code == 1 and f"NOT sent: e-mail to safety@lausd.net: SMTP 127.0.0.1:{port}" \
-        in down.output
-    with SmtpServer(port) as inbox:
-        up = CliRunner().invoke(main, ["alerts", "test"])
-    assert up.exit_code == 0 and "sent: e-mail to safety@lausd.net" in up.output
-    assert inbox.messages[0][1]["Subject"] == "[policybot] Test alert"
 
 
 def test_a_web_only_server_emails_an_urgent_browser_report_by_itself(tmp_path, fake_encoder,
@@ -482,75 +275,6 @@ def test_a_web_only_server_emails_an_urgent_browser_report_by_itself(tmp_path, f
     assert mail["Subject"] == f"[policybot] Urgent case {number}: Threatening"
     for secret in hidden_from_alerts(bot, number):
         assert secret not in mail.as_string()
-
-
-def self_signed_certificate(folder) -> tuple[str, str]:
-    """A certificate for 127.0.0.1 and its key, as PEM files."""
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = folder / "smtp.pem", folder / "smtp.key"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return str(cert_file), str(key_file)
-
-
-def test_starttls_is_verified_before_the_password_is_sent(tmp_path, fake_encoder,
-                                                          monkeypatch):
-    import ssl
-
-    from aiosmtpd.smtp import AuthResult
-
-    cert_file, key_file = self_signed_certificate(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    logins = []
-
-    def authenticator(server, session, envelope, mechanism, auth_data):
-        logins.append((auth_data.login, auth_data.password, session.ssl is not None))
-        return AuthResult(success=auth_data.password == b"p@ss")
-
-    port = free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context,
-                            require_starttls=True, auth_required=True,
-                            authenticator=authenticator)
-    clock = Clock()
-    settings = Settings.from_env({
-        "POLICYBOT_DB": str(tmp_path / "policybot.db"),
-        "POLICYBOT_SMTP_URL": f"smtp://alerts%40lausd.net:p%40ss@127.0.0.1:{port}?starttls=true",
-        "POLICYBOT_ALERT_EMAILS": "safety@lausd.net"})
-    bot = alerting_bot(settings, fake_encoder, clock)
-    number = report(bot, urgent=True)
-    controller.start()
-    try:
-        assert bot.alerts.run_once() == 0  # a certificate nobody vouches for: refused
-        [row] = bot.storage.db["alert_queue"].rows
-        assert "CERTIFICATE_VERIFY_FAILED" in row["last_error"] and logins == []
-        monkeypatch.setenv("SSL_CERT_FILE", cert_file)  # now the machine trusts it
-        clock.now += timedelta(minutes=1)
-        assert bot.alerts.run_once() == 1
-    finally:
-        controller.stop()
-    assert logins == [(b"alerts@lausd.net", b"p@ss", True)]  # over TLS only
-    [(_, mail)] = inbox.messages
-    assert mail["From"] == "alerts@lausd.net" and number in mail["Subject"]
 
 
 def test_a_named_browser_reporter_is_told_by_email_that_a_question_waits(tmp_path,
@@ -609,27 +333,3 @@ def test_the_webhook_gets_the_digest_too(tmp_path, fake_encoder):
     assert payload["cases"][0]["url"] == f"{PUBLIC}/admin/cases/{number}"
     for secret in hidden_from_alerts(bot, number):
         assert secret not in body.decode()
-
-
-def test_smtps_speaks_tls_from_the_first_byte(tmp_path, fake_encoder, monkeypatch):
-    import ssl
-
-    cert_file, key_file = self_signed_certificate(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert_file, key_file)
-    monkeypatch.setenv("SSL_CERT_FILE", cert_file)
-    port = free_port()
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=context)
-    settings = Settings.from_env({
-        "POLICYBOT_DB": str(tmp_path / "policybot.db"),
-        "POLICYBOT_SMTP_URL": f"smtps://127.0.0.1:{port}",
-        "POLICYBOT_ALERT_EMAILS": "safety@lausd.net", "POLICYBOT_ALERT_FROM": "p@lausd.net"})
-    bot = alerting_bot(settings, fake_encoder)
-    number = report(bot, urgent=True)
-    controller.start()
-    try:
-        assert bot.alerts.run_once() == 1
-    finally:
-        controller.stop()
-    assert number in inbox.messages[0][1]["Subject"]
