@@ -19,7 +19,7 @@ def question_delivery(case: dict[str, Any], emails_reporters: bool = False) -> s
         return "policybot sends it to the reporter in a Teams chat."
     if reporter.startswith("cli:"):
         return "They reported from the terminal: they see it with my reports there."
-    # Anyone else reported in the browser chat: nothing reaches them first.
+    # Anyone else reported in the browser chat: only an e-mail notice (if set up) reaches them.
     email = case.get("reporter_email")
     if email and emails_reporters:
         return (f"They reported in the browser chat: policybot e-mails {email} that there is "
