@@ -4,7 +4,8 @@
 POLICYBOT_SMTP_URL is `smtp://[user:password@]host[:port]` (plain, port 25; add
 `?starttls=true` for STARTTLS, usually port 587) or `smtps://...` (TLS from the first
 byte, port 465). A password never travels unencrypted beyond this machine: a plain
-`smtp://` URL with a password is refused unless the host is loopback.
+`smtp://` URL with a password is refused unless the host is loopback (`is_loopback` comes
+from bot/config.py, which calls this module).
 """
 
 from __future__ import annotations
@@ -60,11 +61,6 @@ def parse_smtp_url(url: str) -> SmtpTarget:
         raise ValueError("POLICYBOT_SMTP_URL: smtps:// is TLS already; ?starttls=true is for "
                          "smtp:// (port 587)")
     password = unquote(parts.password) if parts.password is not None else None
-    from bot.config import is_loopback
-
-    if password and not (tls or starttls) and not is_loopback(parts.hostname):
-        raise ValueError(f"POLICYBOT_SMTP_URL would send the password unencrypted to "
-                         f"{parts.hostname}: use smtps:// (port 465) or add ?starttls=true")
     return SmtpTarget(parts.hostname, port or (465 if tls else 587 if starttls else 25), tls,
                       starttls, unquote(parts.username) if parts.username else None, password)
 
@@ -77,9 +73,7 @@ def check_address(address: str) -> str:
         raise ValueError(f"{address!r} is not an e-mail address: {e}") from None
 
 
-def check_http_url(key: str, url: str) -> str:
-    from bot.config import is_loopback
-
+def check_http_url(key: str, url: str, is_loopback: Callable[[str], bool]) -> str:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a port that is not a number
@@ -94,9 +88,11 @@ def check_http_url(key: str, url: str) -> str:
 
 def alert_settings(problems: list[str], smtp_url: str | None, emails: str | None,
                    sender: str | None, webhook: str | None, public_url: str | None,
-                   digest_time: str | None) -> dict[str, Any]:
+                   digest_time: str | None,
+                   is_loopback: Callable[[str], bool]) -> dict[str, Any]:
     """The alert fields of `Settings` from the variables' values (None when unset); each
-    problem is appended to `problems`."""
+    problem is appended to `problems`. `is_loopback(host)`: nothing beyond this machine
+    sees what is sent there."""
     values: dict[str, Any] = {}
 
     def check(key: str, test: Callable[[], Any]) -> Any:
@@ -107,6 +103,11 @@ def alert_settings(problems: list[str], smtp_url: str | None, emails: str | None
             return None
 
     target = check("POLICYBOT_SMTP_URL", lambda: parse_smtp_url(smtp_url)) if smtp_url else None
+    if target and target.password and not (target.tls or target.starttls) \
+            and not is_loopback(target.host):
+        problems.append(f"POLICYBOT_SMTP_URL would send the password unencrypted to "
+                        f"{target.host}: use smtps:// (port 465) or add ?starttls=true")
+        target = None
     addresses = [a.strip() for a in (emails or "").split(",") if a.strip()]
     values["alert_emails"] = tuple(
         a for a in (check("POLICYBOT_ALERT_EMAILS", lambda a=a: check_address(a))
@@ -128,7 +129,8 @@ def alert_settings(problems: list[str], smtp_url: str | None, emails: str | None
     for key, field, url in (("POLICYBOT_ALERT_WEBHOOK_URL", "alert_webhook_url", webhook),
                             ("POLICYBOT_PUBLIC_URL", "public_url", public_url)):
         if url:
-            values[field] = check(key, lambda key=key, url=url: check_http_url(key, url))
+            values[field] = check(key, lambda key=key, url=url: check_http_url(key, url,
+                                                                              is_loopback))
     if values.get("public_url"):  # links are made by adding /admin/cases/N
         values["public_url"] = values["public_url"].rstrip("/")
     digest_time = digest_time or DIGEST_TIME

@@ -141,7 +141,8 @@ class Settings:
                                 sender=get("POLICYBOT_ALERT_FROM"),
                                 webhook=get("POLICYBOT_ALERT_WEBHOOK_URL"),
                                 public_url=get("POLICYBOT_PUBLIC_URL"),
-                                digest_time=get("POLICYBOT_DIGEST_TIME"))
+                                digest_time=get("POLICYBOT_DIGEST_TIME"),
+                                is_loopback=is_loopback)
         if problems:
             raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
         return cls(
