@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.alert_config import DIGEST_TIME, alert_settings
 from infra.errors import ConfigError
 
 DEFAULT_CONTACT = "your principal or site administrator"
@@ -120,6 +121,12 @@ class Settings:
     teams_emulator: bool = False  # POLICYBOT_TEAMS_EMULATOR=1: /api/messages without an app id
     timezone: str = DEFAULT_TIMEZONE  # how times are shown; storage stays UTC
     target_hours: tuple[tuple[str, int], ...] = DEFAULT_TARGET_HOURS
+    public_url: str | None = None  # where people reach the server (links in alerts)
+    smtp_url: str | None = field(default=None, repr=False)  # may hold a password
+    alert_emails: tuple[str, ...] = ()
+    alert_from: str | None = None
+    alert_webhook_url: str | None = None
+    digest_time: str = DIGEST_TIME  # HH:MM in `timezone`
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -166,6 +173,13 @@ class Settings:
         problems += timezone_problems(timezone)
         target_hours, target_problems = parse_target_hours(get("POLICYBOT_TARGET_HOURS"))
         problems += target_problems
+        alerts = alert_settings(problems, smtp_url=get("POLICYBOT_SMTP_URL"),
+                                emails=get("POLICYBOT_ALERT_EMAILS"),
+                                sender=get("POLICYBOT_ALERT_FROM"),
+                                webhook=get("POLICYBOT_ALERT_WEBHOOK_URL"),
+                                public_url=get("POLICYBOT_PUBLIC_URL"),
+                                digest_time=get("POLICYBOT_DIGEST_TIME"),
+                                is_loopback=is_loopback)
         if problems:
             raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
         return cls(
@@ -190,6 +204,7 @@ class Settings:
             teams_emulator=get("POLICYBOT_TEAMS_EMULATOR") in ("1", "true", "yes"),
             timezone=timezone,
             target_hours=target_hours,
+            **alerts,
         )
 
     def with_(self, **changes) -> Settings:
