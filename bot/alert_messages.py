@@ -10,13 +10,13 @@ to an alert; adding a field here is adding it to every e-mail and webhook.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.i18n import language
 from bot.report_flow import label_for
+from bot.times import Times
 
 FIND_CONSOLE = ("Open the admin console (/admin on the address policybot serves, e.g. "
                 "https://policybot.example.org/admin) and look the case up by its number. "
@@ -43,9 +43,10 @@ class AlertCase:
 
 
 def local_time(iso: str, timezone: str) -> str:
-    """'Wed 2 Dec 2026, 5:00 AM PST' for a stored UTC time."""
-    when = datetime.fromisoformat(iso).astimezone(ZoneInfo(timezone))
-    return f"{when:%a} {when.day} {when:%b %Y}, {when.hour % 12 or 12}:{when:%M %p %Z}"
+    """'Wed 2 Dec 2026, 5:00 AM PST' for a stored UTC time (bot.times, in English: an
+    alert goes to a list of addresses, not to one person's conversation)."""
+    with language("en"):
+        return Times.of(timezone).readable(iso)
 
 
 def case_link(public_url: str | None, number: str) -> str | None:
