@@ -140,11 +140,6 @@ def answer_outcomes(storage: Storage) -> dict[str, int]:
     return out
 
 
-def cases_by_category(storage: Storage) -> dict[str, int]:
-    return {r["category"]: r["n"] for r in storage.db.query(
-        "SELECT category, COUNT(*) AS n FROM cases GROUP BY category ORDER BY n DESC")}
-
-
 def triage_hours(storage: Storage) -> list[float]:
     """Hours from opening to the first status change, per case that has one."""
     rows = storage.db.query("""
