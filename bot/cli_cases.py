@@ -146,7 +146,7 @@ def export(csv_path: str) -> None:
     store = build_store()
     if csv_path == "-":
         count = store.export_csv(sys.stdout, ACTOR, details=True)
-    else:  # with a byte-order mark, so Excel reads it as UTF-8
-        with open(csv_path, "w", newline="", encoding="utf-8-sig") as fh:
+    else:
+        with open(csv_path, "w", newline="", encoding="utf-8") as fh:
             count = store.export_csv(fh, ACTOR, details=True)
         click.echo(f"Exported {count} cases to {csv_path}.")
