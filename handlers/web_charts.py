@@ -101,7 +101,7 @@ def overview(storage: Storage, cases: CaseStore, actor: str, since: date | None 
     last = until or datetime.now(UTC).date()
     days = min((last - since).days + 1, MAX_DAYS) if since else 30
     per_day = gaps.questions_per_day(storage, days=max(days, 1), today=last)
-    outcomes = gaps.answer_outcomes(storage)
+    outcomes = gaps.answer_outcomes(storage, since, until)
     median = gaps.median_triage_hours(storage)
     outcome_labels = (("answered", "Answered"), ("ambiguous", "Did you mean"),
                       ("related", "Only a related clause"), ("no_answer", "No answer"), ("report", "Report"),
