@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 
 from bot import case_stats, gaps
 from bot.cases import CaseStore
-from bot.db import Storage
 from bot.report_flow import label_for
+from infra.db import Storage
 
 MAX_DAYS = 366  # the longest questions-per-day chart
 COLORS = ("#1f4e8c", "#2e7d32", "#b26a00", "#a4262c", "#6a4c93", "#00838f", "#5d4037",

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from bot.admin_accounts import AdminAccounts  # noqa: E402
 from bot.cases import CaseStore  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.db import Storage  # noqa: E402
 from bot.events import EventBus  # noqa: E402
+from infra.db import Storage  # noqa: E402
 
 CHROMIUM = os.environ.get("POLICYBOT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -134,7 +134,7 @@ def main(out: Path) -> list[Path]:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "POLICYBOT_DB": str(db_path), "POLICYBOT_ADMINS": ACTOR}
-        server = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--host",
+        server = subprocess.Popen([sys.executable, "-m", "policybot.cli", "serve", "--host",
                                    "127.0.0.1", "--port", str(port)], cwd=ROOT, env=env)
         try:
             wait_ready(url, server)
