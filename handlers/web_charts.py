@@ -13,7 +13,6 @@ from markupsafe import Markup, escape
 
 from bot import case_stats, gaps
 from bot.cases import CaseStore
-from bot.report_flow import label_for
 from infra.db import Storage
 
 MAX_DAYS = 366  # the longest questions-per-day chart
