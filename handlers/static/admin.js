@@ -15,6 +15,10 @@ document.addEventListener("submit", async (event) => {
       method: "POST", body: new URLSearchParams(new FormData(form)),
       credentials: "same-origin", headers: { "Accept": "text/html" },
     });
+    if (response.redirected) {  // signed out meanwhile: go where the console sends us
+      window.location.assign(response.url);
+      return;
+    }
     const html = await response.text();
     const answer = new DOMParser().parseFromString(html, "text/html");
     if (!response.ok) {
