@@ -133,3 +133,13 @@ def test_overview_has_a_range_and_every_case_chart_opens_the_filtered_list(page,
     page.click("#total-cases")
     page.wait_for_url(re.compile(rf".*/admin\?since={today}$"))
     assert page.locator("#case-table tbody tr[data-number]").count() == 4
+
+
+def test_reveal_after_the_session_ended_goes_to_sign_in_and_reveals_nothing(page, server,
+                                                                            bot):
+    number = file_report(bot, STUDENT, category="student_identified")
+    page.goto(server.url + f"/admin/cases/{number}")
+    page.context.clear_cookies()  # signed out meanwhile (another tab, expiry)
+    page.click("#do-reveal")
+    page.wait_for_url(re.compile(r".*/admin/login.*"))
+    assert "Jane Doe" not in page.content() and trail(bot, number, "revealed") == 0
