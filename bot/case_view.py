@@ -196,10 +196,10 @@ def hidden_note(case: dict[str, Any], messages: list[dict[str, Any]] = ()) -> st
         parts.append(say("hidden.reporter"))
     if answers:
         parts.append(say("hidden.answers", count=answers))
-    listed = ", ".join(parts[:-1]) + say("hidden.and") + parts[-1] if len(parts) > 1 \
-        else parts[0]
+    listed = (say("hidden.list", items=", ".join(parts[:-1]), last=parts[-1])
+              if len(parts) > 1 else parts[0])
     student = [say("case.hidden.student")] if may_identify_student(case) else []
-    how = say("case.hidden.how", them=say("hidden.them" if len(parts) > 1 else "hidden.it"))
+    how = say("case.hidden.how_many" if len(parts) > 1 else "case.hidden.how_one")
     return " ".join([say("case.hidden", parts=listed), *student, how])
 
 
