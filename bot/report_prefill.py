@@ -14,6 +14,7 @@ from typing import Any
 from bot.report_flow import DESCRIPTION_LIMIT
 
 WHY = "\n\nWhy I am reporting it: "
+REASON_ROOM = 500  # characters left free for the reporter's own words after WHY
 
 
 def prefill_from_message(platform: str, author: str, text: str, link: str | None,
@@ -21,7 +22,7 @@ def prefill_from_message(platform: str, author: str, text: str, link: str | None
     """`platform` names the chat ("Slack"), `author` who posted, `where` the channel. A
     message too long for the description is cut (with "…") so the form still submits."""
     head = f"{platform} message by {author}" + (f" in {where}" if where else "") + ":\n"
-    room = DESCRIPTION_LIMIT - len(head) - len(WHY)
+    room = DESCRIPTION_LIMIT - REASON_ROOM - len(head) - len(WHY)
     quoted = _quote(text)
     if len(quoted) > room:
         quoted = quoted[:room - 1] + "…"
