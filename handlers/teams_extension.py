@@ -79,10 +79,10 @@ def notice_for(name: str | None, text: str) -> InvokeResponse:
 def message_text(payload: MessageActionsPayload) -> str:
     """The message's text: Teams sends HTML (mentions as <at>, paragraphs as <p>)."""
     body = payload.body
-    content = (body.content if body else None) or ""
+    content = body.content if body else None
     if not isinstance(content, str):
         return ""
-    if (body.content_type or "html").lower() == "text":
+    if str(body.content_type or "html").lower() == "text":
         return content.strip()
     soup = BeautifulSoup(content, "html.parser")
     for tag in soup.find_all(_BREAKS):
@@ -105,7 +105,8 @@ def author(payload: MessageActionsPayload) -> str:
 
 
 def prefill(payload: MessageActionsPayload) -> dict[str, Any]:
-    link = payload.link_to_message if isinstance(payload.link_to_message, str) else None
+    link = payload.link_to_message
+    link = link if isinstance(link, str) and link.startswith("https://") else None
     return prefill_from_message("Teams", author(payload), message_text(payload), link)
 
 

@@ -85,6 +85,18 @@ def test_a_long_message_is_cut_so_the_prefilled_form_still_submits(settings, bot
     run(settings, bot, scenario)
 
 
+def test_a_message_without_body_author_or_https_link_still_opens_the_form(settings, bot):
+    async def scenario(env):
+        fetch = payload("extension_fetch_task")
+        fetch["value"]["messagePayload"].update(body=None, linkToMessage="javascript:alert(1)")
+        fetch["value"]["messagePayload"]["from"] = None
+        by_id = fields(await dialog(await env.post(fetch)))
+        assert by_id["description"]["value"].startswith("Teams message by unknown:")
+        assert "value" not in by_id["link"]  # only an https link is pre-filled
+
+    run(settings, bot, scenario)
+
+
 # ------------------------------------------------------------------ submitAction
 
 def test_named_report_creates_the_case_and_answers_with_the_receipt(settings, bot):
