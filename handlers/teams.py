@@ -234,6 +234,8 @@ class TeamsFrontEnd(ProactivePosting):
                 await context.send_activity(Activity(
                     type=ActivityTypes.invoke_response,
                     value=extension.notice_for(context.activity.name, messages.internal_error())))
+            if context.activity.name in extension.INVOKES:
+                return  # the dialog says so; a reply would land in the reported conversation
             await context.send_activity(MessageFactory.text(messages.internal_error()))
         except Exception:  # noqa: BLE001
             log.warning("could not tell the person about the failed turn")

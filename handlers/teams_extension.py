@@ -76,7 +76,7 @@ def notice_for(name: str | None, text: str) -> InvokeResponse:
 
 # ------------------------------------------------------------------ the message
 
-def message_text(payload: MessageActionsPayload) -> str:
+def posted_text(payload: MessageActionsPayload) -> str:
     """The message's text: Teams sends HTML (mentions as <at>, paragraphs as <p>)."""
     body = payload.body
     content = body.content if body else None
@@ -91,7 +91,7 @@ def message_text(payload: MessageActionsPayload) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def author(payload: MessageActionsPayload) -> str:
+def posted_by(payload: MessageActionsPayload) -> str:
     sender = payload.from_property
     user = sender.user if sender else None
     app = sender.application if sender else None
@@ -107,7 +107,7 @@ def author(payload: MessageActionsPayload) -> str:
 def prefill(payload: MessageActionsPayload) -> dict[str, Any]:
     link = payload.link_to_message
     link = link if isinstance(link, str) and link.startswith("https://") else None
-    return prefill_from_message("Teams", author(payload), message_text(payload), link)
+    return prefill_from_message("Teams", posted_by(payload), posted_text(payload), link)
 
 
 # ------------------------------------------------------------------ the invokes

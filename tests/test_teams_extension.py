@@ -189,6 +189,7 @@ def test_a_failed_turn_answers_the_dialog_with_a_message(settings, bot, monkeypa
         monkeypatch.setattr(env.front, "report", boom)
         assert "something went wrong" in await notice(
             await env.post(payload("extension_submit_action")))
+        assert env.connector.sent == []  # nothing in the conversation the message is in
 
     run(settings, bot, scenario)
 
