@@ -10,7 +10,6 @@ import pytest
 from teams_harness import USER, boom, payload, run
 
 from bot.report_flow import DESCRIPTION_LIMIT, FORM_FIELDS
-from handlers.teams_package import REPORT_MESSAGE, manifest
 
 CARD = "application/vnd.microsoft.card.adaptive"
 POSTER = "Pat Poster (Teams user 0b9e7d4c-0000-4000-8000-0000000050a7)"
@@ -192,19 +191,3 @@ def test_a_failed_turn_answers_the_dialog_with_a_message(settings, bot, monkeypa
         assert env.connector.sent == []  # nothing in the conversation the message is in
 
     run(settings, bot, scenario)
-
-
-# ------------------------------------------------------------------ the manifest
-
-def test_manifest_declares_the_message_action_for_the_bot():
-    app_id = "00000000-0000-4000-8000-00000000b0b0"
-    [extension] = manifest(app_id)["composeExtensions"]
-    assert extension["botId"] == app_id
-    [command] = extension["commands"]
-    assert command == REPORT_MESSAGE
-    assert command["type"] == "action" and command["context"] == ["message"]
-    assert command["fetchTask"] is True
-    # the v1.17 schema's limits
-    assert len(command["id"]) <= 64 and len(command["title"]) <= 32
-    assert len(command["description"]) <= 128
-    assert command["id"] == payload("extension_fetch_task")["value"]["commandId"]
