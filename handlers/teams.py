@@ -34,7 +34,6 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot import messages
 from bot.config import Settings
-from bot.errors import PolicybotError
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from bot.reporting import FormResult
@@ -51,6 +50,7 @@ from handlers.teams_activity import (
 from handlers.teams_proactive import ProactivePosting
 from handlers.teams_retry import RetryPolicy, speed_up_msrest_retry_policy, with_retries
 from handlers.teams_routing import TeamsBot
+from infra.errors import PolicybotError
 
 log = logging.getLogger(__name__)
 

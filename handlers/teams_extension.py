@@ -36,12 +36,12 @@ from botbuilder.schema.teams import (
 from bs4 import BeautifulSoup
 from msrest.exceptions import DeserializationError
 
-from bot.errors import PolicybotError
 from bot.report_flow import STEPS
 from bot.report_prefill import prefill_from_message
 from handlers import teams_cards as cards
 from handlers.teams_activity import CARD_TYPE, MESSAGE_TYPE, card_activity, invoke_response
 from handlers.teams_package import REPORT_MESSAGE
+from infra.errors import PolicybotError
 
 log = logging.getLogger(__name__)
 

@@ -26,11 +26,11 @@ from botbuilder.schema import (
 )
 
 from bot.case_view import CaseView
-from bot.clock import now_iso
 from bot.models import Reply
 from handlers import teams_cards as cards
 from handlers.teams_activity import card_activity, in_group, user_id
 from handlers.teams_retry import own_retries, with_retries
+from infra.clock import now_iso
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ class ProactivePosting:
 
     def save_user_reference(self, who: str, reference: ConversationReference) -> None:
         """Stored without the person's id or name in clear: the row is found by a keyed
-        hash of the id (bot.keys: not reversible without the secret key), and the reference (enough to message the 1:1 chat) carries no user."""
+        hash of the id (infra.keys: not reversible without the secret key), and the reference (enough to message the 1:1 chat) carries no user."""
         stored = ConversationReference().deserialize(reference.serialize())
         stored.user = None
         with self.bot.storage.write() as db:
