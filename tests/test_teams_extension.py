@@ -117,6 +117,17 @@ def test_named_report_creates_the_case_and_answers_with_the_receipt(settings, bo
     run(settings, bot, scenario)
 
 
+def test_a_personal_chat_that_fails_does_not_lose_the_named_receipt(settings, bot):
+    async def scenario(env):
+        env.connector.fail(403)  # e.g. the app is not installed for the person
+        receipt = json.dumps(await dialog(await env.post(payload("extension_submit_action"))))
+        [case] = bot.storage.db.query("SELECT number FROM cases")
+        assert case["number"] in receipt  # in the dialog, though the chat refused it
+        assert not [s for s in env.connector.sent if case["number"] in json.dumps(s.activity)]
+
+    run(settings, bot, scenario)
+
+
 def test_anonymous_report_receipt_with_key_is_only_in_the_dialog(settings, bot):
     async def scenario(env):
         resp = await env.post(submit(identity="anonymous", danger="yes"))
