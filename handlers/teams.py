@@ -34,6 +34,7 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot import messages
 from bot.config import Settings
+from bot.i18n import _, language
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from bot.reporting import FormResult
@@ -139,9 +140,9 @@ class TeamsFrontEnd(ProactivePosting):
                 await self.send(context, card_activity(card))
         if private:
             sent = await self.send_personal(context, [card_activity(c) for c in private])
-            note = ("I sent you the rest in our personal chat (only you can see it)." if sent
-                    else "I could not open a personal chat with you: message me directly "
-                         "(Apps → policybot) and ask again there.")
+            note = (_("I sent you the rest in our personal chat (only you can see it).") if sent
+                    else _("I could not open a personal chat with you: message me directly "
+                           "(Apps → policybot) and ask again there."))
             await self.send(context, MessageFactory.text(note))
 
     # ---------------------------------------------------------------- turns
@@ -156,7 +157,9 @@ class TeamsFrontEnd(ProactivePosting):
         outgoing: list[tuple[bool, dict[str, Any]]] = []
         for reply in replies:
             if reply.kind == "report_form":
-                outgoing.append((True, cards.report_form_card(STEPS, reply.data["prefill"], {})))
+                with language(reply.lang):  # the form in the language of the conversation
+                    form = cards.report_form_card(STEPS, reply.data["prefill"], {})
+                outgoing.append((True, form))
                 continue
             outgoing.append((reply.private, cards.to_card(reply)))
         await self.send_cards(context, outgoing)
@@ -172,7 +175,12 @@ class TeamsFrontEnd(ProactivePosting):
     async def submit_form(self, context: TurnContext, data: dict[str, Any],
                           invoke: bool) -> dict[str, Any] | None:
         """A submitted report form. Returns the card an invoke answers with: the form again
-        with its errors, or an anonymous report's receipt."""
+        with its errors, or an anonymous report's receipt. In the form's language."""
+        with language(data.get(cards.LANG_FIELD)):
+            return await self._submit_form(context, data, invoke)
+
+    async def _submit_form(self, context: TurnContext, data: dict[str, Any],
+                           invoke: bool) -> dict[str, Any] | None:
         try:
             values, result = await self.report(context, data)
         except PolicybotError as e:

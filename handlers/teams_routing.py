@@ -16,6 +16,7 @@ from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.dedup import claim_event
+from bot.i18n import _
 from handlers import teams_cards as cards
 from handlers import teams_extension as extension
 from handlers.teams_activity import (
@@ -46,7 +47,7 @@ class TeamsBot(ActivityHandler):
                 if activity.type == ActivityTypes.invoke:
                     await turn_context.send_activity(Activity(
                         type=ActivityTypes.invoke_response,
-                        value=extension.notice_for(activity.name, "Already done.")))
+                        value=extension.notice_for(activity.name, _("Already done."))))
                 return
         await super().on_turn(turn_context)
 
@@ -93,7 +94,7 @@ class TeamsBot(ActivityHandler):
             card = await front.submit_form(turn_context, data, invoke=True)
             if card is not None:  # the form with its errors, or an anonymous receipt
                 return invoke_response(200, CARD_TYPE, card)
-            return invoke_response(200, MESSAGE_TYPE, "Report submitted.")
+            return invoke_response(200, MESSAGE_TYPE, _("Report submitted."))
         await front.remember_personal(turn_context)
         command = command_from_value(data)
         if command is None:
