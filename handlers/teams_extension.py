@@ -14,6 +14,7 @@ message context with `fetchTask`; Teams then sends two invokes:
   anonymous). A named reporter also gets the receipt in the personal chat; an anonymous
   reporter gets it only in the dialog, and nothing of theirs is remembered.
 
+The form is in the reporter's Teams language (activity.locale) and comes back with it.
 Nothing is stored when the dialog opens. A payload that is not one of these (an unknown
 command, no message, form data that is not policybot's) gets a message saying what to do.
 """
@@ -36,6 +37,7 @@ from botbuilder.schema.teams import (
 from bs4 import BeautifulSoup
 from msrest.exceptions import DeserializationError
 
+from bot.i18n import language
 from bot.report_flow import STEPS
 from bot.report_prefill import prefill_from_message
 from handlers import teams_cards as cards
@@ -135,8 +137,12 @@ async def handle(front, context: TurnContext) -> InvokeResponse:
     if activity.name == FETCH_TASK:
         if action.message_payload is None:
             return notice(f"Report a message from its … menu. {REOPEN}")
-        return dialog(cards.report_form_card(STEPS, prefill(action.message_payload), {}))
-    return await submit(front, context, action.data)
+        # In the reporter's Teams language; the form carries it back (cards.LANG_FIELD).
+        with language((activity.locale or "")[:2].lower()):
+            return dialog(cards.report_form_card(STEPS, prefill(action.message_payload), {}))
+    data = action.data
+    with language(data.get(cards.LANG_FIELD) if isinstance(data, dict) else None):
+        return await submit(front, context, data)
 
 
 async def submit(front, context: TurnContext, data: Any) -> InvokeResponse:

@@ -96,6 +96,19 @@ def test_a_message_without_body_author_or_https_link_still_opens_the_form(settin
     run(settings, bot, scenario)
 
 
+def test_the_form_is_in_the_reporters_teams_language_and_so_are_its_errors(settings, bot):
+    async def scenario(env):
+        form = await dialog(await env.post(payload("extension_fetch_task", locale="es-MX")))
+        data = form["actions"][0]["data"]
+        assert data == {"pbForm": "report", "pbLang": "es"}
+        english = await dialog(await env.post(payload("extension_fetch_task", id="f:en")))
+        assert json.dumps(form) != json.dumps(english)  # labels in Spanish
+        errors = await dialog(await env.post(submit(link="not a link", pbLang="es")))
+        assert errors["actions"][0]["data"]["pbLang"] == "es"
+
+    run(settings, bot, scenario)
+
+
 # ------------------------------------------------------------------ submitAction
 
 def test_named_report_creates_the_case_and_answers_with_the_receipt(settings, bot):
