@@ -45,9 +45,15 @@ TEXT: dict[str, str] = {
     "case.overdue": N_("OVERDUE"),
     "case.open": N_("Open"),
     "case.description": N_("What happened"),
-    "case.hidden": N_("Hidden ({length:,} characters): it may identify a student. Reveal "
-                    "details (recorded in the audit trail) to read it, the link and the "
-                    "reporter's answers."),
+    "case.hidden": N_("Hidden until revealed: {parts}."),
+    "case.hidden.student": N_("It may identify a student."),
+    "case.hidden.how_one": N_("Reveal details (recorded in the audit trail) to read it."),
+    "case.hidden.how_many": N_("Reveal details (recorded in the audit trail) to read them."),
+    "hidden.list": N_("{items} and {last}"),
+    "hidden.description": N_("the description ({length:,} characters)"),
+    "hidden.link": N_("the link"),
+    "hidden.reporter": N_("the reporter's name"),
+    "hidden.answers": N_("the reporter's answers ({count})"),
     "case.revealed": N_("Shown because you chose Reveal details (recorded in the audit trail)."),
     "case.question_from": N_("Question from {author}"),
     "case.reporter_answered": N_("Reporter answered"),

@@ -206,6 +206,33 @@ def duplicate_facts(found: DuplicateFacts) -> list[tuple[str, str]]:
     return facts
 
 
+# What makes masked text likely to identify a student: the category, or who is targeted.
+STUDENT_CATEGORIES = frozenset({"student_identified", "confidential_info"})
+
+
+def may_identify_student(case: dict[str, Any]) -> bool:
+    return case.get("category") in STUDENT_CATEGORIES or case.get("target") == "student"
+
+
+def hidden_note(case: dict[str, Any], messages: list[dict[str, Any]] = ()) -> str:
+    """What stands in for the masked details: names each hidden thing this case has
+    (description, link, reporter's name, answers), and says it may identify a student
+    only when the category or the target says it may."""
+    answers = sum(1 for m in messages if m["direction"] != "question")
+    parts = [say("hidden.description", length=len(case.get("description") or ""))]
+    if case.get("link"):
+        parts.append(say("hidden.link"))
+    if case.get("reporter") is not None:
+        parts.append(say("hidden.reporter"))
+    if answers:
+        parts.append(say("hidden.answers", count=answers))
+    listed = (say("hidden.list", items=", ".join(parts[:-1]), last=parts[-1])
+              if len(parts) > 1 else parts[0])
+    student = [say("case.hidden.student")] if may_identify_student(case) else []
+    how = say("case.hidden.how_many" if len(parts) > 1 else "case.hidden.how_one")
+    return " ".join([say("case.hidden", parts=listed), *student, how])
+
+
 def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
                events: list[dict[str, Any]] = (), revealed: bool = False,
                new: bool = False, times: Times | None = None,
@@ -257,8 +284,7 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
         facts=tuple(Fact(label, str(value)) for label, value in facts),
         policy_ids=tuple(case.get("matched_policy_ids") or ()), revealed=revealed,
         description=description if revealed else None,
-        hidden_note=say("case.revealed") if revealed
-        else say("case.hidden", length=len(description)),
+        hidden_note=say("case.revealed") if revealed else hidden_note(case, messages),
         messages=tuple(shown), notes=tuple(t for t in trail if t.action == "note_added"),
         trail=trail, actions=actions_for(number, case["status"], revealed, bool(duplicates.of)),
         overdue=age.overdue)

@@ -50,6 +50,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "dismissed": (),
 }
 OPEN = "open"  # a status filter: every status a case can still move on from
+UNASSIGNED = "none"  # an assignee filter: cases nobody has (ids always have a prefix)
 MESSAGE_LIMIT = DESCRIPTION_LIMIT
 CASE_FIELDS = ("number", "category", "urgency", "platform", "link", "seen_on", "target",
                "description", "matched_policy_ids", "status", "dismiss_reason", "assignee",
@@ -68,8 +69,16 @@ def like_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+FILTER_KEYS = ("status", "category", "urgency", "assignee", "q", "since", "until")
+EXPORT_HIDDEN = ("description", "link", "reporter", "reporter_name", "reporter_email")
+HIDDEN_CELL = "(hidden)"
 CASE_NUMBER = re.compile(r"\d{4}-\d{4,6}")
 DENIAL_WINDOW = timedelta(minutes=10)
+# One "viewed" entry per visit: an administrator's view of a case is recorded unless their
+# last view or reveal of it is younger than VIEW_WINDOW and nothing else has happened to
+# the case since (reloads and polling add nothing; a view after a change always counts).
+VIEW_WINDOW = timedelta(minutes=30)
+LOOKS = ("viewed", "revealed", "searched")  # audit entries that only record reading
 
 
 class CaseStore:
@@ -269,13 +278,30 @@ class CaseStore:
         return True
 
     def get(self, number: str, actor: str, reveal: bool = False) -> dict[str, Any]:
-        """The whole case, recorded as "viewed", or as "revealed" when it is to be shown
-        unmasked (see `bot.case_view`)."""
+        """The whole case, recorded as "revealed" when it is to be shown unmasked (see
+        `bot.case_view`: every reveal is recorded), else as "viewed" once per visit (see
+        VIEW_WINDOW)."""
         self._require_admin(actor, "reveal" if reveal else "view", number)
         with self.storage.write() as db:
             case = self._row_to_case(self._fetch(db, number))
-            self._event(db, number, "revealed" if reveal else "viewed", actor)
+            if reveal or not self._seen_lately(db, number, actor):
+                self._event(db, number, "revealed" if reveal else "viewed", actor)
         return case
+
+    @staticmethod
+    def _seen_lately(db: Database, number: str, actor: str) -> bool:
+        """True when `actor` viewed or revealed the case within VIEW_WINDOW and only
+        reading (views, reveals, searches) has been recorded on it since."""
+        since = (datetime.now(UTC) - VIEW_WINDOW).isoformat(timespec="seconds")
+        last = db.execute("SELECT MAX(id) FROM case_events WHERE case_number = ? AND "
+                          "actor = ? AND action IN ('viewed', 'revealed') AND created_at >= ?",
+                          [number, actor, since]).fetchone()[0]
+        if last is None:
+            return False
+        marks = ", ".join("?" * len(LOOKS))
+        return db.execute(f"SELECT 1 FROM case_events WHERE case_number = ? AND id > ? AND "
+                          f"action NOT IN ({marks}) LIMIT 1",
+                          [number, last, *LOOKS]).fetchone() is None
 
     @staticmethod
     def _where(status: str | None, category: str | None, urgency: str | None,
@@ -289,6 +315,9 @@ class CaseStore:
             where.append(f"status IN ({', '.join('?' * len(still_open))})")
             params += still_open
             status = None
+        if assignee == UNASSIGNED:
+            where.append("assignee IS NULL")
+            assignee = None
         for column, value in (("status", status), ("category", category),
                               ("urgency", urgency), ("assignee", assignee)):
             if value:
@@ -435,22 +464,35 @@ class CaseStore:
         admin channel (so no actor and no audit entry)."""
         return self._row_to_case(self._fetch(self.storage.db, number))
 
-    def export_csv(self, file_obj: IO[str], actor: str) -> int:
-        """All cases as CSV (cells that a spreadsheet would run as a formula are prefixed
-        with an apostrophe). Records "exported"; returns the number of rows."""
-        self._require_admin(actor, "export")
+    def export_csv(self, file_obj: IO[str], actor: str, details: bool = False,
+                   **filters: str | None) -> int:
+        """The cases matching `filters` (those of `list_cases`) as CSV, times in UTC as
+        stored. The hidden fields (EXPORT_HIDDEN) read "(hidden)" unless `details`.
+        Cells a spreadsheet would run as a formula are prefixed with an apostrophe.
+        Records "exported" with the filter, the row count and whether details were
+        included; returns the number of rows."""
+        self._require_admin(actor, "export_details" if details else "export")
+        used = {k: v for k, v in filters.items() if v}
+        where, params = self._where(**{k: used.get(k) for k in FILTER_KEYS})
         writer = csv.writer(file_obj)
         writer.writerow(CASE_FIELDS)
-        count = 0
-        for row in self.storage.db.query("SELECT * FROM cases ORDER BY year, seq"):
+        numbers = []
+        for row in self.storage.db.query(f"SELECT * FROM cases{where} ORDER BY year, seq",
+                                         params):
             case = self._row_to_case(row)
             case["matched_policy_ids"] = " ".join(case["matched_policy_ids"])
+            if not details:
+                case.update({f: HIDDEN_CELL for f in EXPORT_HIDDEN if case[f] is not None})
             writer.writerow([_csv_cell(case[f]) for f in CASE_FIELDS])
-            count += 1
+            numbers.append(case["number"])
         with self.storage.write() as db:
-            self._event(db, None, "exported", actor, {"rows": count})
-        log.info("%d cases exported by %s", count, actor)
-        return count
+            if used.get("q"):  # the search read hidden text: as in list_cases
+                for number in numbers:
+                    self._event(db, number, "searched", actor)
+            self._event(db, None, "exported", actor,
+                        {"rows": len(numbers), "filters": used, "details": details})
+        log.info("%d cases exported by %s (details: %s)", len(numbers), actor, details)
+        return len(numbers)
 
 
 def _csv_cell(value: Any) -> Any:

@@ -26,7 +26,7 @@ from bot.admin_accounts import ACTOR_PREFIX, AdminAccounts, session_secret
 from bot.admin_commands import normalize_number
 from bot.case_text import say
 from bot.case_view import bulk_status_options
-from bot.cases import STATUSES
+from bot.cases import FILTER_KEYS, STATUSES
 from bot.config import Settings
 from bot.report_flow import CATEGORIES, label_for
 from handlers import web_charts
@@ -162,8 +162,8 @@ def safe_next(value: str | None) -> str:
 
 
 def list_filters(query: Any) -> dict[str, str]:
-    keys = ("status", "category", "urgency", "assignee", "q", "since", "until")
-    out = {k: (query.get(k) or "").strip()[:200] for k in keys}
+    """The case list's filters from a query string or a form (the export sends them)."""
+    out = {k: str(query.get(k) or "").strip()[:200] for k in FILTER_KEYS}
     for key in ("since", "until"):
         if out[key]:
             try:
@@ -176,8 +176,7 @@ def list_filters(query: Any) -> dict[str, str]:
 def fetch_page(cases, actor: str, filters: dict[str, str], page_no: int,
                size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], bool]:
     """One page of cases, urgent cases on top (then newest first). Returns (rows, more)."""
-    kw = {k: filters[k] or None
-          for k in ("status", "category", "urgency", "assignee", "q", "since", "until")}
+    kw = {k: filters[k] or None for k in FILTER_KEYS}
     rows = cases.list_cases(actor, limit=size + 1, offset=(page_no - 1) * size,
                             urgent_first=True, **kw)
     return rows[:size], len(rows) > size
@@ -303,12 +302,19 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
 
     @admin_only
     async def export(request, session, form):
+        """POST /admin/export with the case list's filters: the matching cases as CSV
+        (UTF-8 with a byte-order mark for Excel), hidden fields masked unless
+        details=yes (recorded with the filter and the count, as every export is)."""
+        filters = list_filters(form)
+        details = form.get("details") == "yes"
         buffer = io.StringIO()
-        count = await asyncio.to_thread(bot().cases.export_csv, buffer, session.actor)
+        count = await asyncio.to_thread(bot().cases.export_csv, buffer, session.actor,
+                                        details, **filters)
         log.info("%d cases exported from the console by %s", count, session.actor)
-        return web.Response(body=buffer.getvalue().encode("utf-8"), headers={
+        name = f"policybot-cases-{date.today()}{'-details' if details else ''}.csv"
+        return web.Response(body=buffer.getvalue().encode("utf-8-sig"), headers={
             "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="policybot-cases-{date.today()}.csv"'})
+            "Content-Disposition": f'attachment; filename="{name}"'})
 
     @admin_only
     async def gaps(request, session, form):
@@ -326,10 +332,14 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
 
     @admin_only
     async def overview(request, session, form):
+        """GET /admin/overview?since=YYYY-MM-DD&until=YYYY-MM-DD (both optional)."""
         b = bot()
-        charts = await asyncio.to_thread(
-            lambda: web_charts.overview(b.storage, b.cases.count_by_status(session.actor)))
-        return page(request, session, "admin_overview.html", nav="overview", charts=charts)
+        span = {k: v for k, v in list_filters(request.query).items() if k in ("since", "until")}
+        dates = {k: date.fromisoformat(v) if v else None for k, v in span.items()}
+        charts = await asyncio.to_thread(web_charts.overview, b.storage, b.cases,
+                                         session.actor, dates["since"], dates["until"])
+        return page(request, session, "admin_overview.html", nav="overview", charts=charts,
+                    span=span)
 
     async def slash(request: web.Request) -> web.Response:
         raise web.HTTPMovedPermanently("/admin")

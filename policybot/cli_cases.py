@@ -143,11 +143,11 @@ def status(number: str, status: str, reason: str) -> None:
               help="File to write, or - for standard output.")
 @_friendly
 def export(csv_path: str) -> None:
-    """Export every case as CSV (records "exported")."""
+    """Export every case as CSV, details included (records "exported")."""
     store = build_store()
     if csv_path == "-":
-        count = store.export_csv(sys.stdout, ACTOR)
+        count = store.export_csv(sys.stdout, ACTOR, details=True)
     else:
         with open(csv_path, "w", newline="", encoding="utf-8") as fh:
-            count = store.export_csv(fh, ACTOR)
+            count = store.export_csv(fh, ACTOR, details=True)
         click.echo(f"Exported {count} cases to {csv_path}.")

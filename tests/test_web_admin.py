@@ -290,7 +290,8 @@ def test_case_detail_masks_until_reveal_which_is_audited(web_bot, settings):
         token = await signed_in(client)
         html = await (await client.get(f"/admin/cases/{number}")).text()
         assert "Jane Doe" not in html and "facebook.com/p/123" not in html
-        assert "Hidden (" in html
+        assert "Hidden until revealed: the description (" in html and "the link" in html
+        assert "may identify a student" in html
         assert "BUL-5688.0" in html  # matched clauses with their text
         response = await client.post(f"/admin/cases/{number}/reveal", data={"csrf": token})
         html = await response.text()
@@ -356,11 +357,11 @@ def test_export_csv_is_recorded(web_bot, settings):
 
     async def scenario(client):
         token = await signed_in(client)
-        response = await client.post("/admin/export", data={"csrf": token})
+        response = await client.post("/admin/export", data={"csrf": token, "details": "yes"})
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/csv")
         assert "attachment" in response.headers["Content-Disposition"]
-        rows = list(csv.DictReader(io.StringIO(await response.text())))
+        rows = list(csv.DictReader(io.StringIO((await response.read()).decode("utf-8-sig"))))
         assert rows[0]["number"] == number
         assert rows[0]["description"].startswith("'=")
 
@@ -383,7 +384,7 @@ def test_gaps_and_overview_pages(web_bot, settings):
         html = await (await client.get("/admin/gaps")).text()
         assert "parking policy" in html
         html = await (await client.get("/admin/overview")).text()
-        assert html.count("<svg") == 4 and "Questions per day" in html
+        assert html.count("<svg") == 6 and "Questions per day" in html
         assert 'id="median-triage"' in html
 
     run(web_bot, settings, scenario)

@@ -1,5 +1,5 @@
-"""Make docs/screenshot-cases.png and docs/screenshot-cases-phone.png: the console's case
-list (age, overdue, a new reply, bulk change) on a desktop and on a 390 px phone.
+"""Make docs/screenshot-cases-phone.png: the console's case list (age, overdue, a new
+reply, bulk change) on a 390 px phone (scripts/screenshots.py takes the desktop pages).
 
     .venv/bin/python tests/browser/screenshot_cases.py
 
@@ -58,10 +58,10 @@ def main(out: Path = ROOT / "docs") -> list[Path]:
             bot.cases.answer_as_reporter("slack:UREPORTER", number, "Roosevelt High.")
     bot.cases.set_status("2026-0001", "triaged", "web:admin")
     bot.cases.assign("2026-0001", "web:maria", "web:admin")
-    shots = [out / "screenshot-cases.png", out / "screenshot-cases-phone.png"]
+    shots = [out / "screenshot-cases-phone.png"]
     with LiveServer(bot, settings) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        for path, width in zip(shots, (1200, 390), strict=True):
+        for path, width in zip(shots, (390,), strict=True):
             page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
             page.goto(server.url + "/admin")
             page.fill("input[name=name]", ADMIN_NAME)
