@@ -1,8 +1,10 @@
 """Administrators' chat commands over the case log.
 
-`cases [status=..] [category=..] [urgency=..] [assignee=..|me]`, and for one case
-`case N`, `reveal N`, `claim N`, `assign N USER`, `set-status N STATUS [REASON]`,
-`note N TEXT`, `ask N TEXT`: each is one `CaseDesk.act` (which checks permission and
+`cases [status=..] [category=..] [urgency=..] [assignee=..|me]`, `my cases` (the
+cases assigned to you), and for one case `case N`, `reveal N`, `claim N`, `assign N
+ADMIN`, `set-status N STATUS [REASON]`, `close N REASON`, `reopen N REASON`,
+`set-category N CATEGORY`, `set-urgency N URGENCY`, `note N TEXT`, `ask N TEXT`: each
+is one `CaseDesk.act` (which checks permission and
 records refusals). `case N` shows the masked case; `reveal N` shows it all, recorded.
 Every reply is private.
 """
@@ -50,6 +52,8 @@ class AdminDesk:
             return None
         command, rest = parts[0].lower(), (parts[1] if len(parts) > 1 else "")
         actor = incoming.user_id or "unknown"
+        if " ".join(text.lower().split()) == "my cases":
+            command, rest = "cases", "assignee=me"
         if command == "cases":
             filters = self._parse_filters(rest, actor)
             if filters is None:

@@ -35,6 +35,7 @@ TEXT: dict[str, str] = {
     "case.title_new": "New case {number}",
     "case.urgent": "URGENT",
     "case.open": "Open",
+    "case.mine": "My cases",
     "case.description": "What happened",
     "case.hidden": ("Hidden ({length:,} characters): it may identify a student. Reveal "
                     "details (recorded in the audit trail) to read it, the link and the "
@@ -52,9 +53,17 @@ TEXT: dict[str, str] = {
     # actions: label, then what the input asks for
     "action.claim": "Claim",
     "action.assign": "Assign",
-    "action.assign.prompt": "Assign to (a user id such as slack:U123 or web:name)",
+    "action.assign.prompt": "Assign to an administrator",
     "action.status": "Set status",
     "action.status.prompt": "New status",
+    "action.close": "Close",
+    "action.close.prompt": "Why is it resolved? (kept in the audit trail)",
+    "action.reopen": "Reopen",
+    "action.reopen.prompt": "Why is it reopened? (kept in the audit trail)",
+    "action.category": "Change category",
+    "action.category.prompt": "New category",
+    "action.urgency": "Change urgency",
+    "action.urgency.prompt": "New urgency",
     "action.note": "Add note",
     "action.note.prompt": "Note (only administrators see notes)",
     "action.ask": "Ask the reporter",
@@ -68,6 +77,10 @@ TEXT: dict[str, str] = {
     "done.claim": "You now have case *{number}*.",
     "done.assign": "Case *{number}* assigned to {assignee}.",
     "done.status": "Case *{number}* is now {status}.",
+    "done.close": "Case *{number}* is now closed (resolved).",
+    "done.reopen": "Case *{number}* is reopened: it is {status} again.",
+    "done.category": "Case *{number}* is now in the category {value}.",
+    "done.urgency": "Case *{number}* is now {value}.",
     "done.note": "Note added to case *{number}*.",
     "done.ask": "Question added to case *{number}*. {delivery}",
     "error.not_permitted": ("Not permitted: case actions are for case administrators. The "

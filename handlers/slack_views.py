@@ -417,6 +417,8 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
                               "`status KEY` in a direct message."))
     if open_cases is not None:
         blocks += [{"type": "divider"}, section(f"*Open cases* ({len(open_cases)})")]
+        blocks += command_buttons([Button(say("case.mine"), "my cases")], conversation_id,
+                                  start=999)
         for c in list(open_cases)[:25]:
             blocks.append({**section(mrkdwn(case_line(c))),
                            "block_id": conversation_block_id(1000 + len(blocks), conversation_id),
