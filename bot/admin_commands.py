@@ -19,6 +19,7 @@ from bot.errors import NotPermittedError
 from bot.models import Button, Incoming, Reply
 
 FILTERS = ("status", "category", "urgency", "assignee")
+CHOICE_BUTTONS = 5  # a choice with more options than this is typed, not a row of buttons
 
 
 def _private(kind: str, text: str, buttons: tuple[Button, ...] = (),
@@ -28,12 +29,13 @@ def _private(kind: str, text: str, buttons: tuple[Button, ...] = (),
 
 def case_reply(view: CaseView) -> Reply:
     """The chat rendering of a case: its text, a button per action that needs no typing
-    (one per option of a choice), and the view itself for front ends that draw cards."""
+    (one per option of a short choice; a longer one is typed, its options listed in the
+    text), and the view itself for front ends that draw cards."""
     buttons: list[Button] = []
     for a in view.actions:
         if a.input == "none":
             buttons.append(Button(a.label, a.command(), a.style))
-        elif a.input == "choice":
+        elif a.input == "choice" and len(a.options) <= CHOICE_BUTTONS:
             buttons += [Button(label, a.command(value),
                                "danger" if value.startswith("dismissed") else "primary")
                         for value, label in a.options]

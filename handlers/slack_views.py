@@ -381,7 +381,7 @@ def case_text_modal(action: Action, channel: str | None) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "input", "block_id": "text",
                              "label": plain(action.prompt, 2000),
                              "element": {"type": "plain_text_input", "action_id": VALUE_ACTION,
-                                         "multiline": action.id != "assign",
+                                         "multiline": True,
                                          "max_length": INPUT_LIMIT}}
     meta = {"number": action.number, "action": action.id, "channel": channel}
     return {"type": "modal", "callback_id": CASE_TEXT_CALLBACK,

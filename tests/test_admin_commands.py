@@ -16,7 +16,7 @@ DRAFT = {"category": "bullying", "danger": "no", "platform": "tiktok", "link": N
 
 @pytest.fixture
 def desk(tmp_path):
-    settings = Settings(db_path=str(tmp_path / "a.db"), admins=frozenset({ADMIN}))
+    settings = Settings(db_path=str(tmp_path / "a.db"), admins=frozenset({ADMIN, "slack:U2"}))
     storage = Storage(settings.db_path)
     storage.migrate()
     return AdminDesk(CaseDesk(CaseStore(storage, settings, EventBus())))

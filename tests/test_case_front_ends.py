@@ -17,16 +17,18 @@ from handlers import slack_views, teams_cards
 
 SECRET = "Student Jane Doe is named in the post."
 ANSWER = "It was at Roosevelt High."
-ACTIONS = ["Claim", "Assign", "Set status", "Add note", "Ask the reporter", "Reveal details"]
+ACTIONS = ["Claim", "Assign", "Set status", "Change category", "Change urgency", "Add note",
+           "Ask the reporter", "Reveal details"]
 
 
 @pytest.fixture
 def number(bot, monkeypatch, settings):
     monkeypatch.setenv("POLICYBOT_DB", settings.db_path)  # the CLI opens the same file
+    monkeypatch.setenv("POLICYBOT_ADMINS", ",".join(sorted(settings.admins)))  # same admins
     add_admin(bot)
     number = file_report(bot, SECRET, link="https://facebook.com/p/77", identity="named",
                          user="slack:UREPORTER")
-    bot.cases.assign(number, "web:ana", "slack:UADMIN")
+    bot.cases.assign(number, "web:admin", "slack:UADMIN")
     bot.cases.ask_reporter(number, "Which school?", "slack:UADMIN")
     bot.cases.answer_as_reporter("slack:UREPORTER", number, ANSWER)
     return number

@@ -20,7 +20,7 @@ DRAFT = {"category": "threatening", "danger": "yes", "platform": "instagram",
 def db_path(tmp_path, monkeypatch):
     path = tmp_path / "cli.db"
     monkeypatch.setenv("POLICYBOT_DB", str(path))
-    monkeypatch.delenv("POLICYBOT_ADMINS", raising=False)
+    monkeypatch.setenv("POLICYBOT_ADMINS", "slack:U9")
     return path
 
 

@@ -309,8 +309,8 @@ def test_case_actions_claim_assign_status_note_ask(web_bot, settings):
         base = f"/admin/cases/{number}"
         r = await client.post(base + "/claim", data={"csrf": token})
         assert f"You now have case {number}" in await r.text()
-        r = await client.post(base + "/assign", data={"csrf": token, "value": "web:ana"})
-        assert "assigned to web:ana" in await r.text()
+        r = await client.post(base + "/assign", data={"csrf": token, "value": "slack:UADMIN"})
+        assert "assigned to slack:UADMIN" in await r.text()
         r = await client.post(base + "/status", data={"csrf": token, "value": "triaged"})
         assert "is now triaged" in await r.text()
         r = await client.post(base + "/status", data={"csrf": token, "value": "resolved"})
