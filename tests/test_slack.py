@@ -477,8 +477,8 @@ def test_named_report_stores_the_case_dms_the_receipt_and_posts_a_masked_summary
         assert "<@UADMIN>" not in posted  # not urgent: no mentions
         elements = buttons(admin.args["blocks"])
         labels = [(e.get("text") or e.get("placeholder"))["text"] for e in elements]
-        assert labels == ["Claim", "Assign", "Set status", "Add note", "Ask the reporter",
-                          "Reveal details"]
+        assert labels == ["Claim", "Assign", "Set status", "Change category",
+                          "Change urgency", "Add note", "Ask the reporter", "Reveal details"]
         assert elements[2]["type"] == "static_select"
         # Nothing about the report was posted anywhere else.
         others = [c for c in s.fake.calls_to("chat.postMessage")

@@ -276,7 +276,8 @@ def test_new_case_is_posted_masked_to_admin_channel_and_actions_stay_private(set
         assert "insulting" not in text and "instagram.com" not in text  # masked
         values = pb_values(card)
         assert values == [f"claim {number}", f"assign {number}", f"set-status {number}",
-                          f"note {number}", f"ask {number}", f"reveal {number}"]
+                          f"set-category {number}", f"set-urgency {number}", f"note {number}",
+                          f"ask {number}", f"reveal {number}"]
         assert '"value": "triaged"' in text  # the status choices follow the transitions
 
         # the admin presses "Reveal details" in the channel: it goes to their personal chat
