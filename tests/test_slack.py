@@ -703,6 +703,57 @@ def test_app_home_shows_own_reports_to_employees_and_open_cases_to_admins(settin
     drive(settings, bot, scenario)
 
 
+def test_admin_home_my_cases_lists_the_cases_assigned_to_them(settings, bot):
+    async def scenario(s: Slack) -> None:
+        mine, other = await open_case(s), await open_case(s)
+        await asyncio.to_thread(s.bot.case_desk.act, mine, "slack:UADMIN", "claim")
+        await s.event(event_payload("app_home_opened", "Ev0HOME00003", user="UADMIN",
+                                    channel="D0ADMIN"))
+        [home] = await s.fake.wait_for("views.publish")
+        blocks = home.args["view"]["blocks"]
+        [block] = [b for b in blocks if b["type"] == "actions"
+                   and any(e.get("value") == "my cases" for e in b["elements"])]
+        [button] = [e for e in block["elements"] if e.get("value") == "my cases"]
+        assert button["text"]["text"] == "My cases"
+        press = block_action(button["action_id"], "my cases", block["block_id"])
+        press["container"] = {"type": "view", "view_id": "V0HOME0001"}
+        del press["channel"], press["message"]
+        await s.interact(press)
+        [listing] = await s.fake.wait_for("chat.postMessage", where=lambda c: c.args[
+            "channel"] == "UADMIN" and "Cases:" in c.args.get("text", ""))
+        assert mine in listing.args["text"] and other not in listing.args["text"]
+
+    drive(settings, bot, scenario)
+
+
+def test_admin_closes_from_a_modal_that_insists_on_a_reason(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        for status in ("triaged", "investigating"):
+            await asyncio.to_thread(s.bot.cases.set_status, number, status, "slack:UADMIN")
+        await s.interact(block_action("pb_case_close", number, "case"))
+        [opened] = await s.fake.wait_for("views.open")
+        modal = opened.args["view"]
+        assert json.loads(modal["private_metadata"])["action"] == "close"
+        assert modal["submit"]["text"] == "Close"
+        submission = {"type": "view_submission", "user": {"id": "UADMIN"},
+                      "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
+                      "view": {**modal, "id": "V0CLOSE01", "state": {"values": {"text": {
+                          "value": {"type": "plain_text_input", "value": "  "}}}}}}
+        body = await (await s.interact(submission)).json()
+        assert body["response_action"] == "errors" and "empty" in body["errors"]["text"]
+        assert s.bot.storage.db["cases"].get(1)["status"] == "investigating"
+        submission["view"]["state"]["values"]["text"]["value"]["value"] = "Post deleted."
+        assert (await s.interact(submission)).status == 200
+        [told] = await s.fake.wait_for("chat.postEphemeral")
+        assert f"Case *{number}* is now closed (resolved)." in told.args["text"]
+        # the channel post follows: closed, it offers Reopen
+        await s.fake.wait_for("chat.update", where=lambda c: '"Reopen"' in
+                              all_text(c.args["blocks"]))
+
+    drive(settings, bot, scenario)
+
+
 @pytest.mark.parametrize("name", sorted(p.stem for p in PAYLOADS.glob("*.json")))
 def test_payload_files_are_real_shaped(name):
     """Each file is what Slack sends for the kind its name says."""
