@@ -475,5 +475,7 @@ def test_my_cases_link_assignee_picker_and_unknown_assignee(web_bot, settings):
         filtered = await (await client.get("/admin?assignee=slack%3AUADMIN")).text()
         assert re.findall(r'data-number="([^"]+)"', filtered) == [other]
         assert '<option value="slack:UADMIN" selected>Slack user UADMIN</option>' in filtered
+        gone = await (await client.get("/admin?assignee=slack%3AUFORMER")).text()  # not an
+        assert '<option value="slack:UFORMER" selected>slack:UFORMER</option>' in gone  # admin now
 
     run(web_bot, settings, scenario)
