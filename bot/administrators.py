@@ -13,12 +13,14 @@ from bot.config import Settings
 PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams", "web": "console"}
 
 
-def admin_label(actor: str) -> str:
-    """How an administrator is shown in a picker: "ana (console)", "Slack user U0123"."""
+def admin_label(actor: str, name: str | None = None) -> str:
+    """How an administrator is shown in a picker: "ana (console)", "Ana Ruiz (Slack)" (a
+    name given in POLICYBOT_ADMINS), else "Slack user U0123"."""
     platform, _, ident = actor.partition(":")
-    if platform == "web":
-        return f"{ident} ({PLATFORM_NAMES['web']})"
-    return f"{PLATFORM_NAMES.get(platform, platform)} user {ident}"
+    where = PLATFORM_NAMES.get(platform, platform)
+    if platform == "web" or name:
+        return f"{name or ident} ({where})"
+    return f"{where} user {ident}"
 
 
 class Administrators:
@@ -35,4 +37,6 @@ class Administrators:
         ids = set(self.settings.admins)
         if self.accounts is not None:
             ids |= {ACTOR_PREFIX + a["name"] for a in self.accounts.list()}
-        return tuple(sorted(((a, admin_label(a)) for a in ids), key=lambda p: p[1].lower()))
+        names = dict(self.settings.admin_names)
+        return tuple(sorted(((a, admin_label(a, names.get(a))) for a in ids),
+                            key=lambda p: p[1].lower()))

@@ -190,15 +190,17 @@ def test_a_console_account_is_an_assignee(tmp_path):
     from bot.admin_accounts import AdminAccounts
     from bot.administrators import Administrators
 
-    settings = Settings(db_path=str(tmp_path / "a.db"), admins=frozenset({ADMIN}))
+    settings = Settings.from_env({"POLICYBOT_DB": str(tmp_path / "a.db"),
+                                  "POLICYBOT_ADMINS": f"{ADMIN}=Ana Ruiz,teams:29:x"})
     storage = Storage(settings.db_path)
     storage.migrate()
     accounts = AdminAccounts(storage)
     accounts.add("zoe", "correct horse battery")
     desk = CaseDesk(CaseStore(storage, settings, EventBus(), Administrators(settings, accounts)))
     case, _ = desk.cases.open_case(DRAFT, "slack:UREPORTER", False, [])
-    assert ("web:zoe", "zoe (console)") in desk.act(case["number"], ADMIN, "view").view.action(
-        "assign").options
+    assert desk.act(case["number"], ADMIN, "view").view.action("assign").options == (
+        (ADMIN, "Ana Ruiz (Slack)"), ("teams:29:x", "Teams user 29:x"),
+        ("web:zoe", "zoe (console)"))
     assert desk.act(case["number"], "web:zoe", "assign", ADMIN).ok
     accounts.remove("zoe")
     assert desk.act(case["number"], ADMIN, "assign", "web:zoe").problem == "invalid"
