@@ -729,6 +729,13 @@ def test_admin_home_my_cases_lists_the_cases_assigned_to_them(settings, bot):
 def test_admin_closes_from_a_modal_that_insists_on_a_reason(settings, bot):
     async def scenario(s: Slack) -> None:
         number = await open_case(s)
+        await s.interact(select_action("pb_btn_category", f"set-category {number} threatening",
+                                       admin_block_id()))
+        [told] = await s.fake.wait_for("chat.postEphemeral")
+        assert "category Threatening" in told.args["text"]
+        # the channel post follows a category change too
+        await s.fake.wait_for("chat.update", where=lambda c: "Threatening" in
+                              all_text(c.args["blocks"]))
         for status in ("triaged", "investigating"):
             await asyncio.to_thread(s.bot.cases.set_status, number, status, "slack:UADMIN")
         await s.interact(block_action("pb_case_close", number, "case"))
@@ -745,8 +752,8 @@ def test_admin_closes_from_a_modal_that_insists_on_a_reason(settings, bot):
         assert s.bot.storage.db["cases"].get(1)["status"] == "investigating"
         submission["view"]["state"]["values"]["text"]["value"]["value"] = "Post deleted."
         assert (await s.interact(submission)).status == 200
-        [told] = await s.fake.wait_for("chat.postEphemeral")
-        assert f"Case *{number}* is now closed (resolved)." in told.args["text"]
+        told = await s.fake.wait_for("chat.postEphemeral", 2)
+        assert f"Case *{number}* is now closed (resolved)." in told[1].args["text"]
         # the channel post follows: closed, it offers Reopen
         await s.fake.wait_for("chat.update", where=lambda c: '"Reopen"' in
                               all_text(c.args["blocks"]))
