@@ -17,9 +17,9 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bot.db import Storage
-from bot.errors import PolicybotError
-from bot.keys import derive
+from infra.db import Storage
+from infra.errors import PolicybotError
+from infra.keys import derive
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +232,6 @@ def _dummy_hash() -> str:
 
 
 def session_secret(storage: Storage) -> str:
-    """The cookie-signing key, derived from the server's secret key (bot.keys), which is
+    """The cookie-signing key, derived from the server's secret key (infra.keys), which is
     never stored in the database: a backup of it cannot forge a console session."""
     return derive(storage.secret, "web-session").hex()

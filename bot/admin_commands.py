@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.case_text import say
 from bot.case_view import ACTIONS, CaseDesk, CaseView, case_line, normalize_number
-from bot.errors import NotPermittedError
 from bot.models import Button, Incoming, Reply
+from infra.errors import NotPermittedError
 
 FILTERS = ("status", "category", "urgency", "assignee")
 CHOICE_BUTTONS = 5  # a choice with more options than this is typed, not a row of buttons

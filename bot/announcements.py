@@ -18,10 +18,10 @@ from typing import Any, Protocol
 
 from bot.case_text import say
 from bot.case_view import CaseDesk, CaseView
-from bot.clock import hour_iso
-from bot.db import Storage
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
 from bot.models import Reply
+from infra.clock import hour_iso
+from infra.db import Storage
 
 log = logging.getLogger(__name__)
 

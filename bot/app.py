@@ -8,8 +8,8 @@ import yaml
 
 from bot.config import Settings
 from bot.core import Bot
-from bot.db import Storage
 from bot.events import EventBus
+from infra.db import Storage
 from knowledge.answer import NEGATIVES_FILE, Retriever
 from knowledge.index import Encoder
 from knowledge.loader import KnowledgeBase, load_knowledge

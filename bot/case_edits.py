@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.clock import now_iso
-from bot.errors import InvalidTransitionError
 from bot.events import CaseUpdated
 from bot.report_flow import CATEGORIES
+from infra.clock import now_iso
+from infra.errors import InvalidTransitionError
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ from typing import Any
 from bot.case_edits import CLOSED, RESOLVED, URGENCIES
 from bot.case_text import say, status_text, words
 from bot.cases import DISMISS_REASONS, TRANSITIONS, CaseStore
-from bot.errors import (
+from bot.report_flow import CATEGORIES, label_for
+from infra.errors import (
     CaseNotFoundError,
     InputTooLargeError,
     InvalidTransitionError,
     NotPermittedError,
 )
-from bot.report_flow import CATEGORIES, label_for
 
 NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 # action id -> chat command word (the chat commands and button values use these)

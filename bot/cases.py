@@ -25,18 +25,18 @@ from sqlite_utils import Database
 from bot.administrators import Administrators
 from bot.case_edits import CaseEdits
 from bot.case_keys import hash_new_key, key_hashes, new_key
-from bot.clock import hour_iso, now_iso
 from bot.config import Settings
-from bot.db import Storage
-from bot.errors import (
+from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
+from bot.follow_up import question_delivery
+from bot.report_flow import DESCRIPTION_LIMIT, label_for
+from infra.clock import hour_iso, now_iso
+from infra.db import Storage
+from infra.errors import (
     CaseNotFoundError,
     InputTooLargeError,
     InvalidTransitionError,
     NotPermittedError,
 )
-from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
-from bot.follow_up import question_delivery
-from bot.report_flow import DESCRIPTION_LIMIT, label_for
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from bot.errors import ConfigError
+from infra.errors import ConfigError
 
-BULLETIN_INDEX_URL = "https://www.lausd.org/Page/6302"
 DEFAULT_CONTACT = "your principal or site administrator"
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "bulletins"
 LOCAL_OPERATOR = "cli:local"

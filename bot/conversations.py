@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.clock import hour_iso
-from bot.db import Storage
+from infra.clock import hour_iso
+from infra.db import Storage
 
 
 def _row_id(storage: Storage, conversation_id: str) -> str:

@@ -10,14 +10,14 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot import messages
-from bot.clock import now_iso
 from bot.config import Settings
 from bot.conversations import load_part, save_part
-from bot.db import Storage
-from bot.errors import PolicybotError, StorageError
 from bot.events import EventBus
 from bot.models import Button, Citation, Incoming, Reply
 from bot.text import replace_lone_surrogates
+from infra.clock import now_iso
+from infra.db import Storage
+from infra.errors import PolicybotError, StorageError
 from knowledge.answer import Outcome, Retriever
 from knowledge.highlight import Highlighter
 from knowledge.loader import Entry, KnowledgeBase

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import hour_iso
-from bot.db import Storage
+from infra.clock import hour_iso
+from infra.db import Storage
 
 KEEP_HOURS = 6
 

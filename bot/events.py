@@ -28,9 +28,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from bot.clock import now_iso
-from bot.db import Storage
-from bot.errors import StorageError
+from infra.clock import now_iso
+from infra.db import Storage
+from infra.errors import StorageError
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.db import Storage
+from infra.db import Storage
 
 LOW_CONFIDENCE = 0.5
 SIMILARITY = 0.75

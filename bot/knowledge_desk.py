@@ -13,10 +13,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.clock import now_iso
 from bot.config import Settings
-from bot.db import Storage
-from bot.errors import NotPermittedError, PolicybotError
+from infra.clock import now_iso
+from infra.db import Storage
+from infra.errors import NotPermittedError, PolicybotError
 from knowledge.intake import Draft, prepare, publish
 
 OPTIONS = ("bulletin", "title", "effective", "supersedes", "url")

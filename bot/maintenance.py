@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.clock import now_iso
-from bot.db import Storage, translate_errors
-from bot.errors import StorageError
+from infra.clock import now_iso
+from infra.db import Storage, translate_errors
+from infra.errors import StorageError
 
 CLOSED = ("resolved", "dismissed")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import BULLETIN_INDEX_URL
+from knowledge import BULLETIN_INDEX_URL
 from knowledge.loader import Entry
 
 EXAMPLES = (

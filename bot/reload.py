@@ -16,7 +16,7 @@ import logging
 import threading
 from pathlib import Path
 
-from bot.errors import KnowledgeError
+from infra.errors import KnowledgeError
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,6 @@ from bot.case_text import status_text
 from bot.cases import CaseStore
 from bot.config import Settings
 from bot.conversations import forget, load_part, save_part
-from bot.db import Storage
-from bot.errors import CaseNotFoundError, InputTooLargeError, NotPermittedError
 from bot.events import EventBus
 from bot.follow_up import pending_questions
 from bot.models import Button, Incoming, Reply
@@ -38,6 +36,8 @@ from bot.report_flow import (
     prompt_reply,
     validate_form,
 )
+from infra.db import Storage
+from infra.errors import CaseNotFoundError, InputTooLargeError, NotPermittedError
 
 log = logging.getLogger(__name__)
 

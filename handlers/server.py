@@ -11,9 +11,9 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.config import Settings, is_loopback
-from bot.db import Storage
-from bot.errors import ConfigError, PolicybotError, StorageError
 from handlers.runtime import FRONTENDS, REF, SETTINGS, BotRef
+from infra.db import Storage
+from infra.errors import ConfigError, PolicybotError, StorageError
 
 log = logging.getLogger(__name__)
 EXIT_ON_FAILURE = web.AppKey("exit_on_failure", bool)

@@ -41,12 +41,12 @@ from bot.config import Settings
 from bot.conversations import load_part
 from bot.core import Bot
 from bot.dedup import claim_event
-from bot.errors import ConfigError
 from bot.models import Incoming, Reply
 from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
 from handlers.runtime import BotRef
 from handlers.slack_shapes import shape_guard
+from infra.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

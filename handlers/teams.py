@@ -51,14 +51,14 @@ from botbuilder.schema import (
 
 from bot import messages
 from bot.case_view import CaseView
-from bot.clock import now_iso
 from bot.config import Settings, is_loopback
 from bot.dedup import claim_event
-from bot.errors import PolicybotError
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from handlers import teams_cards as cards
 from handlers.runtime import BotRef
+from infra.clock import now_iso
+from infra.errors import PolicybotError
 
 log = logging.getLogger(__name__)
 
@@ -518,7 +518,7 @@ class TeamsFrontEnd:
 
     def save_user_reference(self, who: str, reference: ConversationReference) -> None:
         """Stored without the person's id or name in clear: the row is found by a keyed
-        hash of the id (bot.keys: not reversible without the secret key), and the reference (enough to message the 1:1 chat) carries no user."""
+        hash of the id (infra.keys: not reversible without the secret key), and the reference (enough to message the 1:1 chat) carries no user."""
         stored = ConversationReference().deserialize(reference.serialize())
         stored.user = None
         with self.bot.storage.write() as db:

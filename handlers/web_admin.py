@@ -27,12 +27,12 @@ from bot.admin_commands import normalize_number
 from bot.case_text import say
 from bot.cases import STATUSES
 from bot.config import Settings
-from bot.errors import NotPermittedError
 from bot.report_flow import CATEGORIES, label_for
 from handlers import web_charts
 from handlers.runtime import REF, BotRef
 from handlers.throttle import Throttle, client_address
 from handlers.web import SECRET, render, set_cookie, sign, unsign
+from infra.errors import NotPermittedError
 
 log = logging.getLogger(__name__)
 

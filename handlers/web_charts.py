@@ -10,8 +10,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from bot import gaps
-from bot.db import Storage
 from bot.report_flow import label_for
+from infra.db import Storage
 
 COLORS = ("#1f4e8c", "#2e7d32", "#b26a00", "#a4262c", "#6a4c93", "#00838f", "#5d4037",
           "#607d8b")

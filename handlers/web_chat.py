@@ -17,12 +17,12 @@ from typing import Any
 from aiohttp import web
 
 from bot.config import Settings
-from bot.db import Storage
-from bot.keys import HASH_PREFIX
 from bot.models import Incoming, Reply
 from handlers.runtime import BotRef
 from handlers.throttle import Throttle, client_address, too_many
 from handlers.web import JINJA, render, set_cookie
+from infra.db import Storage
+from infra.keys import HASH_PREFIX
 
 COOKIE = "policybot_chat"
 COOKIE_AGE = 30 * 24 * 3600

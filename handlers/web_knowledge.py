@@ -12,7 +12,6 @@ import secrets
 
 from aiohttp import web
 
-from bot.errors import PolicybotError
 from handlers.runtime import BotRef
 from handlers.web_admin import (
     admin_only,
@@ -22,6 +21,7 @@ from handlers.web_admin import (
     redirect,
     signed_in,
 )
+from infra.errors import PolicybotError
 from knowledge.documents import FORMATS, MAX_BYTES
 from knowledge.versions import bulletin_rows
 

@@ -25,7 +25,7 @@ import numpy as np
 import yaml
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
 
-from bot.db import Storage
+from infra.db import Storage
 from knowledge import focus
 from knowledge.index import (
     Encoder,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.errors import KnowledgeError
+from infra.errors import KnowledgeError
 from knowledge.loader import NOT_COVERED_FILE, load_knowledge
 
 MAX_QUESTION = 1000

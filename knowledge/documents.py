@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import KnowledgeError
+from infra.errors import KnowledgeError
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DOCX_EXPANDED = 100 * 1024 * 1024  # a real bulletin unpacks to a few MB at most

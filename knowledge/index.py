@@ -14,8 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.clock import now_iso
-from bot.db import Storage
+from infra.clock import now_iso
+from infra.db import Storage
 from knowledge.loader import KnowledgeBase
 
 log = logging.getLogger(__name__)

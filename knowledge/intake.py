@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from bot.clock import now_iso
-from bot.config import BULLETIN_INDEX_URL
-from bot.errors import KnowledgeError
+from infra.clock import now_iso
+from infra.errors import KnowledgeError
+from knowledge import BULLETIN_INDEX_URL
 from knowledge.clauses import Clause, split_clauses
 from knowledge.documents import IntakeError, read_document
 from knowledge.loader import KnowledgeBase, load_knowledge

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bot.errors import KnowledgeError
+from infra.errors import KnowledgeError
 
 REPORT_CATEGORIES = ("threatening", "harassing", "racist_biased", "derogatory", "bullying",
                      "student_identified", "confidential_info", "other")

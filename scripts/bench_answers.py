@@ -41,7 +41,7 @@ def cold_start(db: Path) -> tuple[float, float]:
     times = []
     for _ in range(2):
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot.cli", "ask", "can I friend a parent?"],
+        subprocess.run([sys.executable, "-m", "policybot.cli", "ask", "can I friend a parent?"],
                        env=env, cwd=ROOT, check=True, capture_output=True)
         times.append(time.perf_counter() - t)
     return times[0], times[1]

@@ -23,10 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.cases import CaseStore
 from bot.config import Settings
-from bot.db import Storage
 from bot.events import EventBus
 from bot.models import Incoming
 from bot.reporting import ReportDesk
+from infra.db import Storage
 
 DRAFT = {"category": "harassing", "danger": "no", "platform": "facebook",
          "link": "https://facebook.com/p/1", "when": "2026-03-01", "target": "student",

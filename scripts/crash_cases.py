@@ -34,8 +34,8 @@ def child(db_path: str) -> None:
     """File cases forever, printing each committed number."""
     from bot.cases import CaseStore
     from bot.config import Settings
-    from bot.db import Storage
     from bot.events import EventBus
+    from infra.db import Storage
 
     storage = Storage(db_path)
     store = CaseStore(storage, Settings(db_path=db_path), EventBus())
@@ -93,7 +93,7 @@ def check(db_path: str, acknowledged: list[str]) -> list[str]:
 
 
 def run(db_path: str, rounds: int, seconds: float) -> tuple[int, list[str]]:
-    from bot.db import Storage
+    from infra.db import Storage
 
     storage = Storage(db_path)
     storage.migrate()

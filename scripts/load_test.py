@@ -240,7 +240,7 @@ sys.path.insert(0, {tests!r})
 from fake_encoder import FakeEncoder
 from aiohttp import web
 from bot.app import build_bot
-from bot.cli import setup_logging
+from policybot.cli import setup_logging
 from bot.config import Settings
 from handlers.server import create_app, load_bot_in_background
 settings = Settings.from_env()

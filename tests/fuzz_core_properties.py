@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 
 from bot import messages
 from bot.config import Settings
-from bot.errors import InputTooLargeError
 from bot.models import Incoming
 from bot.report_flow import (
     DESCRIPTION_LIMIT,
@@ -38,6 +37,7 @@ from bot.report_flow import (
     get_step,
     validate_form,
 )
+from infra.errors import InputTooLargeError
 
 FUZZ_EXAMPLES = 100
 COUNTS: collections.Counter[str] = collections.Counter()  # examples run, per property

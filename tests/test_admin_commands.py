@@ -4,9 +4,9 @@ from bot.admin_commands import AdminDesk
 from bot.case_view import CaseDesk
 from bot.cases import CaseStore
 from bot.config import Settings
-from bot.db import Storage
 from bot.events import EventBus
 from bot.models import Incoming
+from infra.db import Storage
 
 ADMIN = "teams:admin-1"
 DRAFT = {"category": "bullying", "danger": "no", "platform": "tiktok", "link": None,

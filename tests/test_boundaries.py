@@ -1,5 +1,6 @@
-"""The core (bot/, knowledge/) stays platform-free: no platform SDK imports, no adapter
-tables, and only the composition root (bot/cli.py) reaches up into handlers/."""
+"""The core (infra/, knowledge/, bot/) stays platform-free: no platform SDK imports, no
+adapter tables, and no import of handlers/ (only the composition root, policybot/, above
+both, wires them together)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE = sorted(p for d in ("bot", "knowledge") for p in (ROOT / d).rglob("*.py"))
+CORE = sorted(p for d in ("infra", "knowledge", "bot") for p in (ROOT / d).rglob("*.py"))
 PLATFORM_PACKAGES = ("slack_bolt", "slack_sdk", "botbuilder", "botframework", "msrest",
                      "aiohttp")
-COMPOSITION_ROOT = ROOT / "bot" / "cli.py"
 ADAPTER_TABLE = re.compile(r"""(db\[\s*["']|\b(FROM|INTO|UPDATE|JOIN|TABLE)\s+)(slack|teams)_""",
                            re.IGNORECASE)
 
@@ -33,9 +33,16 @@ def test_the_core_never_imports_a_platform_sdk():
     assert not found
 
 
-def test_only_the_composition_root_imports_handlers():
-    found = {str(p.relative_to(ROOT)) for p in CORE if p != COMPOSITION_ROOT
-             and any(m.split(".")[0] == "handlers" for m in imported(p))}
+def test_the_core_never_imports_handlers_or_the_composition_root():
+    found = {str(p.relative_to(ROOT)) for p in CORE
+             if any(m.split(".")[0] in {"handlers", "policybot"} for m in imported(p))}
+    assert not found
+
+
+def test_knowledge_never_imports_bot_and_infra_imports_neither():
+    below = {"knowledge": {"bot", "handlers"}, "infra": {"bot", "knowledge", "handlers"}}
+    found = {f"{p.relative_to(ROOT)}: {m}" for p in CORE for m in imported(p)
+             if m.split(".")[0] in below.get(p.relative_to(ROOT).parts[0], set())}
     assert not found
 
 
@@ -49,7 +56,7 @@ def test_the_core_reads_and_writes_no_adapter_table():
 
 
 def test_the_migrated_schema_has_one_generic_table_for_case_posts(tmp_path):
-    from bot.db import Storage
+    from infra.db import Storage
 
     storage = Storage(str(tmp_path / "s.db"))
     storage.migrate()
@@ -61,8 +68,8 @@ def test_the_migrated_schema_has_one_generic_table_for_case_posts(tmp_path):
 def test_migration_0011_carries_slack_posts_over_to_case_posts(tmp_path):
     import json
 
-    from bot.db import Storage
-    from bot.migrations import migrations
+    from infra.db import Storage
+    from infra.migrations import migrations
 
     storage = Storage(str(tmp_path / "old.db"))
     migrations.apply(storage.db, stop_before="0011_case_posts")

@@ -11,9 +11,9 @@ import pytest
 from browser.helpers import add_admin, csrf_from, file_report, run
 from click.testing import CliRunner
 
-from bot.cli_cases import cases as cases_cli
 from bot.models import Incoming
 from handlers import slack_views, teams_cards
+from policybot.cli_cases import cases as cases_cli
 
 SECRET = "Student Jane Doe is named in the post."
 ANSWER = "It was at Roosevelt High."

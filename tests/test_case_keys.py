@@ -12,9 +12,9 @@ import pytest
 from bot.case_keys import BITS, canonical, key_hashes, looks_like_key, new_key
 from bot.cases import CaseStore
 from bot.config import Settings
-from bot.db import Storage
-from bot.errors import CaseNotFoundError
 from bot.events import EventBus
+from infra.db import Storage
+from infra.errors import CaseNotFoundError
 
 ADMIN = "slack:UADMIN"
 DRAFT = {"category": "harassing", "danger": "no", "platform": "instagram", "link": None,

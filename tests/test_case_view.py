@@ -7,9 +7,9 @@ import pytest
 from bot.case_view import CaseDesk, build_view
 from bot.cases import CaseStore
 from bot.config import Settings
-from bot.db import Storage
 from bot.events import EventBus
 from bot.models import Incoming
+from infra.db import Storage
 
 ADMIN = "slack:UADMIN"
 OTHER = "web:ana"

@@ -10,14 +10,14 @@ import pytest
 from bot.case_keys import canonical, hash_new_key
 from bot.cases import CaseStore
 from bot.config import LOCAL_OPERATOR, Settings
-from bot.db import Storage
-from bot.errors import (
+from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
+from infra.db import Storage
+from infra.errors import (
     CaseNotFoundError,
     InputTooLargeError,
     InvalidTransitionError,
     NotPermittedError,
 )
-from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
 
 ADMIN = "slack:UADMIN"
 REPORTER = "slack:UREPORTER77"

@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from policybot.cli import main
 
 pytestmark = pytest.mark.model
 

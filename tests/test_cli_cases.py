@@ -5,10 +5,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cases import CaseStore
-from bot.cli_cases import cases
 from bot.config import LOCAL_OPERATOR, Settings
-from bot.db import Storage
 from bot.events import EventBus
+from infra.db import Storage
+from policybot.cli_cases import cases
 
 DRAFT = {"category": "threatening", "danger": "yes", "platform": "instagram",
          "link": "https://instagram.com/p/1", "when": "2026-02-02", "target": "employee",

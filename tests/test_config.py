@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
 from bot.config import Settings
-from bot.errors import ConfigError
+from infra.errors import ConfigError
+from policybot.cli import main
 
 
 def test_defaults_serve_one_process_on_3978():

@@ -73,7 +73,7 @@ def test_policybot_chat_in_a_terminal_shows_only_the_conversation(tmp_path):
     env = {**os.environ, "POLICYBOT_DB": str(tmp_path / "chat.db"),
            "POLICYBOT_LOG_LEVEL": "DEBUG", "TERM": "xterm"}
     env.pop("NO_COLOR", None)
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "chat"], stdin=child,
+    process = subprocess.Popen([sys.executable, "-m", "policybot.cli", "chat"], stdin=child,
                                stdout=child, stderr=child, env=env, close_fds=True)
     os.close(child)
     try:

@@ -14,12 +14,12 @@ from pathlib import Path
 import click
 import pytest
 
-from bot.cli import main
 from knowledge.answer import CALIBRATION_FILE, Calibration
+from policybot.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
-CODE_DIRS = ("bot", "knowledge", "handlers")
+CODE_DIRS = ("infra", "knowledge", "bot", "handlers", "policybot")
 
 
 def section(title: str) -> str:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR
-from bot.db import Storage
+from infra.db import Storage
 from knowledge.answer import Retriever
 from knowledge.index import BatchingEncoder, build_vectors, entry_scores
 from knowledge.loader import load_knowledge

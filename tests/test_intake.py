@@ -21,11 +21,11 @@ from bulletin_documents import (
 )
 from click.testing import CliRunner
 
-from bot.cli import main
 from bot.config import DEFAULT_KNOWLEDGE_DIR
 from knowledge.documents import IntakeError
 from knowledge.intake import prepare, publish
 from knowledge.loader import load_knowledge
+from policybot.cli import main
 
 CURATED = {e["id"]: e["text"] for e in yaml.safe_load(
     (DEFAULT_KNOWLEDGE_DIR / "BUL-5688.0.yaml").read_text(encoding="utf-8"))["entries"]}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import stat
 
-from bot.db import Storage
 from bot.dedup import KEEP_HOURS, claim_event
-from bot.keys import key_file, keyed_hash, load_secret
+from infra.db import Storage
+from infra.keys import key_file, keyed_hash, load_secret
 
 
 def test_key_file_beside_the_database_owner_only_and_stable(tmp_path):

@@ -6,10 +6,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.cli import main
 from bot.config import DEFAULT_KNOWLEDGE_DIR
-from bot.errors import KnowledgeError
+from infra.errors import KnowledgeError
 from knowledge.loader import load_knowledge
+from policybot.cli import main
 
 
 def test_shipped_knowledge_base_has_every_guideline_and_referenced_bulletin():

@@ -10,10 +10,10 @@ import pytest
 from bulletin_documents import guideline_lines, write_pdf
 from click.testing import CliRunner
 
-from bot.cli import main
 from bot.config import Settings
 from bot.models import Incoming
 from knowledge.intake import prepare, publish
+from policybot.cli import main
 
 pytestmark = pytest.mark.model
 

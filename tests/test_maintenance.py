@@ -11,13 +11,13 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cases import CaseStore
-from bot.cli_maintenance import backup, retention
 from bot.config import LOCAL_OPERATOR, Settings
-from bot.db import Storage
-from bot.errors import StorageError
 from bot.events import EventBus
 from bot.maintenance import backup_database, purge_closed_cases
-from bot.migrations import migrations
+from infra.db import Storage
+from infra.errors import StorageError
+from infra.migrations import migrations
+from policybot.cli_maintenance import backup, retention
 
 ADMIN = "slack:UADMIN"
 REPORTER = "slack:UREPORTER77"

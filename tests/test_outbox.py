@@ -12,8 +12,8 @@ import pytest
 
 from bot.cases import CaseStore
 from bot.config import Settings
-from bot.db import Storage
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
+from infra.db import Storage
 
 ADMIN = "slack:UADMIN"
 REPORTER = "slack:UREPORTER77"

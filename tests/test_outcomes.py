@@ -20,11 +20,11 @@ from teams_harness import payload
 from teams_harness import run as run_teams
 
 from bot import messages
-from bot.config import BULLETIN_INDEX_URL
 from bot.gaps import gap_questions, knowledge_gaps
 from bot.models import Incoming
 from handlers import slack_views, teams_cards
 from handlers.console import render_text
+from knowledge import BULLETIN_INDEX_URL
 from knowledge.answer import Candidate, Outcome
 
 QUESTION = "Can I text a student from my personal phone?"

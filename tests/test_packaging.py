@@ -13,12 +13,15 @@ import shutil
 import site
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+PACKAGES = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8")
+                         )["tool"]["setuptools"]["packages"]
 pytestmark = pytest.mark.slow
 
 
@@ -32,7 +35,7 @@ def run(command: list[str], **kw) -> subprocess.CompletedProcess:
 def wheel(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("packaging")
     source = work / "source"  # a copy, so the build leaves no build/ or egg-info in the repo
-    for package in ("bot", "knowledge", "handlers"):
+    for package in PACKAGES:
         shutil.copytree(REPO / package, source / package,
                         ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
@@ -65,7 +68,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def test_the_wheel_carries_every_data_file_of_the_packages(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    data = {p.relative_to(REPO).as_posix() for package in ("bot", "knowledge", "handlers")
+    data = {p.relative_to(REPO).as_posix() for package in PACKAGES
             for p in (REPO / package).rglob("*")
             if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts}
     assert data, "no data files found: the test would check nothing"
@@ -73,9 +76,10 @@ def test_the_wheel_carries_every_data_file_of_the_packages(wheel):
 
 
 def test_the_installed_wheel_is_imported_not_the_checkout(installed, tmp_path):
-    out = run([str(installed / "bin" / "python"), "-c",
-               "import bot, knowledge, handlers; print(bot.__file__, knowledge.__file__, "
-               "handlers.__file__)"], cwd=tmp_path, env=clean_env()).stdout.split()
+    imports = "; ".join(f"import {p}; print({p}.__file__)" for p in PACKAGES)
+    out = run([str(installed / "bin" / "python"), "-c", imports], cwd=tmp_path,
+              env=clean_env()).stdout.split()
+    assert len(out) == len(PACKAGES)
     assert all(Path(f).is_relative_to(installed) for f in out), out
 
 

@@ -39,12 +39,12 @@ from slack_payloads import view_submission
 from teams_harness import TeamsEnv
 from teams_harness import payload as teams_payload
 
-from bot.cli import setup_logging
 from bot.models import Incoming
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.slack import SLACK_KEY
 from handlers.web_chat import COOKIE
+from policybot.cli import setup_logging
 
 USER_ID = "UPRIVACY123"
 NAME = "Zelda Privacy"
@@ -157,7 +157,7 @@ def assert_unlinkable(storage, person: Person, before, after) -> None:
 @pytest.fixture
 def logs(caplog):
     """Every record at DEBUG, filtered exactly as `policybot` filters them with
-    POLICYBOT_LOG_LEVEL=DEBUG (bot.cli.setup_logging quietens its list of noisy loggers)."""
+    POLICYBOT_LOG_LEVEL=DEBUG (policybot.cli.setup_logging quietens its list of noisy loggers)."""
     saved = {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict}
     caplog.set_level(logging.DEBUG)
     setup_logging("DEBUG")  # root already has pytest's handler: only the logger levels change

@@ -8,10 +8,10 @@ import pytest
 from bot.cases import CaseStore
 from bot.config import Settings
 from bot.conversations import save_part
-from bot.db import Storage
 from bot.events import CaseOpened, EventBus
 from bot.models import Incoming, Reply
 from bot.reporting import ReportDesk, looks_like_question
+from infra.db import Storage
 
 ADMIN = "slack:UADMIN"
 USER = "slack:U0REPORTER42"

@@ -33,11 +33,11 @@ from slack_harness import (
 )
 from slack_payloads import load, view_submission
 
-from bot.errors import ConfigError
 from bot.models import Incoming
 from handlers.runtime import FRONTENDS, BotRef
 from handlers.server import create_app
 from handlers.slack import SLACK_KEY
+from infra.errors import ConfigError
 
 # ------------------------------------------------------------------ asking
 
@@ -142,8 +142,8 @@ def test_a_question_asked_from_another_process_reaches_the_slack_reporter(settin
     and the server's poller delivers it (once) to the named reporter's DM."""
     from bot.cases import CaseStore
     from bot.config import LOCAL_OPERATOR
-    from bot.db import Storage
     from bot.events import EventBus
+    from infra.db import Storage
 
     draft = {"category": "harassing", "danger": "no", "platform": "facebook", "link": None,
              "when": None, "target": "employee", "description": "A mocking post.",
@@ -940,7 +940,7 @@ def test_a_forged_case_button_value_is_neither_logged_raw_nor_stored(settings, b
 def test_the_log_format_keeps_one_record_on_one_line():
     import logging
 
-    from bot.cli import OneLineFormatter
+    from policybot.cli import OneLineFormatter
 
     record = logging.LogRecord("x", logging.WARNING, __file__, 1, "denied %s on case %s",
                                ("view", "2026-0001\n2026-12-02 INFO forged\x1b[31m"), None)

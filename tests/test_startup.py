@@ -11,7 +11,7 @@ import textwrap
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
+from policybot.cli import main
 
 
 def test_ask_with_an_empty_question_loads_no_model_and_exits_0(monkeypatch, tmp_path):
@@ -20,7 +20,7 @@ def test_ask_with_an_empty_question_loads_no_model_and_exits_0(monkeypatch, tmp_
 
     monkeypatch.setenv("POLICYBOT_DB", str(tmp_path / "p.db"))
     monkeypatch.setattr("bot.app.load_encoder", no_model)
-    monkeypatch.setattr("bot.cli._build", lambda *a, **k: no_model())
+    monkeypatch.setattr("policybot.cli._build", lambda *a, **k: no_model())
     result = CliRunner().invoke(main, ["ask", ""], catch_exceptions=False)
     assert result.exit_code == 0
     assert "I didn't get any text" in result.output
@@ -31,7 +31,7 @@ def test_serve_exits_1_naming_the_full_path_of_a_database_it_cannot_open(tmp_pat
     blocker.write_text("x")
     db = blocker / "policybot.db"
     env = {**os.environ, "POLICYBOT_DB": str(db)}
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "serve", "--port", "0"], env=env,
+    result = subprocess.run([sys.executable, "-m", "policybot.cli", "serve", "--port", "0"], env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
     assert "The database cannot be opened" in result.stderr and str(db) in result.stderr
@@ -43,7 +43,7 @@ def test_serve_exits_non_zero_when_the_core_cannot_be_built(tmp_path, workers):
     script = textwrap.dedent("""
         import sys
         import bot.app
-        from bot.cli import main
+        from policybot.cli import main
 
         def broken(settings, **kw):
             raise RuntimeError("model files are missing")

@@ -19,9 +19,9 @@ import yaml
 
 from bot.app import build_bot
 from bot.config import DEFAULT_KNOWLEDGE_DIR
-from bot.db import Storage
-from bot.errors import KnowledgeError, StorageError
 from bot.models import Incoming
+from infra.db import Storage
+from infra.errors import KnowledgeError, StorageError
 from knowledge.answer import EntryClassifier
 from knowledge.index import load_cached
 
@@ -150,8 +150,8 @@ def test_other_sqlite_errors_are_not_disguised(tmp_path):
 
 CHILD = textwrap.dedent("""
     import sys
-    from bot.db import Storage
-    from bot.errors import StorageError
+    from infra.db import Storage
+    from infra.errors import StorageError
     try:
         storage = Storage(sys.argv[1])
         with storage.write() as db:
@@ -179,7 +179,7 @@ def importable_copy(folder: Path) -> Path:
     under a private folder (a home folder, `mktemp -d`) that nobody cannot enter."""
     listing = subprocess.run(
         [sys.executable, "-c", "import sys\nbefore = set(sys.modules)\n"
-         "import bot.db, bot.errors\n"
+         "import infra.db, infra.errors\n"
          "for name, m in list(sys.modules.items()):\n"
          "    if not ('.' in name or name in before or name in sys.stdlib_module_names\n"
          "            or name.startswith('_sysconfigdata')):\n"
@@ -193,7 +193,7 @@ def importable_copy(folder: Path) -> Path:
                             ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(file, target / file.name)
-    assert (target / "bot" / "db.py").is_file() and (target / "sqlite_utils").is_dir()
+    assert (target / "infra" / "db.py").is_file() and (target / "sqlite_utils").is_dir()
     for p in (target, *target.rglob("*")):
         p.chmod(0o755 if p.is_dir() else 0o644)
     return target

@@ -12,7 +12,7 @@ from bot.admin_accounts import (
     AdminAccounts,
     session_secret,
 )
-from bot.db import Storage
+from infra.db import Storage
 
 
 class Clock:
@@ -185,7 +185,7 @@ def test_sign_out_ends_every_session_of_the_account(storage):
 @pytest.fixture
 def cli_env(tmp_path, monkeypatch):
     monkeypatch.setenv("POLICYBOT_DB", str(tmp_path / "cli.db"))
-    from bot.cli_admins import admins
+    from policybot.cli_admins import admins
 
     return admins, tmp_path / "cli.db"
 

@@ -12,8 +12,8 @@ import click
 
 from bot.admin_accounts import AdminAccounts
 from bot.config import Settings
-from bot.db import Storage
-from bot.errors import PolicybotError
+from infra.db import Storage
+from infra.errors import PolicybotError
 
 
 def _accounts() -> AdminAccounts:

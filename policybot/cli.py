@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import click
 
 from bot.config import Settings
-from bot.errors import PolicybotError
 from bot.models import Incoming, Reply
+from infra.errors import PolicybotError
 
 
 def _settings() -> Settings:
@@ -236,11 +236,11 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
 
 def _register_commands() -> None:
-    from bot.cli_admins import admins
-    from bot.cli_cases import cases
-    from bot.cli_knowledge import knowledge_add, knowledge_list
-    from bot.cli_maintenance import backup, retention
     from handlers.teams_package import teams_package
+    from policybot.cli_admins import admins
+    from policybot.cli_cases import cases
+    from policybot.cli_knowledge import knowledge_add, knowledge_list
+    from policybot.cli_maintenance import backup, retention
 
     for command in (cases, admins, teams_package, backup, retention):
         main.add_command(command)

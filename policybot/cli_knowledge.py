@@ -8,7 +8,7 @@ import json
 import click
 
 from bot.config import Settings
-from bot.errors import PolicybotError
+from infra.errors import PolicybotError
 
 
 def _settings() -> Settings:

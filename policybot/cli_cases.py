@@ -20,10 +20,10 @@ from bot.case_text import say
 from bot.case_view import CaseDesk, case_line
 from bot.cases import STATUSES, CaseStore
 from bot.config import LOCAL_OPERATOR, Settings
-from bot.db import Storage
-from bot.errors import PolicybotError
 from bot.events import EventBus
 from bot.report_flow import CATEGORIES
+from infra.db import Storage
+from infra.errors import PolicybotError
 
 ACTOR = LOCAL_OPERATOR
 

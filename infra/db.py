@@ -16,8 +16,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.errors import StorageError
-from bot.keys import keyed_hash, load_secret
+from infra.errors import StorageError
+from infra.keys import keyed_hash, load_secret
 
 log = logging.getLogger(__name__)
 BUSY_TIMEOUT = 30.0  # seconds a writer waits for another writer before giving up
@@ -86,13 +86,13 @@ class Storage:
     @property
     def secret(self) -> bytes:
         """The server's secret key (POLICYBOT_SECRET_KEY or the key file beside this
-        database, never inside it): see bot.keys."""
+        database, never inside it): see infra.keys."""
         if self._secret is None:
             self._secret = load_secret(self.path, self._configured_secret)
         return self._secret
 
     def keyed(self, value: str, purpose: str = "id") -> str:
-        """What is stored in place of a platform id: a keyed hash (bot.keys.keyed_hash)."""
+        """What is stored in place of a platform id: a keyed hash (infra.keys.keyed_hash)."""
         return keyed_hash(self.secret, value, purpose)
 
     @property
@@ -156,7 +156,7 @@ class Storage:
         return busy == 0
 
     def migrate(self) -> None:
-        from bot.migrations import migrations
+        from infra.migrations import migrations
 
         with self.translate_errors():
             migrations.apply(self.db)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import click
 
 from bot.config import LOCAL_OPERATOR, Settings
-from bot.db import Storage
-from bot.errors import PolicybotError
 from bot.maintenance import backup_database, purge_closed_cases
+from infra.db import Storage
+from infra.errors import PolicybotError
 
 
 def _db_path() -> str:

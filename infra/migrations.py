@@ -213,7 +213,7 @@ def m0008_outbox(db: Database) -> None:
 
 @migrations(name="0009_keyed_ids")
 def m0009_keyed_ids(db: Database) -> None:
-    # Platform ids are now stored as keyed hashes (bot.keys). Rows keyed the old way (clear
+    # Platform ids are now stored as keyed hashes (infra.keys). Rows keyed the old way (clear
     # conversation ids, plain SHA-256 of Teams ids, clear de-duplication keys) can no
     # longer be found and would only say who talked to the bot: drop them. A report in
     # progress starts over; a Teams personal chat is learnt again at the next message.
