@@ -1,7 +1,7 @@
 """Administrators' chat commands over the case log.
 
-`cases [status=..] [category=..] [urgency=..] [assignee=..|me]`, `my cases` (the
-cases assigned to you), and for one case `case N`, `reveal N`, `claim N`, `assign N
+`cases [status=..] [category=..] [urgency=..] [assignee=..|me] [mine]`, `my cases`
+(the cases assigned to you), and for one case `case N`, `reveal N`, `claim N`, `assign N
 ADMIN`, `set-status N STATUS [REASON]`, `close N REASON`, `reopen N REASON`,
 `set-category N CATEGORY`, `set-urgency N URGENCY`, `note N TEXT`, `ask N TEXT`: each
 is one `CaseDesk.act` (which checks permission and
@@ -55,7 +55,7 @@ class AdminDesk:
         command, rest = parts[0].lower(), (parts[1] if len(parts) > 1 else "")
         actor = incoming.user_id or "unknown"
         if " ".join(text.lower().split()) == "my cases":
-            command, rest = "cases", "assignee=me"
+            command, rest = "cases", "mine"
         if command == "cases":
             filters = self._parse_filters(rest, actor)
             if filters is None:
@@ -80,6 +80,8 @@ class AdminDesk:
     def _parse_filters(rest: str, actor: str) -> dict[str, str] | None:
         filters: dict[str, str] = {}
         for token in rest.split():
+            if token.lower() == "mine":  # `cases mine` (Slack: `/cases mine`) = `my cases`
+                token = "assignee=me"
             key, sep, value = token.partition("=")
             if not sep or key.lower() not in FILTERS or not value:
                 return None

@@ -101,6 +101,7 @@ def test_my_cases_lists_only_the_cases_assigned_to_me(desk, number):
     reply = run(desk, "My  Cases")[0]
     assert reply.data["case_numbers"] == [number]
     assert run(desk, "my cases", user="slack:U2")[0].data["case_numbers"] == [other]
+    assert run(desk, "cases mine status=new", user="slack:U2")[0].data["case_numbers"] == [other]
     assert "Not permitted" in run(desk, "my cases", user="slack:UINTRUDER")[0].text
 
 

@@ -722,6 +722,9 @@ def test_admin_home_my_cases_lists_the_cases_assigned_to_them(settings, bot):
         [listing] = await s.fake.wait_for("chat.postMessage", where=lambda c: c.args[
             "channel"] == "UADMIN" and "Cases:" in c.args.get("text", ""))
         assert mine in listing.args["text"] and other not in listing.args["text"]
+        await s.command("command_cases", text="mine", user="UADMIN")  # `/cases mine` too
+        [listing] = await s.fake.wait_for("response_url")
+        assert mine in listing.args["text"] and other not in listing.args["text"]
 
     drive(settings, bot, scenario)
 
