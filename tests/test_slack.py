@@ -745,7 +745,7 @@ def test_admin_closes_from_a_modal_that_insists_on_a_reason(settings, bot):
         [opened] = await s.fake.wait_for("views.open")
         modal = opened.args["view"]
         assert json.loads(modal["private_metadata"])["action"] == "close"
-        assert modal["submit"]["text"] == "Close"
+        assert modal["submit"]["text"] == "Close case"
         submission = {"type": "view_submission", "user": {"id": "UADMIN"},
                       "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
                       "view": {**modal, "id": "V0CLOSE01", "state": {"values": {"text": {
@@ -758,7 +758,7 @@ def test_admin_closes_from_a_modal_that_insists_on_a_reason(settings, bot):
         told = await s.fake.wait_for("chat.postEphemeral", 2)
         assert f"Case *{number}* is now closed (resolved)." in told[1].args["text"]
         # the channel post follows: closed, it offers Reopen
-        await s.fake.wait_for("chat.update", where=lambda c: '"Reopen"' in
+        await s.fake.wait_for("chat.update", where=lambda c: '"Reopen case"' in
                               all_text(c.args["blocks"]))
 
     drive(settings, bot, scenario)
