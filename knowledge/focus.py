@@ -61,6 +61,17 @@ _HARM = re.compile(
     r"(permission|consent)|uncomfortable|upset|lies|lying|lied|(isn'?t|not) (appropriate|right)|"
     r"(photos?|pictures?|videos?) of (the |her |his |their )?(other )?(children|kids|students|"
     r"pupils)|llam[oó])\b", re.I)
+# …or a story in which someone other than the writer (a parent, a colleague, "she") did
+# something online, ending in a request for what to do: read from who acts, not from how
+# upset the writer sounds.
+_THIRD_PARTY_ACTS = re.compile(
+    r"\b(she|he|they|someone|somebody|people|parents?|mums?|moms?|dads?|mothers?|fathers?|"
+    r"friends?|colleagues?|co-?workers?|teachers?|students?|pupils?|governors?|employees?|"
+    r"staff|principal|head|admins?|kids|girls|boys|child|daughter|son|mam[aá]|madre|padre)\b"
+    r"(?:\s+\S+){0,5}?\s+(posted|posts|posting|shared|shares|sharing|sent|sends|texted|texts|"
+    r"emailed|emails|messaged|wrote|writes|set up|created|friends|friended|added|commented|"
+    r"comments|called|label+ed|recorded|took|uploaded|ranted|rants|bragged|bad-?mouthed|"
+    r"put (out|up)|is on|was on|got into|keeps)\b", re.I)
 # Told of a post about the writer: offered a report even without a question.
 _ABOUT_ME = re.compile(
     r"\b(posted|said|wrote|written|saying|spreading|shared|post(ed)? a (photo|picture|video))"
@@ -145,11 +156,11 @@ def question_parts(text: str) -> list[str]:
 def wants_report(text: str) -> bool:
     """The person wants something done about someone else's post or online conduct: they
     say so, or they tell of it (something posted, sent or recorded that harms or troubles
-    them) and ask what to do."""
+    them, or that someone else did) and ask what to do."""
     if _REPORT_WISH.search(text) or _ABOUT_ME.search(text):
         return True
     return bool(_ACTION_ASK.search(text) and _OTHERS_CONDUCT.search(text)
-                and _HARM.search(text))
+                and (_HARM.search(text) or _THIRD_PARTY_ACTS.search(text)))
 
 
 def focus_words(question: str, known: frozenset[str] = frozenset()

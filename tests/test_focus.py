@@ -33,6 +33,17 @@ def test_wanting_someone_elses_post_dealt_with_is_recognised():
         "permission. What should I do?")
 
 
+
+def test_someone_elses_online_act_and_a_request_for_what_to_do_is_a_report_wish():
+    # no word of harm or upset: who acts (not the writer) and the request for what to do
+    assert focus.wants_report(
+        "Our new aide set up a class account and she keeps posting the children's "
+        "artwork with their full names on it. How should we handle this?")
+    assert not focus.wants_report(
+        "I set up a class account and I keep posting the children's artwork with their "
+        "full names on it. How should we handle this?")
+
+
 def test_asking_about_ones_own_conduct_is_not_a_report():
     for q in ("Can I friend a parent?", "Is it ok to post pictures of my own kids?",
               "A student sent me a friend request. Should I accept it?",
