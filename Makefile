@@ -35,7 +35,7 @@ test-fast: install
 	$(BIN)/pytest -q -m "not model and not browser and not slow"
 
 lint: install
-	$(BIN)/ruff check infra knowledge bot handlers policybot tests scripts
+	$(BIN)/ruff check infra knowledge bot handlers policybot testkit tests scripts
 
 eval: install
 	$(BIN)/policybot eval ../shared/eval/dev_questions.jsonl

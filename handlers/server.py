@@ -153,7 +153,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     if workers > 1:
         from handlers.workers import serve_workers
 
-        serve_workers(settings.with_(host=host, port=port), host, port, workers)
+        serve_workers(settings.with_(host=host, port=port), host, port, workers, served_app)
         return
     settings = settings.with_(host=host, port=port)  # front ends decide by the real bind
     app = served_app(settings)

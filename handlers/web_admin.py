@@ -31,7 +31,8 @@ from bot.report_flow import CATEGORIES, label_for
 from handlers import web_charts
 from handlers.runtime import REF, BotRef
 from handlers.throttle import Throttle, client_address
-from handlers.web import SECRET, render, set_cookie, sign, unsign
+from handlers.web_cookies import SECRET, set_cookie, sign, unsign
+from handlers.web_templates import render
 from infra.errors import NotPermittedError
 
 log = logging.getLogger(__name__)

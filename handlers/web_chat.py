@@ -20,7 +20,8 @@ from bot.config import Settings
 from bot.models import Incoming, Reply
 from handlers.runtime import BotRef
 from handlers.throttle import Throttle, client_address, too_many
-from handlers.web import JINJA, render, set_cookie
+from handlers.web_cookies import set_cookie
+from handlers.web_templates import JINJA, render
 from infra.db import Storage
 from infra.keys import HASH_PREFIX
 

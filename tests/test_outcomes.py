@@ -15,7 +15,6 @@ import pytest
 from browser.helpers import add_admin, signed_in
 from browser.helpers import run as run_web
 from slack_harness import Slack, buttons, drive, event_payload
-from slack_payloads import load
 from teams_harness import payload
 from teams_harness import run as run_teams
 
@@ -26,6 +25,7 @@ from handlers import slack_views, teams_cards
 from handlers.console import render_text
 from knowledge import BULLETIN_INDEX_URL
 from knowledge.answer import Candidate, Outcome
+from testkit.slack_payloads import load
 
 QUESTION = "Can I text a student from my personal phone?"
 

@@ -35,7 +35,6 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from slack_harness import ADMIN_CHANNEL, Slack, drive
-from slack_payloads import view_submission
 from teams_harness import TeamsEnv
 from teams_harness import payload as teams_payload
 
@@ -45,6 +44,7 @@ from handlers.server import create_app
 from handlers.slack import SLACK_KEY
 from handlers.web_chat import COOKIE
 from policybot.cli import setup_logging
+from testkit.slack_payloads import view_submission
 
 USER_ID = "UPRIVACY123"
 NAME = "Zelda Privacy"

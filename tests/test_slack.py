@@ -1,6 +1,6 @@
 """The Slack front end end to end: signed, real-shaped payloads over HTTP into the real Bolt
 app mounted by handlers.slack.mount on handlers.server.create_app, with a local fake Slack
-Web API (tests/fake_slack.py) recording what Slack would receive."""
+Web API (testkit/fake_slack.py) recording what Slack would receive."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from fake_slack import FakeSlack
 from slack_harness import (
     ADMIN_CHANNEL,
     FORM,
@@ -31,13 +30,14 @@ from slack_harness import (
     select_action,
     signed,
 )
-from slack_payloads import load, view_submission
 
 from bot.models import Incoming
 from handlers.runtime import FRONTENDS, BotRef
 from handlers.server import create_app
 from handlers.slack import SLACK_KEY
 from infra.errors import ConfigError
+from testkit.fake_slack import FakeSlack
+from testkit.slack_payloads import load, view_submission
 
 # ------------------------------------------------------------------ asking
 

@@ -10,7 +10,6 @@ import json
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from fake_connector import FakeConnector
 from teams_harness import (
     CHANNEL,
     CHANNEL_THREAD,
@@ -24,6 +23,7 @@ from bot.models import Incoming
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.teams import TEAMS
+from testkit.fake_connector import FakeConnector
 
 
 def actions_of(card: dict) -> list[dict]:

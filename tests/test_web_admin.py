@@ -18,7 +18,7 @@ from browser.helpers import (
 )
 
 from bot.admin_accounts import MAX_FAILURES, AdminAccounts, session_secret
-from handlers.web import sign
+from handlers.web_cookies import sign
 
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 ADMIN_GET = ["/admin", "/admin/?", "/admin/cases/2026-0001", "/admin/gaps", "/admin/overview",

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # browser.helpers lives in tests/
 
 from bot.app import build_bot
 from bot.config import Settings
@@ -25,7 +25,7 @@ def main(fake: bool = False, out: Path = ROOT / "docs" / "screenshot-chat.png") 
     settings = Settings.from_env({"POLICYBOT_DB": str(Path(tempfile.mkdtemp()) / "shot.db")})
     encoder = None
     if fake:
-        from fake_encoder import FakeEncoder
+        from testkit.fake_encoder import FakeEncoder
 
         encoder = FakeEncoder()
     bot = build_bot(settings, encoder=encoder)

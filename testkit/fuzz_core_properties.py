@@ -19,7 +19,6 @@ import tempfile
 from datetime import date
 
 import pytest
-from fake_encoder import FakeEncoder
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -38,6 +37,7 @@ from bot.report_flow import (
     validate_form,
 )
 from infra.errors import InputTooLargeError
+from testkit.fake_encoder import FakeEncoder
 
 FUZZ_EXAMPLES = 100
 COUNTS: collections.Counter[str] = collections.Counter()  # examples run, per property
