@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.case_text import say
+from bot.case_text import say, words
 from bot.case_view import ACTIONS, CaseDesk, CaseView, case_line, normalize_number
+from bot.i18n import _
 from bot.models import Button, Incoming, Reply
 from infra.errors import NotPermittedError
 
@@ -91,10 +92,11 @@ class AdminDesk:
     def _list(self, actor: str, filters: dict[str, str]) -> Reply:
         rows = self.cases.list_cases(actor, **filters)
         counts = self.cases.count_by_status(actor)
-        head = "Cases: " + ", ".join(f"{s} {n}" for s, n in counts.items())
+        head = _("Cases:") + " " + ", ".join(f"{words(s)} {n}" for s, n in counts.items())
         if not rows:
-            return _private("admin", head + "\nNo cases match.")
+            return _private("admin", head + "\n" + _("No cases match."))
         lines = [head] + [case_line(c) for c in rows]
-        buttons = tuple(Button(f"Open {c['number']}", f"case {c['number']}") for c in rows[:5])
+        buttons = tuple(Button(_("Open {number}").format(number=c["number"]),
+                               f"case {c['number']}") for c in rows[:5])
         return _private("admin", "\n".join(lines), buttons,
                         {"case_numbers": [c["number"] for c in rows]})

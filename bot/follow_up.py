@@ -5,24 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import _
+
 
 def question_delivery(case: dict[str, Any]) -> str:
     """One sentence for the administrator who just asked the reporter of `case` a question."""
     reporter = case.get("reporter")
     if reporter is None:
-        return ("The reporter is anonymous: they see the question only when they check the "
-                "case with their case key. policybot has no way to reach them first.")
+        return _("The reporter is anonymous: they see the question only when they check the "
+                 "case with their case key. policybot has no way to reach them first.")
     if reporter.startswith("slack:"):
-        return "policybot sends it to the reporter as a Slack direct message."
+        return _("policybot sends it to the reporter as a Slack direct message.")
     if reporter.startswith("teams:"):
-        return "policybot sends it to the reporter in a Teams chat."
+        return _("policybot sends it to the reporter in a Teams chat.")
     if reporter.startswith("cli:"):
-        return "They reported from the terminal: they see it with my reports there."
+        return _("They reported from the terminal: they see it with my reports there.")
     # Anyone else reported in the browser chat: nothing reaches them first.
     email = case.get("reporter_email")
-    where = ("They reported in the browser chat: they see it when they next open the chat in "
-             "the same browser. policybot does not e-mail it")
-    return f"{where}; to reach them sooner, write to {email}." if email else f"{where}."
+    if email:
+        return _("They reported in the browser chat: they see it when they next open the chat "
+                 "in the same browser. policybot does not e-mail it; to reach them sooner, "
+                 "write to {email}.").format(email=email)
+    return _("They reported in the browser chat: they see it when they next open the chat in "
+             "the same browser. policybot does not e-mail it.")
 
 
 def pending_questions(views: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -33,6 +33,7 @@ from bot.cases import OPEN
 from bot.config import Settings
 from bot.conversations import load_part
 from bot.core import Bot
+from bot.i18n import _, current, language
 from bot.models import Incoming, Reply
 from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
@@ -126,11 +127,12 @@ class SlackFrontEnd(SlackApp):
         if form is not None:
             await self.deliver([r for r in replies if r is not form], where, share=share)
             category = form.data["prefill"].get("category")
-            if trigger_id:
-                await self.open_report(trigger_id, {"category": category})
-                return
-            value = f"report {category}" if category else "report"
-            message = views.report_button_message(value, where.conversation)
+            with language(form.lang):  # the form in the language of the conversation
+                if trigger_id:
+                    await self.open_report(trigger_id, {"category": category})
+                    return
+                value = f"report {category}" if category else "report"
+                message = views.report_button_message(value, where.conversation)
             if where.response_url:
                 await self.respond(where.response_url, message)
             elif where.channel:
@@ -141,7 +143,9 @@ class SlackFrontEnd(SlackApp):
 
     async def open_report(self, trigger_id: str, prefill: dict[str, Any],
                           metadata: dict[str, Any] | None = None) -> None:
-        view = views.report_modal(STEPS, prefill, json.dumps(metadata or {}))
+        # The form's language travels with it, for its errors and the receipt.
+        metadata = {**(metadata or {}), "lang": current()}
+        view = views.report_modal(STEPS, prefill, json.dumps(metadata))
         await self.api("views.open", trigger_id=trigger_id, view=view)
 
     async def tell(self, user: str, text: str, channel: str | None = None,
@@ -381,7 +385,7 @@ class SlackFrontEnd(SlackApp):
                                                 where.user, is_button=True))
         shareable = [r for r in replies if r.kind == "answered" and not r.private]
         if not shareable or not body.get("response_url"):
-            await self.tell(where.user, "That answer cannot be shared.", where.channel,
+            await self.tell(where.user, _("That answer cannot be shared."), where.channel,
                             body.get("response_url"))
             return
         message = views.shared_message(shareable[0], where.user, where.conversation)
@@ -410,6 +414,10 @@ class SlackFrontEnd(SlackApp):
     # modal submissions -------------------------------------------------------
 
     async def on_report_submit(self, ack, body: dict, view: dict) -> None:
+        with language(views.form_language(view)):  # the language the form was opened in
+            await self._report_submit(ack, body, view)
+
+    async def _report_submit(self, ack, body: dict, view: dict) -> None:
         user = (body.get("user") or {}).get("id")
         view_id = view.get("id")
         if not user or not view_id:
@@ -418,14 +426,14 @@ class SlackFrontEnd(SlackApp):
             return
         bot = self.bot
         values = views.form_values((view.get("state") or {}).get("values"))
-        _, errors = validate_form(values, today=bot.reports.today())
+        _draft, errors = validate_form(values, today=bot.reports.today())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         if not await self.claim(f"slack:view:{view_id}:{digest}"):
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "This report was already received."))
+                _("Report received"), _("This report was already received.")))
             return
         incoming = Incoming(text="report form", conversation_id=f"slack:view:{view_id}",
                             user_id=f"slack:{user}", platform="slack")
@@ -435,15 +443,15 @@ class SlackFrontEnd(SlackApp):
             result = await asyncio.wait_for(asyncio.shield(task), SUBMIT_BUDGET)
         except TimeoutError:
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "Saving your report: your receipt appears here in a "
-                                   "moment. Keep this window open."))
+                _("Report received"), _("Saving your report: your receipt appears here in a "
+                                        "moment. Keep this window open.")))
             acked = True
             result = await task
         except Exception:
             log.exception("storing a Slack report failed")
             await ack(response_action="errors", errors={
-                "description": "Something went wrong on our side and the report was not "
-                               "stored. Please try again in a moment."})
+                "description": _("Something went wrong on our side and the report was not "
+                                 "stored. Please try again in a moment.")})
             return
         if result.errors:
             if not acked:

@@ -53,6 +53,7 @@ from bot import messages
 from bot.case_view import CaseView
 from bot.config import Settings, is_loopback
 from bot.dedup import claim_event
+from bot.i18n import _, language
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
 from handlers import teams_cards as cards
@@ -306,9 +307,9 @@ class TeamsFrontEnd:
                 await self.send(context, card_activity(card))
         if private:
             sent = await self.send_personal(context, [card_activity(c) for c in private])
-            note = ("I sent you the rest in our personal chat (only you can see it)." if sent
-                    else "I could not open a personal chat with you: message me directly "
-                         "(Apps → policybot) and ask again there.")
+            note = (_("I sent you the rest in our personal chat (only you can see it).") if sent
+                    else _("I could not open a personal chat with you: message me directly "
+                           "(Apps → policybot) and ask again there."))
             await self.send(context, MessageFactory.text(note))
 
     async def send_personal(self, context: TurnContext, activities: list[Activity]) -> bool:
@@ -374,7 +375,9 @@ class TeamsFrontEnd:
         outgoing: list[tuple[bool, dict[str, Any]]] = []
         for reply in replies:
             if reply.kind == "report_form":
-                outgoing.append((True, cards.report_form_card(STEPS, reply.data["prefill"], {})))
+                with language(reply.lang):  # the form in the language of the conversation
+                    form = cards.report_form_card(STEPS, reply.data["prefill"], {})
+                outgoing.append((True, form))
                 continue
             outgoing.append((reply.private, cards.to_card(reply)))
         await self.send_cards(context, outgoing)
@@ -382,7 +385,12 @@ class TeamsFrontEnd:
     async def submit_form(self, context: TurnContext, data: dict[str, Any],
                           invoke: bool) -> dict[str, Any] | None:
         """A submitted report form. Returns the card an invoke answers with: the form again
-        with its errors, or an anonymous report's receipt."""
+        with its errors, or an anonymous report's receipt. In the form's language."""
+        with language(data.get(cards.LANG_FIELD)):
+            return await self._submit_form(context, data, invoke)
+
+    async def _submit_form(self, context: TurnContext, data: dict[str, Any],
+                           invoke: bool) -> dict[str, Any] | None:
         values = {k: data.get(k) for k in FORM_FIELDS if data.get(k) not in (None, "")}
         incoming = to_incoming(context.activity, "report form", True)
         try:
@@ -557,7 +565,7 @@ class TeamsBot(ActivityHandler):
                     await turn_context.send_activity(Activity(
                         type=ActivityTypes.invoke_response, value=InvokeResponse(
                             status=200, body={"statusCode": 200, "type": MESSAGE_TYPE,
-                                              "value": "Already done."})))
+                                              "value": _("Already done.")})))
                 return
         await super().on_turn(turn_context)
 
@@ -601,7 +609,7 @@ class TeamsBot(ActivityHandler):
             card = await front.submit_form(turn_context, data, invoke=True)
             if card is not None:  # the form with its errors, or an anonymous receipt
                 return _invoke(200, CARD_TYPE, card)
-            return _invoke(200, MESSAGE_TYPE, "Report submitted.")
+            return _invoke(200, MESSAGE_TYPE, _("Report submitted."))
         await front.remember_personal(turn_context)
         command = command_from_value(data)
         if command is None:

@@ -11,7 +11,7 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from bot import messages
+from bot import i18n, messages
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 URL = re.compile(r"https?://[^\s<>\"'`]+")
@@ -84,12 +84,16 @@ def safe_url(url: str | None) -> str:
 
 
 def make_env() -> jinja2.Environment:
+    """Templates say their text with `_()` (the message catalogue, bot.i18n): a page comes
+    out in the language in force while it is rendered (`i18n.language`), and its
+    `<html lang>` says which."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined, extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(i18n._, i18n.ngettext, newstyle=True)
     env.filters["reply_text"] = format_text
     env.filters["safe_url"] = safe_url
-    env.globals.update(related_label=messages.RELATED_LABEL,
-                       uncertain_label=messages.UNCERTAIN_LABEL)
+    env.globals.update(related_label=messages.related_label,
+                       uncertain_heading=messages.uncertain_heading, page_lang=i18n.current)
     return env
 
 
