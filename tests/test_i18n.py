@@ -4,14 +4,13 @@ keeps every placeholder, and the committed .mo is what `make translations` compi
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from bot import i18n
@@ -65,10 +64,17 @@ def test_every_translation_keeps_the_placeholders_of_its_source(spanish):
             assert sorted(PLACEHOLDER.findall(m.string)) == sorted(PLACEHOLDER.findall(m.id)), m.id
 
 
+def translations(catalog) -> dict:
+    return {m.id: m.string for m in catalog if m.id and not m.fuzzy}
+
+
 def test_the_committed_mo_is_compiled_from_the_po(spanish):
-    compiled = io.BytesIO()
-    write_mo(compiled, spanish)
-    assert MO.read_bytes() == compiled.getvalue(), "run `make translations`"
+    """Compared message by message: the bytes also carry a "Generated-By: Babel x.y"
+    header, which changes with the installed Babel and says nothing about the texts."""
+    with MO.open("rb") as f:
+        committed = read_mo(f)
+    assert translations(committed) == translations(spanish), "run `make translations`"
+    assert len(translations(committed)) > 200
 
 
 def test_the_code_reads_the_compiled_spanish():
