@@ -69,6 +69,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     from bot.admin_accounts import AdminAccounts
     from bot.admin_commands import AdminDesk
     from bot.administrators import Administrators
+    from bot.alerts import Alerts
     from bot.announcements import Announcements
     from bot.case_view import CaseDesk
     from bot.cases import CaseStore
@@ -91,6 +92,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
         match_policies=bot.match_policies)
     bot.case_desk = CaseDesk(bot.cases)
     bot.announcements = Announcements(storage, events, bot.case_desk)
+    bot.alerts = Alerts(storage, settings, events)
     bot.admin = AdminDesk(bot.case_desk)
     bot.knowledge_desk = KnowledgeDesk(storage, settings, is_admin=admins.is_admin)
     bot.desks = [bot.reports.handle, bot.admin.handle]

@@ -412,7 +412,7 @@ class CaseStore(CaseEdits):
             event_id = self.bus.record(db, event)
         log.info("case %s: question asked by %s", number, actor)
         self.bus.publish(event, event_id)
-        return question_delivery(row)
+        return question_delivery(row, emails_reporters=bool(self.settings.smtp_url))
 
     def events(self, number: str, actor: str) -> list[dict[str, Any]]:
         self._require_admin(actor, "events", number)

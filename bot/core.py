@@ -88,6 +88,7 @@ class Bot:
         self.cases = None
         self.case_desk = None
         self.announcements = None
+        self.alerts = None  # bot.alerts.Alerts: e-mail and webhook alerts
         self.views = None  # knowledge.versions.RetrieverViews, set by bot.app.build_bot
         self.knowledge_watcher = None  # bot.reload.KnowledgeWatcher, set by the server
         self.knowledge_desk = None  # bot.knowledge_desk.KnowledgeDesk, set by build_bot

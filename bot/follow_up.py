@@ -8,8 +8,9 @@ from typing import Any
 from bot.i18n import _
 
 
-def question_delivery(case: dict[str, Any]) -> str:
-    """One sentence for the administrator who just asked the reporter of `case` a question."""
+def question_delivery(case: dict[str, Any], emails_reporters: bool = False) -> str:
+    """One sentence for the administrator who just asked the reporter of `case` a question
+    (`emails_reporters`: alert e-mail is set up, bot/alerts.py)."""
     reporter = case.get("reporter")
     if reporter is None:
         return _("The reporter is anonymous: they see the question only when they check the "
@@ -20,8 +21,12 @@ def question_delivery(case: dict[str, Any]) -> str:
         return _("policybot sends it to the reporter in a Teams chat.")
     if reporter.startswith("cli:"):
         return _("They reported from the terminal: they see it with my reports there.")
-    # Anyone else reported in the browser chat: nothing reaches them first.
+    # Anyone else reported in the browser chat: only an e-mail notice (if set up) reaches them.
     email = case.get("reporter_email")
+    if email and emails_reporters:
+        return _("They reported in the browser chat: policybot e-mails {email} that there is a "
+                 "question (not the question itself); they read and answer it when they next "
+                 "open the chat in the same browser.").format(email=email)
     if email:
         return _("They reported in the browser chat: they see it when they next open the chat "
                  "in the same browser. policybot does not e-mail it; to reach them sooner, "
