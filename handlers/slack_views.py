@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot import messages
+from bot import messages, report_prefill
 from bot.case_text import say, status_text
 from bot.case_view import Action, CaseView, case_line
 from bot.i18n import _, language
@@ -342,10 +342,9 @@ def prefill_from_message(message: dict[str, Any], permalink: str | None,
     profile = message.get("user_profile") or {}
     name = profile.get("real_name") or profile.get("display_name") or profile.get("name")
     who = f"{name} (Slack user {author})" if name else f"Slack user {author}"
-    where = f" in #{channel_name}" if channel_name else ""
-    quoted = "\n".join("> " + line for line in (message.get("text") or "").splitlines())
-    description = f"Slack message by {who}{where}:\n{quoted}\n\nWhy I am reporting it: "
-    return {"platform": "district", "link": permalink, "description": description}
+    return report_prefill.prefill_from_message(
+        "Slack", who, message.get("text") or "", permalink,
+        f"#{channel_name}" if channel_name else None)
 
 
 # ------------------------------------------------------------------ administrators

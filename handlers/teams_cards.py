@@ -274,6 +274,15 @@ def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
     return card(body, actions, fallback=fallback)
 
 
+def receipt_card(replies: Sequence[Reply]) -> dict[str, Any]:
+    """A submitted report's replies as one card: emergency guidance first, then the receipt
+    (shown where the form was, so an anonymous key is never a message of its own)."""
+    out = to_card(replies[-1])
+    for reply in replies[:-1]:
+        out["body"] = to_card(reply)["body"] + out["body"]
+    return out
+
+
 # ------------------------------------------------------------------ welcome
 
 def welcome_card() -> dict[str, Any]:

@@ -59,6 +59,11 @@ class TeamsEnv:
         return resp
 
 
+async def boom(*args, **kwargs):
+    """Stands in for a front-end method to make the turn fail."""
+    raise RuntimeError("simulated failure")
+
+
 def run(settings, bot, scenario):
     async def main():
         async with TeamsEnv(settings, bot) as env:

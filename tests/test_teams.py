@@ -15,6 +15,7 @@ from teams_harness import (
     CHANNEL_THREAD,
     PERSONAL,
     USER,
+    boom,
     payload,
     run,
 )
@@ -454,7 +455,7 @@ def test_with_app_id_replies_only_to_bot_framework_hosts(settings, bot, monkeypa
 
 
 def test_service_url_rules():
-    from handlers.teams import service_url_problem
+    from handlers.teams_activity import service_url_problem
 
     assert service_url_problem("https://smba.trafficmanager.net/amer/", True) is None
     assert service_url_problem("https://smba.infra.gcc.teams.microsoft.com/", True) is None
@@ -523,9 +524,6 @@ def test_connector_500s_are_retried_with_backoff(settings, bot):
 
 def test_turn_error_replies_with_a_friendly_message(settings, bot, monkeypatch):
     async def scenario(env):
-        async def boom(*a, **kw):
-            raise RuntimeError("simulated failure")
-
         monkeypatch.setattr(env.front, "converse", boom)
         resp = await env.post(payload("personal_message"))
         assert resp.status == 201
@@ -556,7 +554,7 @@ def test_mount_status_says_whether_authentication_is_on(settings):
 def test_incoming_translation():
     from botbuilder.schema import Activity
 
-    from handlers.teams import message_text, to_incoming
+    from handlers.teams_activity import message_text, to_incoming
 
     activity = Activity().deserialize(payload("channel_mention"))
     incoming = to_incoming(activity, message_text(activity))
