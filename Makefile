@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 3978
 STAMP := $(VENV)/.install-stamp
 
-.PHONY: run chat test test-fast lint eval baselines bench install browser clean
+.PHONY: run chat test test-fast lint eval baselines bench install browser clean messages translations
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -35,7 +35,7 @@ test-fast: install
 	$(BIN)/pytest -q -m "not model and not browser and not slow"
 
 lint: install
-	$(BIN)/ruff check infra knowledge bot handlers policybot tests scripts
+	$(BIN)/ruff check infra knowledge bot handlers policybot testkit tests scripts
 
 eval: install
 	$(BIN)/policybot eval ../shared/eval/dev_questions.jsonl
@@ -53,6 +53,20 @@ baselines: install
 
 bench: install
 	$(BIN)/python scripts/bench_answers.py
+
+# The message catalogue (bot/i18n.py): `messages` extracts every marked sentence into
+# bot/locale/policybot.pot and merges it into each language's .po (translate the new or
+# fuzzy entries there); `translations` compiles the .po files into the .mo files the code
+# reads (they are committed; tests/test_i18n.py fails when one is out of date).
+LOCALE := bot/locale
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output \
+		--project policybot --copyright-holder "policybot" -o $(LOCALE)/policybot.pot .
+	$(BIN)/pybabel update -D policybot -i $(LOCALE)/policybot.pot -d $(LOCALE) \
+		--ignore-obsolete
+
+translations: install
+	$(BIN)/pybabel compile -D policybot -d $(LOCALE) --statistics
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -1,8 +1,10 @@
 """Administrators' chat commands over the case log.
 
-`cases [status=..] [category=..] [urgency=..] [assignee=..|me]`, and for one case
-`case N`, `reveal N`, `claim N`, `assign N USER`, `set-status N STATUS [REASON]`,
-`note N TEXT`, `ask N TEXT`: each is one `CaseDesk.act` (which checks permission and
+`cases [status=..] [category=..] [urgency=..] [assignee=..|me] [mine]`, `my cases`
+(the cases assigned to you), and for one case `case N`, `reveal N`, `claim N`, `assign N
+ADMIN`, `set-status N STATUS [REASON]`, `close N REASON`, `reopen N REASON`,
+`set-category N CATEGORY`, `set-urgency N URGENCY`, `note N TEXT`, `ask N TEXT`: each
+is one `CaseDesk.act` (which checks permission and
 records refusals). `case N` shows the masked case; `reveal N` shows it all, recorded.
 Every reply is private.
 """
@@ -11,12 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.case_text import say
+from bot.case_text import say, words
 from bot.case_view import ACTIONS, CaseDesk, CaseView, case_line, normalize_number
+from bot.i18n import _
 from bot.models import Button, Incoming, Reply
 from infra.errors import NotPermittedError
 
 FILTERS = ("status", "category", "urgency", "assignee")
+CHOICE_BUTTONS = 5  # a choice with more options than this is typed, not a row of buttons
 
 
 def _private(kind: str, text: str, buttons: tuple[Button, ...] = (),
@@ -26,12 +30,13 @@ def _private(kind: str, text: str, buttons: tuple[Button, ...] = (),
 
 def case_reply(view: CaseView) -> Reply:
     """The chat rendering of a case: its text, a button per action that needs no typing
-    (one per option of a choice), and the view itself for front ends that draw cards."""
+    (one per option of a short choice; a longer one is typed, its options listed in the
+    text), and the view itself for front ends that draw cards."""
     buttons: list[Button] = []
     for a in view.actions:
         if a.input == "none":
             buttons.append(Button(a.label, a.command(), a.style))
-        elif a.input == "choice":
+        elif a.input == "choice" and len(a.options) <= CHOICE_BUTTONS:
             buttons += [Button(label, a.command(value),
                                "danger" if value.startswith("dismissed") else "primary")
                         for value, label in a.options]
@@ -50,6 +55,8 @@ class AdminDesk:
             return None
         command, rest = parts[0].lower(), (parts[1] if len(parts) > 1 else "")
         actor = incoming.user_id or "unknown"
+        if " ".join(text.lower().split()) == "my cases":
+            command, rest = "cases", "mine"
         if command == "cases":
             filters = self._parse_filters(rest, actor)
             if filters is None:
@@ -74,6 +81,8 @@ class AdminDesk:
     def _parse_filters(rest: str, actor: str) -> dict[str, str] | None:
         filters: dict[str, str] = {}
         for token in rest.split():
+            if token.lower() == "mine":  # `cases mine` (Slack: `/cases mine`) = `my cases`
+                token = "assignee=me"
             key, sep, value = token.partition("=")
             if not sep or key.lower() not in FILTERS or not value:
                 return None
@@ -83,10 +92,11 @@ class AdminDesk:
     def _list(self, actor: str, filters: dict[str, str]) -> Reply:
         rows = self.cases.list_cases(actor, **filters)
         counts = self.cases.count_by_status(actor)
-        head = "Cases: " + ", ".join(f"{s} {n}" for s, n in counts.items())
+        head = _("Cases:") + " " + ", ".join(f"{words(s)} {n}" for s, n in counts.items())
         if not rows:
-            return _private("admin", head + "\nNo cases match.")
+            return _private("admin", head + "\n" + _("No cases match."))
         lines = [head] + [case_line(c) for c in rows]
-        buttons = tuple(Button(f"Open {c['number']}", f"case {c['number']}") for c in rows[:5])
+        buttons = tuple(Button(_("Open {number}").format(number=c["number"]),
+                               f"case {c['number']}") for c in rows[:5])
         return _private("admin", "\n".join(lines), buttons,
                         {"case_numbers": [c["number"] for c in rows]})

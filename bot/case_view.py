@@ -17,9 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.case_edits import CLOSED, RESOLVED, URGENCIES
 from bot.case_text import say, status_text, words
 from bot.cases import DISMISS_REASONS, TRANSITIONS, CaseStore
-from bot.report_flow import label_for
+from bot.report_flow import CATEGORIES, label_for
 from infra.errors import (
     CaseNotFoundError,
     InputTooLargeError,
@@ -30,7 +31,8 @@ from infra.errors import (
 NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 # action id -> chat command word (the chat commands and button values use these)
 COMMANDS = {"view": "case", "reveal": "reveal", "claim": "claim", "assign": "assign",
-            "status": "set-status", "note": "note", "ask": "ask"}
+            "status": "set-status", "close": "close", "reopen": "reopen",
+            "category": "set-category", "urgency": "set-urgency", "note": "note", "ask": "ask"}
 ACTIONS = {word: action for action, word in COMMANDS.items()}
 
 
@@ -134,11 +136,25 @@ def normalize_number(text: str) -> str | None:
     return f"{match.group(1)}-{int(match.group(2)):04d}" if match else None
 
 
+def field_label(field: str, value: str | None) -> str:
+    """The words for a category or urgency id."""
+    return label_for("category", value) if field == "category" else dict(URGENCIES).get(
+        value, value or "")
+
+
 def event_detail(event: dict[str, Any]) -> str:
     detail = event.get("detail") or {}
     action = event["action"]
+    if action == "status_changed" and detail.get("to") == RESOLVED and detail.get("reason"):
+        return f"{detail.get('from')} → {RESOLVED}: {detail['reason']}"
     if action == "status_changed":
         return f"{detail.get('from')} → {status_text(detail.get('to'), detail.get('reason'))}"
+    if action == "reopened":
+        return (f"{status_text(detail.get('from'), detail.get('from_reason'))} → "
+                f"{detail.get('to')}: {detail.get('reason')}")
+    if action in ("category_changed", "urgency_changed"):
+        field = action.removesuffix("_changed")
+        return f"{field_label(field, detail.get('from'))} → {field_label(field, detail.get('to'))}"
     if action == "assigned":
         return f"to {detail.get('to') or ''}".strip()
     if action == "note_added":
@@ -148,20 +164,37 @@ def event_detail(event: dict[str, Any]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in detail.items() if v is not None)
 
 
-def actions_for(number: str, status: str, revealed: bool) -> tuple[Action, ...]:
+def actions_for(case: dict[str, Any], revealed: bool,
+                assignees: tuple[tuple[str, str], ...] = ()) -> tuple[Action, ...]:
+    """What an administrator can do with the case now: the workflow (TRANSITIONS) decides
+    the status moves, closing (resolving, with a reason) and reopening (a closed case)."""
+    number, status = case["number"], case["status"]
+    moves = TRANSITIONS.get(status, ())
     options = []
-    for nxt in TRANSITIONS.get(status, ()):
+    for nxt in moves:
         if nxt == "dismissed":
             options += [(f"dismissed {r}", say("option.dismiss", reason=words(r)))
                         for r in DISMISS_REASONS]
-        else:
+        elif nxt != RESOLVED:  # resolving is "Close", which asks why
             options.append((nxt, say("option.status", status=nxt)))
-    actions = [Action("claim", number, say("action.claim"), style="primary"),
-               Action("assign", number, say("action.assign"), "text",
-                      say("action.assign.prompt"))]
+    choose = [(a, label) for a, label in assignees if a != case.get("assignee")]
+    actions = [Action("claim", number, say("action.claim"), style="primary")]
+    if choose:
+        actions.append(Action("assign", number, say("action.assign"), "choice",
+                              say("action.assign.prompt"), tuple(choose)))
     if options:
         actions.append(Action("status", number, say("action.status"), "choice",
                               say("action.status.prompt"), tuple(options)))
+    if RESOLVED in moves:
+        actions.append(Action("close", number, say("action.close"), "text",
+                              say("action.close.prompt")))
+    if status in CLOSED:
+        actions.append(Action("reopen", number, say("action.reopen"), "text",
+                              say("action.reopen.prompt")))
+    for field, choices in (("category", CATEGORIES), ("urgency", URGENCIES)):
+        actions.append(Action(field, number, say(f"action.{field}"), "choice",
+                              say(f"action.{field}.prompt"),
+                              tuple((v, label) for v, label in choices if v != case[field])))
     actions += [Action("note", number, say("action.note"), "text", say("action.note.prompt")),
                 Action("ask", number, say("action.ask"), "text", say("action.ask.prompt"))]
     if not revealed:
@@ -176,10 +209,38 @@ def reporter_shown(case: dict[str, Any]) -> str:
     return case["reporter"]
 
 
+# What makes masked text likely to identify a student: the category, or who is targeted.
+STUDENT_CATEGORIES = frozenset({"student_identified", "confidential_info"})
+
+
+def may_identify_student(case: dict[str, Any]) -> bool:
+    return case.get("category") in STUDENT_CATEGORIES or case.get("target") == "student"
+
+
+def hidden_note(case: dict[str, Any], messages: list[dict[str, Any]] = ()) -> str:
+    """What stands in for the masked details: names each hidden thing this case has
+    (description, link, reporter's name, answers), and says it may identify a student
+    only when the category or the target says it may."""
+    answers = sum(1 for m in messages if m["direction"] != "question")
+    parts = [say("hidden.description", length=len(case.get("description") or ""))]
+    if case.get("link"):
+        parts.append(say("hidden.link"))
+    if case.get("reporter") is not None:
+        parts.append(say("hidden.reporter"))
+    if answers:
+        parts.append(say("hidden.answers", count=answers))
+    listed = (say("hidden.list", items=", ".join(parts[:-1]), last=parts[-1])
+              if len(parts) > 1 else parts[0])
+    student = [say("case.hidden.student")] if may_identify_student(case) else []
+    how = say("case.hidden.how_many" if len(parts) > 1 else "case.hidden.how_one")
+    return " ".join([say("case.hidden", parts=listed), *student, how])
+
+
 def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
                events: list[dict[str, Any]] = (), revealed: bool = False,
-               new: bool = False) -> CaseView:
-    """The case as shown to an administrator (`new`: the announcement of a new case)."""
+               new: bool = False, assignees: tuple[tuple[str, str], ...] = ()) -> CaseView:
+    """The case as shown to an administrator (`new`: the announcement of a new case;
+    `assignees`: the administrators it can be assigned to, as (id, name))."""
     number = case["number"]
     status = status_text(case["status"], case.get("dismiss_reason"))
     hidden = say("value.hidden")
@@ -218,10 +279,9 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
         facts=tuple(Fact(label, str(value)) for label, value in facts),
         policy_ids=tuple(case.get("matched_policy_ids") or ()), revealed=revealed,
         description=description if revealed else None,
-        hidden_note=say("case.revealed") if revealed
-        else say("case.hidden", length=len(description)),
+        hidden_note=say("case.revealed") if revealed else hidden_note(case, messages),
         messages=tuple(shown), notes=tuple(t for t in trail if t.action == "note_added"),
-        trail=trail, actions=actions_for(number, case["status"], revealed))
+        trail=trail, actions=actions_for(case, revealed, assignees))
 
 
 @dataclass(frozen=True)
@@ -241,12 +301,14 @@ class CaseDesk:
 
     def announcement(self, number: str, new: bool = False) -> CaseView:
         """The masked view for a shared admin channel (no audit: nothing hidden is shown)."""
-        return build_view(self.cases.for_announcement(number), new=new)
+        return build_view(self.cases.for_announcement(number), new=new,
+                          assignees=self.cases.admins.assignees())
 
     def _view(self, number: str, actor: str, reveal: bool) -> CaseView:
         case = self.cases.get(number, actor, reveal)
         return build_view(case, self.cases.messages(number, actor),
-                          self.cases.events(number, actor), revealed=reveal)
+                          self.cases.events(number, actor), revealed=reveal,
+                          assignees=self.cases.admins.assignees())
 
     def permit(self, actor: str | None, action: str) -> Outcome:
         """For an administrator's action about no one case (e.g. choosing where new cases
@@ -278,6 +340,16 @@ class CaseDesk:
                 case = self.cases.set_status(number, status, actor, reason=reason or None)
                 text = say("done.status", number=number,
                            status=status_text(case["status"], case["dismiss_reason"]))
+            elif action == "close":
+                self.cases.close(number, value, actor)
+                text = say("done.close", number=number)
+            elif action == "reopen":
+                case = self.cases.reopen(number, value, actor)
+                text = say("done.reopen", number=number, status=case["status"])
+            elif action in ("category", "urgency"):
+                case = getattr(self.cases, f"set_{action}")(number, value, actor)
+                text = say(f"done.{action}", number=number,
+                           value=field_label(action, case[action]))
             elif action == "note":
                 self.cases.add_note(number, value, actor)
                 text = say("done.note", number=number)

@@ -22,6 +22,8 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
+from bot.administrators import Administrators
+from bot.case_edits import CaseEdits
 from bot.case_keys import hash_new_key, key_hashes, new_key
 from bot.config import Settings
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
@@ -42,6 +44,8 @@ ANONYMOUS = "anonymous"
 STATUSES = ("new", "triaged", "investigating", "resolved", "dismissed")
 DISMISS_REASONS = ("duplicate", "unfounded", "out_of_scope", "referred")
 # Dismissal is allowed from any open status: duplicates are usually spotted at triage.
+# Resolving is closing with a reason (`CaseEdits.close`) where this table allows it; a
+# closed case is reopened (`CaseEdits.reopen`) to the status it was closed from.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("triaged", "dismissed"),
     "triaged": ("investigating", "dismissed"),
@@ -50,6 +54,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "dismissed": (),
 }
 OPEN = "open"  # a status filter: every status a case can still move on from
+UNASSIGNED = "none"  # an assignee filter: cases nobody has (ids always have a prefix)
 MESSAGE_LIMIT = DESCRIPTION_LIMIT
 CASE_FIELDS = ("number", "category", "urgency", "platform", "link", "seen_on", "target",
                "description", "matched_policy_ids", "status", "dismiss_reason", "assignee",
@@ -63,19 +68,30 @@ def normalize_reason(reason: str | None) -> str | None:
     return "_".join(reason.strip().lower().replace("-", " ").split()) or None
 
 
+FILTER_KEYS = ("status", "category", "urgency", "assignee", "q", "since", "until")
+EXPORT_HIDDEN = ("description", "link", "reporter", "reporter_name", "reporter_email")
+HIDDEN_CELL = "(hidden)"
 CASE_NUMBER = re.compile(r"\d{4}-\d{4,6}")
 DENIAL_WINDOW = timedelta(minutes=10)
+# One "viewed" entry per visit: an administrator's view of a case is recorded unless their
+# last view or reveal of it is younger than VIEW_WINDOW and nothing else has happened to
+# the case since (reloads and polling add nothing; a view after a change always counts).
+VIEW_WINDOW = timedelta(minutes=30)
+LOOKS = ("viewed", "revealed", "searched")  # audit entries that only record reading
 
 
-class CaseStore:
+class CaseStore(CaseEdits):
+    TRANSITIONS = TRANSITIONS
+
     def __init__(self, storage: Storage, settings: Settings, events: EventBus,
-                 is_admin: Callable[[str | None], bool] | None = None):
-        """`is_admin` decides who administers cases (default: settings.is_admin); the
-        app adds the web console's accounts to it."""
+                 admins: Administrators | None = None):
+        """`admins` decides who administers cases and who a case can be assigned to
+        (default: the configured POLICYBOT_ADMINS); the app adds the console's accounts."""
         self.storage = storage
         self.settings = settings
         self.bus = events
-        self.is_admin = is_admin or settings.is_admin
+        self.admins = admins or Administrators(settings)
+        self.is_admin = self.admins.is_admin
 
     # ------------------------------------------------------------ helpers
 
@@ -264,13 +280,30 @@ class CaseStore:
         return True
 
     def get(self, number: str, actor: str, reveal: bool = False) -> dict[str, Any]:
-        """The whole case, recorded as "viewed", or as "revealed" when it is to be shown
-        unmasked (see `bot.case_view`)."""
+        """The whole case, recorded as "revealed" when it is to be shown unmasked (see
+        `bot.case_view`: every reveal is recorded), else as "viewed" once per visit (see
+        VIEW_WINDOW)."""
         self._require_admin(actor, "reveal" if reveal else "view", number)
         with self.storage.write() as db:
             case = self._row_to_case(self._fetch(db, number))
-            self._event(db, number, "revealed" if reveal else "viewed", actor)
+            if reveal or not self._seen_lately(db, number, actor):
+                self._event(db, number, "revealed" if reveal else "viewed", actor)
         return case
+
+    @staticmethod
+    def _seen_lately(db: Database, number: str, actor: str) -> bool:
+        """True when `actor` viewed or revealed the case within VIEW_WINDOW and only
+        reading (views, reveals, searches) has been recorded on it since."""
+        since = (datetime.now(UTC) - VIEW_WINDOW).isoformat(timespec="seconds")
+        last = db.execute("SELECT MAX(id) FROM case_events WHERE case_number = ? AND "
+                          "actor = ? AND action IN ('viewed', 'revealed') AND created_at >= ?",
+                          [number, actor, since]).fetchone()[0]
+        if last is None:
+            return False
+        marks = ", ".join("?" * len(LOOKS))
+        return db.execute(f"SELECT 1 FROM case_events WHERE case_number = ? AND id > ? AND "
+                          f"action NOT IN ({marks}) LIMIT 1",
+                          [number, last, *LOOKS]).fetchone() is None
 
     @staticmethod
     def _where(status: str | None, category: str | None, urgency: str | None,
@@ -284,6 +317,9 @@ class CaseStore:
             where.append(f"status IN ({', '.join('?' * len(still_open))})")
             params += still_open
             status = None
+        if assignee == UNASSIGNED:
+            where.append("assignee IS NULL")
+            assignee = None
         for column, value in (("status", status), ("category", category),
                               ("urgency", urgency), ("assignee", assignee)):
             if value:
@@ -333,10 +369,7 @@ class CaseStore:
 
     def assign(self, number: str, assignee: str, actor: str) -> dict[str, Any]:
         self._require_admin(actor, "assign", number)
-        assignee = (assignee or "").strip()
-        if len(assignee.split()) != 1:
-            raise ValueError("Say who to assign the case to: one user id, such as slack:U123 "
-                             "or web:name.")
+        assignee = actor if (assignee or "").strip() == actor else self.check_assignee(assignee)
         with self.storage.write() as db:
             before = self._fetch(db, number)
             db.execute("UPDATE cases SET assignee = ?, updated_at = ? WHERE number = ?",
@@ -408,7 +441,7 @@ class CaseStore:
             event_id = self.bus.record(db, event)
         log.info("case %s: question asked by %s", number, actor)
         self.bus.publish(event, event_id)
-        return question_delivery(row)
+        return question_delivery(row, emails_reporters=bool(self.settings.smtp_url))
 
     def events(self, number: str, actor: str) -> list[dict[str, Any]]:
         self._require_admin(actor, "events", number)
@@ -430,22 +463,35 @@ class CaseStore:
         admin channel (so no actor and no audit entry)."""
         return self._row_to_case(self._fetch(self.storage.db, number))
 
-    def export_csv(self, file_obj: IO[str], actor: str) -> int:
-        """All cases as CSV (cells that a spreadsheet would run as a formula are prefixed
-        with an apostrophe). Records "exported"; returns the number of rows."""
-        self._require_admin(actor, "export")
+    def export_csv(self, file_obj: IO[str], actor: str, details: bool = False,
+                   **filters: str | None) -> int:
+        """The cases matching `filters` (those of `list_cases`) as CSV, times in UTC as
+        stored. The hidden fields (EXPORT_HIDDEN) read "(hidden)" unless `details`.
+        Cells a spreadsheet would run as a formula are prefixed with an apostrophe.
+        Records "exported" with the filter, the row count and whether details were
+        included; returns the number of rows."""
+        self._require_admin(actor, "export_details" if details else "export")
+        used = {k: v for k, v in filters.items() if v}
+        where, params = self._where(**{k: used.get(k) for k in FILTER_KEYS})
         writer = csv.writer(file_obj)
         writer.writerow(CASE_FIELDS)
-        count = 0
-        for row in self.storage.db.query("SELECT * FROM cases ORDER BY year, seq"):
+        numbers = []
+        for row in self.storage.db.query(f"SELECT * FROM cases{where} ORDER BY year, seq",
+                                         params):
             case = self._row_to_case(row)
             case["matched_policy_ids"] = " ".join(case["matched_policy_ids"])
+            if not details:
+                case.update({f: HIDDEN_CELL for f in EXPORT_HIDDEN if case[f] is not None})
             writer.writerow([_csv_cell(case[f]) for f in CASE_FIELDS])
-            count += 1
+            numbers.append(case["number"])
         with self.storage.write() as db:
-            self._event(db, None, "exported", actor, {"rows": count})
-        log.info("%d cases exported by %s", count, actor)
-        return count
+            if used.get("q"):  # the search read hidden text: as in list_cases
+                for number in numbers:
+                    self._event(db, number, "searched", actor)
+            self._event(db, None, "exported", actor,
+                        {"rows": len(numbers), "filters": used, "details": details})
+        log.info("%d cases exported by %s (details: %s)", len(numbers), actor, details)
+        return len(numbers)
 
 
 def _csv_cell(value: Any) -> Any:

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from bot.alert_config import DIGEST_TIME, alert_settings
 from infra.errors import ConfigError
 
 DEFAULT_CONTACT = "your principal or site administrator"
@@ -17,6 +18,7 @@ DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge" / "
 LOCAL_OPERATOR = "cli:local"
 ADMIN_PREFIXES = ("slack:", "teams:", "web:")
 SLACK_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
+DEFAULT_TIMEZONE = "America/Los_Angeles"
 
 
 def admin_problems(admins: frozenset[str]) -> list[str]:
@@ -70,6 +72,7 @@ class Settings:
     knowledge_dir: str = str(DEFAULT_KNOWLEDGE_DIR)
     contact: str = DEFAULT_CONTACT
     admins: frozenset[str] = field(default_factory=frozenset)
+    admin_names: tuple[tuple[str, str], ...] = ()  # (id, name) from "slack:U0123=Ana Ruiz"
     host: str = "127.0.0.1"
     port: int = 3978
     workers: int = 1
@@ -85,6 +88,13 @@ class Settings:
     teams_app_type: str = "MultiTenant"
     teams_tenant_id: str | None = None
     teams_emulator: bool = False  # POLICYBOT_TEAMS_EMULATOR=1: /api/messages without an app id
+    timezone: str = DEFAULT_TIMEZONE
+    public_url: str | None = None  # where people reach the server (links in alerts)
+    smtp_url: str | None = field(default=None, repr=False)  # may hold a password
+    alert_emails: tuple[str, ...] = ()
+    alert_from: str | None = None
+    alert_webhook_url: str | None = None
+    digest_time: str = DIGEST_TIME  # HH:MM in `timezone`
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -122,11 +132,21 @@ class Settings:
                 and (get("MicrosoftAppType") or "").lower() != "userassignedmsi"):
             problems.append("MicrosoftAppId is set but MicrosoftAppPassword is not "
                             "(only MicrosoftAppType=UserAssignedMSI needs no password)")
-        admins = frozenset(a.strip() for a in (get("POLICYBOT_ADMINS") or "").split(",") if a.strip())
+        # "slack:U0123ABCD=Ana Ruiz": an id, and optionally the name pickers show for it
+        named = [(i.strip(), n.strip()) for i, _, n in (
+            a.partition("=") for a in (get("POLICYBOT_ADMINS") or "").split(",") if a.strip())]
+        admins = frozenset(i for i, _ in named)
         problems += admin_problems(admins)
         problems += slack_problems(get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN"),
                                    get("POLICYBOT_ADMIN_CHANNEL"))
         problems += teams_app_id_problems(get("MicrosoftAppId"))
+        alerts = alert_settings(problems, smtp_url=get("POLICYBOT_SMTP_URL"),
+                                emails=get("POLICYBOT_ALERT_EMAILS"),
+                                sender=get("POLICYBOT_ALERT_FROM"),
+                                webhook=get("POLICYBOT_ALERT_WEBHOOK_URL"),
+                                public_url=get("POLICYBOT_PUBLIC_URL"),
+                                digest_time=get("POLICYBOT_DIGEST_TIME"),
+                                is_loopback=is_loopback)
         if problems:
             raise ConfigError("Invalid settings:\n  - " + "\n  - ".join(problems))
         return cls(
@@ -134,6 +154,7 @@ class Settings:
             knowledge_dir=knowledge_dir,
             contact=get("POLICYBOT_CONTACT") or DEFAULT_CONTACT,
             admins=admins,
+            admin_names=tuple(sorted((i, n) for i, n in named if n)),
             host=get("POLICYBOT_HOST") or cls.host,
             port=port,
             workers=workers,
@@ -149,6 +170,7 @@ class Settings:
             teams_app_type=get("MicrosoftAppType") or cls.teams_app_type,
             teams_tenant_id=get("MicrosoftAppTenantId"),
             teams_emulator=get("POLICYBOT_TEAMS_EMULATOR") in ("1", "true", "yes"),
+            **alerts,
         )
 
     def with_(self, **changes) -> Settings:

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from bot import messages
+from bot import i18n, messages
 from bot.config import Settings
 from bot.conversations import load_part, save_part
 from bot.events import EventBus
@@ -71,7 +71,7 @@ def citation(e: Entry) -> Citation:
 
 def report_it_button(category: str) -> Button:
     """'Report it': starts the report flow pre-filled with `category` ("" when unknown)."""
-    return Button("Report it", f"report {category}".strip(), "primary")
+    return Button(messages.report_it_label(), f"report {category}".strip(), "primary")
 
 
 class Bot:
@@ -88,6 +88,7 @@ class Bot:
         self.cases = None
         self.case_desk = None
         self.announcements = None
+        self.alerts = None  # bot.alerts.Alerts: e-mail and webhook alerts
         self.views = None  # knowledge.versions.RetrieverViews, set by bot.app.build_bot
         self.knowledge_watcher = None  # bot.reload.KnowledgeWatcher, set by the server
         self.knowledge_desk = None  # bot.knowledge_desk.KnowledgeDesk, set by build_bot
@@ -103,13 +104,34 @@ class Bot:
     def handle(self, incoming: Incoming) -> list[Reply]:
         """Never raises: every input ends in at least one reply, except an `overheard`
         message that is not an answerable policy question (it gets none)."""
+        with i18n.language(self.language_for(incoming)):
+            try:
+                return self._handle(incoming)
+            except PolicybotError as e:
+                return [Reply(kind="error", text=str(e), private=True)]
+            except Exception:  # noqa: BLE001 - the person still gets an answer
+                log.exception("unhandled error in Bot.handle (platform=%s)", incoming.platform)
+                return [Reply(kind="error", text=messages.internal_error(), private=True)]
+
+    def language_for(self, incoming: Incoming) -> str:
+        """The language of the reply: the message's own when it is written in words (and
+        remembered for the conversation), else the conversation's (a button, a command,
+        a short answer). A report keeps the language it started in (bot.reporting)."""
+        text = clean_text(incoming.text)
+        detected = None if incoming.is_button else i18n.detect(text)
+        if incoming.overheard or not incoming.conversation_id:
+            return detected or i18n.DEFAULT
         try:
-            return self._handle(incoming)
-        except PolicybotError as e:
-            return [Reply(kind="error", text=str(e), private=True)]
-        except Exception:  # noqa: BLE001 - the person still gets an answer
-            log.exception("unhandled error in Bot.handle (platform=%s)", incoming.platform)
-            return [Reply(kind="error", text=messages.internal_error(), private=True)]
+            remembered = load_part(self.storage, incoming.conversation_id, "lang")
+            # (refused input, "nothing was stored", stores nothing, not even its language)
+            if (detected and detected != (remembered or i18n.DEFAULT)
+                    and input_problem(incoming.text, text) is None):
+                save_part(self.storage, incoming.conversation_id, "lang",
+                          None if detected == i18n.DEFAULT else detected)
+        except Exception as e:  # noqa: BLE001 - the answer matters more than its language
+            log.warning("conversation language not kept: %s", e)
+            remembered = None
+        return detected or remembered or i18n.DEFAULT
 
     def _handle(self, incoming: Incoming) -> list[Reply]:
         text = clean_text(incoming.text)
@@ -127,7 +149,7 @@ class Bot:
         if _GREETING.match(text):
             return [self.intro_reply(incoming.user_name)]
         if _THANKS.match(text):
-            return [Reply(kind="info", text="You're welcome. Ask me anything else any time.")]
+            return [Reply(kind="info", text=messages.welcome_back())]
         if lowered.startswith("show "):
             return self.show_entry(text[5:].strip())
         if lowered.startswith("feedback "):
@@ -138,8 +160,8 @@ class Bot:
         """The welcome: what policybot does, example questions and "Report a post". A front
         end may show it when a conversation opens; it stores nothing."""
         return Reply(kind="intro", text=messages.intro(user_name),
-                     buttons=tuple(Button(q, q) for q in messages.EXAMPLES)
-                     + (Button("Report a post", "report"),))
+                     buttons=tuple(Button(q, q) for q in messages.examples())
+                     + (Button(messages.report_a_post_label(), "report"),))
 
     # --- questions -----------------------------------------------------------------
 
@@ -204,8 +226,9 @@ class Bot:
 
     def render(self, outcome: Outcome, question_id: int | None,
                question: str | None = None) -> list[Reply]:
-        feedback = (Button("Helpful", f"feedback helpful {question_id}"),
-                    Button("Not helpful", f"feedback unhelpful {question_id}"))
+        helpful, unhelpful = messages.feedback_labels()
+        feedback = (Button(helpful, f"feedback helpful {question_id}"),
+                    Button(unhelpful, f"feedback unhelpful {question_id}"))
         if question_id is None:  # not logged, so feedback could not be matched to it
             feedback = ()
         data = {"question_id": question_id}
@@ -213,18 +236,18 @@ class Bot:
                  if outcome.offers_report and outcome.candidates else None)
         if outcome.status == "answered":
             top = outcome.candidates[0].entry
-            reply = self.entry_reply(top, outcome.spanish, outcome.confidence, feedback, data,
+            reply = self.entry_reply(top, outcome.confidence, feedback, data,
                                      uncertain=outcome.uncertain, question=question,
                                      report_category=offer)
             return [reply]
         if outcome.status == "related":
             closest = outcome.candidates[0].entry
             text = messages.related(closest, outcome.topic, self.missing,
-                                    self.settings.contact, outcome.spanish, outcome.asked)
+                                    self.settings.contact, outcome.asked)
             buttons = feedback
             if offer is not None:
                 buttons = (report_it_button(offer), *feedback)
-                text += "\n\n" + messages.report_it_offer(outcome.spanish)
+                text += "\n\n" + messages.report_it_offer()
             return [Reply(kind="related", status="related", text=text,
                           citations=(citation(closest),), buttons=buttons,
                           confidence=outcome.confidence, offers_report=offer is not None,
@@ -232,7 +255,7 @@ class Bot:
         if outcome.status == "ambiguous":
             options = [c.entry for c in outcome.candidates]
             return [Reply(kind="ambiguous", status="ambiguous",
-                          text=messages.ambiguous(options, outcome.spanish),
+                          text=messages.ambiguous(options),
                           citations=tuple(citation(e) for e in options),
                           buttons=tuple(Button(e.title, f"show {e.id}") for e in options),
                           confidence=outcome.confidence, data=data)]
@@ -240,8 +263,7 @@ class Bot:
             return [Reply(kind="report", status="report", text=messages.report_offer(),
                           confidence=outcome.confidence, data=data)]
         return [Reply(kind="no_answer", status="no_answer",
-                      text=messages.no_answer(self.settings.contact, outcome.spanish,
-                                              self.missing),
+                      text=messages.no_answer(self.settings.contact, self.missing),
                       confidence=outcome.confidence, buttons=feedback[1:], data=data)]
 
     @property
@@ -249,7 +271,7 @@ class Bot:
         """What policybot does not hold, per bulletin (its `missing` header), for refusals."""
         return [str(h["missing"]) for h in self.kb.bulletins.values() if h.get("missing")]
 
-    def entry_reply(self, e: Entry, spanish: bool, confidence: float | None,
+    def entry_reply(self, e: Entry, confidence: float | None,
                     extra: tuple[Button, ...] = (), data: dict | None = None,
                     uncertain: bool = False, report_category: str | None = None,
                     question: str | None = None) -> Reply:
@@ -262,17 +284,17 @@ class Bot:
         highlight = None
         if not e.answer and question:
             highlight = self.highlighter.best_sentence(question, e.text)
-        short = (e.answer_es if spanish and e.answer_es else e.answer) or highlight or e.text
+        short = messages.short_answer(e) or highlight or e.text
         note, other = version_note(self.kb, e)
         if other:
-            buttons += (Button(f"See {other}", f"show {other}"),)
-        text = messages.answered(e, spanish, related, uncertain, highlight, note)
+            buttons += (Button(messages.see_other_version(other), f"show {other}"),)
+        text = messages.answered(e, related, uncertain, highlight, note)
         offers = report_category is not None
         if offers:
             buttons = (report_it_button(report_category), *buttons)
-            text += "\n\n" + messages.report_it_offer(spanish)
+            text += "\n\n" + messages.report_it_offer()
         elif e.report_category:
-            buttons += (Button("Report a post", f"report {e.report_category}"),)
+            buttons += (Button(messages.report_a_post_label(), f"report {e.report_category}"),)
             text += "\n\n" + messages.offer_report_line()
         return Reply(kind="answered", status="answered", text=text,
                      citations=tuple(citation(x) for x in [e, *related]), buttons=buttons,
@@ -283,7 +305,7 @@ class Bot:
         e = self.kb.get(entry_id)
         if e is None:
             return [Reply(kind="error", text=messages.unknown_entry(entry_id))]
-        return [self.entry_reply(e, False, None)]
+        return [self.entry_reply(e, None)]
 
     @property
     def highlighter(self) -> Highlighter:

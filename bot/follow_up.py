@@ -5,24 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.i18n import _
 
-def question_delivery(case: dict[str, Any]) -> str:
-    """One sentence for the administrator who just asked the reporter of `case` a question."""
+
+def question_delivery(case: dict[str, Any], emails_reporters: bool = False) -> str:
+    """One sentence for the administrator who just asked the reporter of `case` a question
+    (`emails_reporters`: alert e-mail is set up, bot/alerts.py)."""
     reporter = case.get("reporter")
     if reporter is None:
-        return ("The reporter is anonymous: they see the question only when they check the "
-                "case with their case key. policybot has no way to reach them first.")
+        return _("The reporter is anonymous: they see the question only when they check the "
+                 "case with their case key. policybot has no way to reach them first.")
     if reporter.startswith("slack:"):
-        return "policybot sends it to the reporter as a Slack direct message."
+        return _("policybot sends it to the reporter as a Slack direct message.")
     if reporter.startswith("teams:"):
-        return "policybot sends it to the reporter in a Teams chat."
+        return _("policybot sends it to the reporter in a Teams chat.")
     if reporter.startswith("cli:"):
-        return "They reported from the terminal: they see it with my reports there."
-    # Anyone else reported in the browser chat: nothing reaches them first.
+        return _("They reported from the terminal: they see it with my reports there.")
+    # Anyone else reported in the browser chat: only an e-mail notice (if set up) reaches them.
     email = case.get("reporter_email")
-    where = ("They reported in the browser chat: they see it when they next open the chat in "
-             "the same browser. policybot does not e-mail it")
-    return f"{where}; to reach them sooner, write to {email}." if email else f"{where}."
+    if email and emails_reporters:
+        return _("They reported in the browser chat: policybot e-mails {email} that there is a "
+                 "question (not the question itself); they read and answer it when they next "
+                 "open the chat in the same browser.").format(email=email)
+    if email:
+        return _("They reported in the browser chat: they see it when they next open the chat "
+                 "in the same browser. policybot does not e-mail it; to reach them sooner, "
+                 "write to {email}.").format(email=email)
+    return _("They reported in the browser chat: they see it when they next open the chat in "
+             "the same browser. policybot does not e-mail it.")
 
 
 def pending_questions(views: list[dict[str, Any]]) -> list[tuple[str, str]]:

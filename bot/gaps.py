@@ -128,21 +128,29 @@ def questions_per_day(storage: Storage, days: int = 30,
             for d in range(days)]
 
 
-def answer_outcomes(storage: Storage) -> dict[str, int]:
-    """Questions by outcome, plus helpful / not helpful feedback counts."""
+def answer_outcomes(storage: Storage, since: date | None = None,
+                    until: date | None = None) -> dict[str, int]:
+    """Questions by outcome, plus helpful / not helpful feedback counts (asked or given
+    from `since` to `until`, UTC days included, when given)."""
     out = dict.fromkeys(("answered", "ambiguous", "related", "no_answer", "report"), 0)
-    for r in storage.db.query("SELECT status, COUNT(*) AS n FROM questions GROUP BY status"):
+
+    def span(column: str) -> tuple[str, list[str]]:
+        where = [f"{column} >= ?"] if since else []
+        where += [f"{column} < date(?, '+1 day')"] if until else []
+        return (" WHERE " + " AND ".join(where) if where else "",
+                [d.isoformat() for d in (since, until) if d])
+
+    where, params = span("asked_at")
+    for r in storage.db.query(f"SELECT status, COUNT(*) AS n FROM questions{where} "
+                              "GROUP BY status", params):
         out[r["status"]] = r["n"]
-    for r in storage.db.query("SELECT helpful, COUNT(*) AS n FROM feedback GROUP BY helpful"):
+    where, params = span("created_at")
+    for r in storage.db.query(f"SELECT helpful, COUNT(*) AS n FROM feedback{where} "
+                              "GROUP BY helpful", params):
         out["helpful" if r["helpful"] else "not_helpful"] = r["n"]
     out.setdefault("helpful", 0)
     out.setdefault("not_helpful", 0)
     return out
-
-
-def cases_by_category(storage: Storage) -> dict[str, int]:
-    return {r["category"]: r["n"] for r in storage.db.query(
-        "SELECT category, COUNT(*) AS n FROM cases GROUP BY category ORDER BY n DESC")}
 
 
 def triage_hours(storage: Storage) -> list[float]:

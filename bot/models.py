@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot import i18n
+
 
 @dataclass(frozen=True)
 class Incoming:
@@ -80,6 +82,7 @@ class Reply:
           end can render a form field instead of text.
     private: only the person who asked may see it (receipts, case keys, admin data).
     data: extra structured payload (e.g. {"question_id": 12} or {"case_number": ...}).
+    lang: the language of `text` and of the button labels.
     """
 
     kind: str
@@ -93,6 +96,9 @@ class Reply:
     step: dict[str, Any] | None = None
     private: bool = False
     data: dict[str, Any] = field(default_factory=dict)
+    # The language the text was written in ("en", "es"): the one in force where the reply
+    # was built (bot.i18n.language); a front end renders its own labels in it.
+    lang: str = field(default_factory=i18n.current)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

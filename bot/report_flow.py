@@ -11,25 +11,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.i18n import DEFAULT, N_, _, current
 from bot.models import Button, Reply
+from bot.report_dates import parse_date
 from bot.text import replace_lone_surrogates
 
 Options = tuple[tuple[str, str], ...]
 
 CATEGORIES: Options = (
-    ("threatening", "Threatening"),
-    ("harassing", "Harassing"),
-    ("racist_biased", "Racist or biased"),
-    ("derogatory", "Derogatory or disparaging"),
-    ("bullying", "Bullying"),
-    ("student_identified", "Identifies a student without consent"),
-    ("confidential_info", "Shares confidential student or personnel information"),
-    ("other", "Other"),
+    ("threatening", N_("Threatening")),
+    ("harassing", N_("Harassing")),
+    ("racist_biased", N_("Racist or biased")),
+    ("derogatory", N_("Derogatory or disparaging")),
+    ("bullying", N_("Bullying")),
+    ("student_identified", N_("Identifies a student without consent")),
+    ("confidential_info", N_("Shares confidential student or personnel information")),
+    ("other", N_("Other")),
 )
+# Brand names stay as they are (not marked for translation).
 PLATFORMS: Options = (
     ("facebook", "Facebook"),
     ("instagram", "Instagram"),
@@ -37,30 +40,34 @@ PLATFORMS: Options = (
     ("tiktok", "TikTok"),
     ("youtube", "YouTube"),
     ("snapchat", "Snapchat"),
-    ("district", "A district system"),
-    ("other", "Other"),
+    ("district", N_("A district system")),
+    ("other", N_("Other")),
 )
 TARGETS: Options = (
-    ("student", "A student"),
-    ("employee", "An employee"),
-    ("associated", "Another person associated with the district"),
-    ("unknown", "Unknown"),
+    ("student", N_("A student")),
+    ("employee", N_("An employee")),
+    ("associated", N_("Another person associated with the district")),
+    ("unknown", N_("Unknown")),
 )
-DANGER: Options = (("yes", "Yes"), ("no", "No"))
-IDENTITY: Options = (("named", "Named"), ("anonymous", "Anonymous"))
+DANGER: Options = (("yes", N_("Yes")), ("no", N_("No")))
+IDENTITY: Options = (("named", N_("Named")), ("anonymous", N_("Anonymous")))
 IDENTITY_DETAILS: Options = (
-    ("named", "administrators see who you are and can follow up with you"),
-    ("anonymous", "no identity is stored; you get a case key, shown once, to check the "
-                  "status"),
+    ("named", N_("administrators see who you are and can follow up with you")),
+    ("anonymous", N_("no identity is stored; you get a case key, shown once, to check the "
+                     "status")),
 )
-CONFIRM: Options = (("submit", "Submit the report"),)
+CONFIRM: Options = (("submit", N_("Submit the report")),)
 
 DESCRIPTION_LIMIT = 5000
 LINK_LIMIT = 2000
-SKIP_WORDS = frozenset({"skip", "none", "n/a", "-"})
-YES_WORDS = frozenset({"yes", "y", "yeah", "yep"})
+# The command words of the flow, English and Spanish (the buttons send the English ones).
+SKIP_WORDS = frozenset({"skip", "none", "n/a", "-", "omitir", "saltar", "ninguno", "ninguna"})
+YES_WORDS = frozenset({"yes", "y", "yeah", "yep", "sí", "si", "s"})
 NO_WORDS = frozenset({"no", "n", "nope"})
-SUBMIT_WORDS = frozenset({"yes", "y", "submit", "confirm", "send", "ok"})
+SUBMIT_WORDS = frozenset({"yes", "y", "submit", "confirm", "send", "ok", "enviar", "sí", "si",
+                          "confirmar"})
+CANCEL_WORDS = frozenset({"cancel", "stop", "quit", "cancelar", "parar"})
+BACK_WORDS = frozenset({"back", "atrás", "atras", "volver"})
 
 
 @dataclass(frozen=True)
@@ -75,50 +82,65 @@ class Step:
     title: str = ""  # short label used in the review ("Category", "Platform", ...)
     details: Options = ()  # (value, description) of the options that need one
 
+    # The fields hold the English source text (marked with N_); these give it in the
+    # current language (bot.i18n), as every front end shows it.
     def detail(self, value: str) -> str:
-        return dict(self.details).get(value, "")
+        text = dict(self.details).get(value, "")
+        return _(text) if text else ""
+
+    def shown_prompt(self) -> str:
+        return _(self.prompt).format(limit=self.max_length or 0)
+
+    def shown_title(self) -> str:
+        return _(self.title) if self.title else ""
+
+    def shown_help(self) -> str | None:
+        return _(self.help) if self.help else None
+
+    def shown_options(self) -> Options:
+        return tuple((v, _(label)) for v, label in self.options)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "prompt": self.prompt, "kind": self.kind,
+        return {"id": self.id, "prompt": self.shown_prompt(), "kind": self.kind,
                 "options": [{"value": v, "label": label, "description": self.detail(v)}
-                            for v, label in self.options],
-                "optional": self.optional, "max_length": self.max_length, "help": self.help}
+                            for v, label in self.shown_options()],
+                "optional": self.optional, "max_length": self.max_length,
+                "help": self.shown_help()}
 
 
 STEPS: tuple[Step, ...] = (
-    Step("category", "What kind of post are you reporting?", "choice", CATEGORIES,
-         title="Kind of post"),
-    Step("danger", "Is anyone in immediate danger (a threat of violence or self-harm)?",
-         "choice", DANGER, title="Immediate danger",
-         help="If you answer yes you will get emergency guidance at once."),
-    Step("platform", "Where was it posted?", "choice", PLATFORMS, title="Platform"),
-    Step("link", "Send a link to the post (optional: reply *skip* if you have none).", "url",
-         optional=True, max_length=LINK_LIMIT, title="Link",
-         help="A web address, like instagram.com/p/abc (https:// is not needed)."),
-    Step("when", "When was it posted or seen? For example 2026-03-05, 03/05, *today*, "
-         "*yesterday*, *last tuesday* or *3 days ago* (optional: reply *skip*).", "date",
-         optional=True, title="Posted or seen"),
-    Step("target", "Who is targeted?", "choice", TARGETS, title="Targeted"),
-    Step("description", "What happened? Describe the post and what it says "
-         f"(up to {DESCRIPTION_LIMIT:,} characters).", "text", max_length=DESCRIPTION_LIMIT,
-         title="What happened"),
-    Step("identity", "Do you want to report named or anonymously?", "choice", IDENTITY,
-         title="Reporting as", details=IDENTITY_DETAILS,
-         help="Named: administrators see who you are and can follow up with you. "
-              "Anonymous: no identity is stored; you get a one-time case key."),
-    Step("confirm", "Please review your report.", "confirm", CONFIRM, title="Confirm"),
+    Step("category", N_("What kind of post are you reporting?"), "choice", CATEGORIES,
+         title=N_("Kind of post")),
+    Step("danger", N_("Is anyone in immediate danger (a threat of violence or self-harm)?"),
+         "choice", DANGER, title=N_("Immediate danger"),
+         help=N_("If you answer yes you will get emergency guidance at once.")),
+    Step("platform", N_("Where was it posted?"), "choice", PLATFORMS, title=N_("Platform")),
+    Step("link", N_("Send a link to the post (optional: reply *skip* if you have none)."),
+         "url", optional=True, max_length=LINK_LIMIT, title=N_("Link"),
+         help=N_("A web address, like instagram.com/p/abc (https:// is not needed).")),
+    Step("when", N_("When was it posted or seen? For example 2026-03-05, 03/05, *today*, "
+                    "*yesterday*, *last tuesday* or *3 days ago* (optional: reply *skip*)."),
+         "date", optional=True, title=N_("Posted or seen")),
+    Step("target", N_("Who is targeted?"), "choice", TARGETS, title=N_("Targeted")),
+    Step("description", N_("What happened? Describe the post and what it says (up to "
+                           "{limit:,} characters)."), "text", max_length=DESCRIPTION_LIMIT,
+         title=N_("What happened")),
+    Step("identity", N_("Do you want to report named or anonymously?"), "choice", IDENTITY,
+         title=N_("Reporting as"), details=IDENTITY_DETAILS,
+         help=N_("Named: administrators see who you are and can follow up with you. "
+                 "Anonymous: no identity is stored; you get a one-time case key.")),
+    Step("confirm", N_("Please review your report."), "confirm", CONFIRM, title=N_("Confirm")),
 )
 # Asked only in a chat whose platform does not say who the person is (the browser), and
 # only for a named report: how administrators can see who reported and follow up.
 CONTACT_STEP = Step(
-    "contact", "Your name and an e-mail address administrators can use to follow up with "
-    "you, for example: Maria Lopez, maria.lopez@lausd.net", "contact", max_length=320,
-    title="Your name and e-mail")
+    "contact", N_("Your name and an e-mail address administrators can use to follow up with "
+                  "you, for example: Maria Lopez, maria.lopez@lausd.net"), "contact",
+    max_length=320, title=N_("Your name and e-mail"))
 STEP_IDS: tuple[str, ...] = tuple(s.id for s in STEPS)
 _BY_ID = {s.id: s for s in (*STEPS, CONTACT_STEP)}
 FORM_FIELDS: tuple[str, ...] = STEP_IDS[:-1]
 EMAIL = re.compile(r"[^\s@,;<>()]+@[^\s@,;<>()]+\.[A-Za-z]{2,}")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def get_step(step_id: str) -> Step:
@@ -126,10 +148,11 @@ def get_step(step_id: str) -> Step:
 
 
 def label_for(step_id: str, value: str | None) -> str:
-    """The human label of a stored choice value ("racist_biased" -> "Racist or biased")."""
+    """The human label of a stored choice value ("racist_biased" -> "Racist or biased"),
+    in the current language."""
     if value is None:
-        return "(skipped)"
-    for v, label in _BY_ID[step_id].options:
+        return _("(skipped)")
+    for v, label in _BY_ID[step_id].shown_options():
         if v == value:
             return label
     return value
@@ -146,68 +169,12 @@ def _match_choice(step: Step, raw: str) -> str | None:
             return "no"
     if text.isdecimal() and len(text) <= 2 and 1 <= int(text) <= len(step.options):
         return step.options[int(text) - 1][0]
-    for value, label in step.options:
-        short = label.lower()
-        names = {value, short, *(p.strip() for p in short.split("/"))}
+    for (value, label), (_same, shown) in zip(step.options, step.shown_options(), strict=True):
+        names = {value}
+        for name in {label.lower(), shown.lower()}:  # English, and the reply's language
+            names |= {name, *(p.strip() for p in name.split("/"))}
         if text in names:
             return value
-    return None
-
-
-def _weekday(word: str) -> int | None:
-    word = word.strip(".")
-    for i, name in enumerate(WEEKDAYS):
-        if len(word) >= 3 and name.startswith(word):
-            return i
-    return None
-
-
-def _relative_date(low: str, today: date) -> date | None:
-    """today, yesterday, N days/weeks ago, last week, (last|on|this past) WEEKDAY: the most
-    recent such day (strictly before today after "last")."""
-    if low == "today":
-        return today
-    if low == "yesterday":
-        return today - timedelta(days=1)
-    if low == "last week":
-        return today - timedelta(days=7)
-    ago = re.fullmatch(r"(\d{1,3}|a|an|one|two|three) (day|days|week|weeks) ago", low)
-    if ago:
-        count = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}.get(ago.group(1))
-        count = count or int(ago.group(1))
-        return today - timedelta(days=count * (7 if ago.group(2).startswith("week") else 1))
-    day = re.fullmatch(r"(last|on|this past|past)? ?([a-z.]+)", low)
-    if day and _weekday(day.group(2)) is not None:
-        back = (today.weekday() - _weekday(day.group(2))) % 7
-        if back == 0 and day.group(1) in ("last", "this past", "past"):
-            back = 7
-        return today - timedelta(days=back)
-    return None
-
-
-def _parse_date(text: str, today: date) -> date | None:
-    low = " ".join(text.strip().lower().split())
-    relative = _relative_date(low, today)
-    if relative is not None:
-        return relative
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%B %d, %Y", "%b %d, %Y",
-                "%B %d %Y", "%b %d %Y"):
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    for fmt in ("%m/%d", "%B %d", "%b %d"):  # no year: the most recent such day
-        try:
-            parsed = datetime.strptime(f"{text.strip()} 2000", f"{fmt} %Y").date()
-        except ValueError:
-            continue
-        for year in (today.year, today.year - 1):
-            try:
-                candidate = parsed.replace(year=year)
-            except ValueError:  # 29 February
-                continue
-            if candidate <= today:
-                return candidate
     return None
 
 
@@ -233,12 +200,12 @@ def parse_contact(text: str) -> tuple[dict[str, str] | None, str | None]:
     """"Maria Lopez, maria.lopez@lausd.net" (in any order) -> {"name", "email"}."""
     emails = EMAIL.findall(text)
     if len(emails) != 1:
-        return None, ("Please give your name and one e-mail address, for example: "
-                      "Maria Lopez, maria.lopez@lausd.net")
+        return None, _("Please give your name and one e-mail address, for example: "
+                       "Maria Lopez, maria.lopez@lausd.net")
     name = " ".join(text.replace(emails[0], " ").replace(",", " ").replace(";", " ").split())
     name = name.strip("<>()\"' ")
     if len(name) < 2:
-        return None, "Please add your name as well as your e-mail address."
+        return None, _("Please add your name as well as your e-mail address.")
     return {"name": name[:120], "email": emails[0].strip(".")}, None
 
 
@@ -251,35 +218,38 @@ def validate(step_id: str, raw: str | None, today: date) -> tuple[Any, str | Non
     if step.kind == "choice":
         value = _match_choice(step, text)
         if value is None:
-            choices = ", ".join(f"{i} {label.split(':')[0]}"
-                                for i, (_, label) in enumerate(step.options, 1))
-            return None, f"Please choose one of the options by number or name ({choices})."
+            choices = ", ".join(f"{i} {label}"
+                                for i, (_value, label) in enumerate(step.shown_options(), 1))
+            return None, _("Please choose one of the options by number or name "
+                           "({choices}).").format(choices=choices)
         return value, None
     if step.kind == "url":
         if len(text) > LINK_LIMIT:
-            return None, f"That link is too long (the limit is {LINK_LIMIT:,} characters)."
+            return None, _("That link is too long (the limit is {limit:,} characters).").format(
+                limit=LINK_LIMIT)
         link = _with_scheme(text)
         if not _valid_url(link):
-            return None, ("That does not look like a web link. Send the post's address, like "
-                          "instagram.com/p/abc, or reply *skip*.")
+            return None, _("That does not look like a web link. Send the post's address, like "
+                           "instagram.com/p/abc, or reply *skip*.")
         return link, None
     if step.kind == "contact":
         return parse_contact(text)
     if step.kind == "date":
-        day = _parse_date(text, today)
+        day = parse_date(text, today)
         if day is None:
-            return None, ("I could not read that date. Try 2026-03-05, 03/05, *today*, "
-                          "*yesterday* or *last tuesday*, or reply *skip*.")
+            return None, _("I could not read that date. Try 2026-03-05, 03/05, *today*, "
+                           "*yesterday* or *last tuesday*, or reply *skip*.")
         if day > today:
-            return None, "That date is in the future. When was the post made or seen?"
+            return None, _("That date is in the future. When was the post made or seen?")
         return day.isoformat(), None
     if step.kind == "text":
         if not text:
-            return None, "Please describe what happened; this part is required."
+            return None, _("Please describe what happened; this part is required.")
         if len(text) > DESCRIPTION_LIMIT:
-            return None, (f"That description is {len(text):,} characters; the limit is "
-                          f"{DESCRIPTION_LIMIT:,}. Nothing was saved from that message and your "
-                          "earlier answers are kept: please send a shorter description.")
+            return None, _("That description is {length:,} characters; the limit is {limit:,}. "
+                           "Nothing was saved from that message and your earlier answers are "
+                           "kept: please send a shorter description.").format(
+                length=len(text), limit=DESCRIPTION_LIMIT)
         return text, None
     raise ValueError(f"step {step_id!r} is not validated on its own")
 
@@ -309,11 +279,12 @@ class FlowState:
     history: list[str] = field(default_factory=list)
     editing: bool = False  # answering an "edit STEP" from the review: go back to confirm
     ask_contact: bool = False  # a named report asks for a name and e-mail (the browser)
+    lang: str = DEFAULT  # the language the report started in: every step keeps it
 
     def to_dict(self) -> dict[str, Any]:
         return {"step": self.step, "answers": dict(self.answers),
                 "history": list(self.history), "editing": self.editing,
-                "ask_contact": self.ask_contact}
+                "ask_contact": self.ask_contact, "lang": self.lang}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FlowState:
@@ -322,7 +293,8 @@ class FlowState:
             step = "category"
         return cls(step=step, answers=dict(data.get("answers") or {}),
                    history=[h for h in data.get("history") or [] if h in _BY_ID],
-                   editing=bool(data.get("editing")), ask_contact=bool(data.get("ask_contact")))
+                   editing=bool(data.get("editing")), ask_contact=bool(data.get("ask_contact")),
+                   lang=str(data.get("lang") or DEFAULT))
 
     def sequence(self) -> tuple[str, ...]:
         """Every step this flow may ask, in order (the contact step only where it is asked;
@@ -346,34 +318,35 @@ class Transition:
     error: str | None = None  # set when the answer was refused and the step re-asked
 
 
-EMERGENCY_TEXT = (
-    "*If anyone is in immediate danger, call 911 or school police now.*\n"
-    "If someone may harm themselves, call or text *988* (Suicide & Crisis Lifeline), "
-    "any time.\n"
-    "Your report will be marked *urgent*. Let's continue so administrators get the details."
-)
+def emergency_text() -> str:
+    return "\n".join([
+        _("*If anyone is in immediate danger, call 911 or school police now.*"),
+        _("If someone may harm themselves, call or text *988* (Suicide & Crisis Lifeline), "
+          "any time."),
+        _("Your report will be marked *urgent*. Let's continue so administrators get the "
+          "details.")])
 
 
 def emergency_reply() -> Reply:
-    return Reply(kind="emergency", text=EMERGENCY_TEXT, data={"urgent": True}, private=True)
+    return Reply(kind="emergency", text=emergency_text(), data={"urgent": True}, private=True)
 
 
 def review_text(answers: dict[str, Any]) -> str:
     lines = []
     for step in STEPS[:-1]:
         value = answers.get(step.id)
-        shown = label_for(step.id, value) if step.kind == "choice" else (value or "(skipped)")
+        shown = label_for(step.id, value) if step.kind == "choice" else (value or _("(skipped)"))
         if step.id == "description" and value:
             shown = "\n" + "\n".join(f"> {line}" for line in str(value).splitlines())
-        lines.append(f"*{step.title}:* {shown}")
+        lines.append(f"*{step.shown_title()}:* {shown}")
     contact = answers.get("contact")
     if contact:
-        lines.append(f"*{CONTACT_STEP.title}:* {contact['name']}, {contact['email']}")
+        lines.append(f"*{CONTACT_STEP.shown_title()}:* {contact['name']}, {contact['email']}")
     return "\n".join(lines)
 
 
 def _edit_names(state: FlowState) -> str:
-    return ", ".join(_BY_ID[s].title.lower() for s in state.editable())
+    return ", ".join(_BY_ID[s].shown_title().lower() for s in state.editable())
 
 
 def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
@@ -382,27 +355,29 @@ def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
     number, total = state.progress()
     parts = [error] if error else []
     buttons: list[Button] = []
+    heading = _("Step {number} of {total}: {prompt}").format(
+        number=number, total=total, prompt=step.shown_prompt())
     if step.id == "confirm":
-        parts += [f"Step {number} of {total}: {step.prompt}", "", review_text(state.answers), "",
-                  ("Reply *submit* to send it. To change an answer, use its button or type "
-                   "*edit* and its name (for example *edit link*); *back* goes one step back "
-                   "and *cancel* drops the report.")]
-        buttons.append(Button("Submit", "submit", "primary"))
-        buttons += [Button(f"Edit {_BY_ID[s].title.lower()}", f"edit {s}")
-                    for s in state.editable()]
+        parts += [heading, "", review_text(state.answers), "",
+                  _("Reply *submit* to send it. To change an answer, use its button or type "
+                    "*edit* and its name (for example *edit link*); *back* goes one step back "
+                    "and *cancel* drops the report.")]
+        buttons.append(Button(_("Submit"), "submit", "primary"))
+        buttons += [Button(_("Edit {answer}").format(answer=_BY_ID[s].shown_title().lower()),
+                           f"edit {s}") for s in state.editable()]
     else:
-        parts.append(f"Step {number} of {total}: {step.prompt}")
+        parts.append(heading)
         if step.options:
             parts += [f"{i}. {label}" + (f": {step.detail(v)}" if step.detail(v) else "")
-                      for i, (v, label) in enumerate(step.options, 1)]
+                      for i, (v, label) in enumerate(step.shown_options(), 1)]
         if step.help and step.kind != "choice":
-            parts.append(step.help)
-        buttons += [Button(label, value) for value, label in step.options]
+            parts.append(step.shown_help())
+        buttons += [Button(label, value) for value, label in step.shown_options()]
         if step.optional:
-            buttons.append(Button("Skip", "skip"))
+            buttons.append(Button(_("Skip"), "skip"))
     if state.history:
-        buttons.append(Button("Back", "back"))
-    buttons.append(Button("Cancel", "cancel", "danger"))
+        buttons.append(Button(_("Back"), "back"))
+    buttons.append(Button(_("Cancel"), "cancel", "danger"))
     data: dict[str, Any] = {"progress": {"step": number, "of": total}}
     if error:
         data["error"] = error
@@ -413,12 +388,12 @@ def prompt_reply(state: FlowState, error: str | None = None) -> Reply:
 def begin(category: str | None = None, ask_contact: bool = False) -> Transition:
     """A new flow; a valid `category` (id or label) is pre-filled and its step skipped.
     With `ask_contact`, a named report asks for the reporter's name and e-mail."""
-    state = FlowState(ask_contact=ask_contact)
+    state = FlowState(ask_contact=ask_contact, lang=current())
     if category is not None:
         value = _match_choice(_BY_ID["category"], category)
         if value is not None:
             state = FlowState(step="danger", answers={"category": value}, history=["category"],
-                              ask_contact=ask_contact)
+                              ask_contact=ask_contact, lang=current())
     return Transition(state, [prompt_reply(state)])
 
 
@@ -446,16 +421,17 @@ def advance(state: FlowState, answer: str, today: date) -> Transition:
     """Apply one chat answer to the flow. Never raises for bad input: it re-asks."""
     text = (answer or "").strip()
     low = text.lower()
-    if low in ("cancel", "stop", "quit"):
-        return Transition(None, [Reply(kind="info", text="Report cancelled. Nothing was stored.",
-                                       private=True)], cancelled=True)
-    if low == "back":
+    if low in CANCEL_WORDS:
+        return Transition(None, [Reply(kind="info", private=True,
+                                       text=_("Report cancelled. Nothing was stored."))],
+                          cancelled=True)
+    if low in BACK_WORDS:
         if not state.history:
-            return _reask(state, "This is the first step; there is nothing to go back to.")
+            return _reask(state, _("This is the first step; there is nothing to go back to."))
         history = list(state.history)
         previous = history.pop()
         new = FlowState(step=previous, answers=dict(state.answers), history=history,
-                        ask_contact=state.ask_contact)
+                        ask_contact=state.ask_contact, lang=state.lang)
         return Transition(new, [prompt_reply(new)])
     if state.step == "confirm":
         return _confirm(state, low)
@@ -475,7 +451,7 @@ def advance(state: FlowState, answer: str, today: date) -> Transition:
         history.append(state.step)
     new = FlowState(step=next_id, answers=answers, history=history,
                     editing=state.editing and next_id != "confirm",
-                    ask_contact=state.ask_contact)
+                    ask_contact=state.ask_contact, lang=state.lang)
     replies.append(prompt_reply(new))
     return Transition(new, replies)
 
@@ -486,31 +462,32 @@ def _confirm(state: FlowState, low: str) -> Transition:
         if errors:  # only reachable with a hand-edited state: send them to the first problem
             first = next(s for s in FORM_FIELDS if s in errors)
             new = FlowState(step=first, answers=dict(state.answers), history=state.history,
-                            ask_contact=state.ask_contact)
+                            ask_contact=state.ask_contact, lang=state.lang)
             return _reask(new, errors[first])
         draft = {k: state.answers.get(k) for k in FORM_FIELDS}
         if state.answers.get("contact"):
             draft["contact"] = dict(state.answers["contact"])
         return Transition(None, [], finished=draft)
-    match = re.fullmatch(r"(?:edit|change)\s+(.+)", low)
+    match = re.fullmatch(r"(?:edit|change|editar|cambiar)\s+(.+)", low)
     if match:
         target = _edit_target(state, match.group(1).strip())
         if target is not None:
             new = FlowState(step=target, answers=dict(state.answers),
                             history=list(state.history), editing=True,
-                            ask_contact=state.ask_contact)
+                            ask_contact=state.ask_contact, lang=state.lang)
             return Transition(new, [prompt_reply(new)])
-        return _reask(state, f"I can't find an answer called {match.group(1).strip()!r}. "
-                             f"You can edit: {_edit_names(state)}.")
-    return _reask(state, "Reply *submit* to send the report, *edit* and an answer's name to "
-                         "change it (for example *edit link*), *back* or *cancel*.")
+        return _reask(state, _("I can't find an answer called {name!r}. You can edit: "
+                               "{names}.").format(name=match.group(1).strip(),
+                                                  names=_edit_names(state)))
+    return _reask(state, _("Reply *submit* to send the report, *edit* and an answer's name to "
+                           "change it (for example *edit link*), *back* or *cancel*."))
 
 
 def _edit_target(state: FlowState, name: str) -> str | None:
     """A step id from what follows "edit": its id or its title, whole or the first word
     ("edit link", "edit what happened", "edit kind")."""
     for step_id in state.editable():
-        title = _BY_ID[step_id].title.lower()
-        if name in (step_id, title, title.split()[0]):
-            return step_id
+        for title in {_BY_ID[step_id].title.lower(), _BY_ID[step_id].shown_title().lower()}:
+            if name in (step_id, title, title.split()[0]):
+                return step_id
     return None

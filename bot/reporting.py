@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.conversations import forget, load_part, save_part
 from bot.events import EventBus
 from bot.follow_up import pending_questions
+from bot.i18n import _, current, language, spanish_command
 from bot.models import Button, Incoming, Reply
 from bot.report_flow import (
     FlowState,
@@ -99,7 +100,10 @@ class ReportDesk:
         text = (incoming.text or "").strip()
         flow = self._load(incoming.conversation_id)
         if flow is not None:
-            return self._continue(incoming, flow, text)
+            asked_in = current()
+            with language(flow.lang):  # a report keeps the language it started in
+                return self._continue(incoming, flow, text, asked_in)
+        text = spanish_command(text)
         low = text.lower()
         if low == "report" or low.startswith("report "):
             return self.start(incoming, text[len("report"):].strip() or None)
@@ -112,7 +116,7 @@ class ReportDesk:
         transition = begin(category, ask_contact=incoming.platform in ASK_CONTACT_PLATFORMS)
         if incoming.wants_form:
             prefill = {k: v for k, v in transition.state.answers.items() if k == "category"}
-            return [Reply(kind="report_form", text="Opening the report form.", private=True,
+            return [Reply(kind="report_form", text=_("Opening the report form."), private=True,
                           data={"prefill": prefill})]
         self._save(incoming.conversation_id, transition.state)
         return transition.replies
@@ -125,12 +129,15 @@ class ReportDesk:
         for number, asked_at in pending_questions(self.cases.reports_by(incoming.user_id or "")):
             replies.append(Reply(
                 kind="notice", private=True, data={"case_number": number, "asked_at": asked_at},
-                text=f"An administrator asked you a question about your report *{number}*.",
-                buttons=(Button("Read and answer it", "my reports"),)))
+                text=_("An administrator asked you a question about your report "
+                       "*{number}*.").format(number=number),
+                buttons=(Button(_("Read and answer it"), "my reports"),)))
         flow = self._load(incoming.conversation_id)
         if flow is not None:
-            prompt = prompt_reply(flow)
-            replies.append(replace(prompt, text="Your report is still open.\n" + prompt.text))
+            with language(flow.lang):
+                prompt = prompt_reply(flow)
+                replies.append(replace(prompt, text=_("Your report is still open.") + "\n"
+                                       + prompt.text))
         return replies
 
     def submit_form(self, incoming: Incoming, values: dict[str, Any]) -> FormResult:
@@ -144,27 +151,31 @@ class ReportDesk:
 
     # ------------------------------------------------------------ internals
 
-    def _continue(self, incoming: Incoming, flow: FlowState, text: str) -> list[Reply]:
+    def _continue(self, incoming: Incoming, flow: FlowState, text: str,
+                  asked_in: str) -> list[Reply]:
+        """`asked_in`: the language of this message, for a question asked mid-report."""
         transition: Transition = advance(flow, text, self.today())
         if transition.cancelled:
             self._save(incoming.conversation_id, None)
             return transition.replies
         if transition.finished is not None:
-            receipt, _ = self._store(incoming, transition.finished, clear_state=True)
+            receipt, _number = self._store(incoming, transition.finished, clear_state=True)
             return [receipt]
-        if transition.error:
+        if transition.error:  # not an answer to this step: perhaps a command or a question
+            text = spanish_command(text)
             if text.lower() == "report" or text.lower().startswith("report "):
-                note = Reply(kind="info", private=True, text="You already have a report "
-                                                               "in progress: reply *cancel* "
-                                                               "to start over.")
+                note = Reply(kind="info", private=True, text=_(
+                    "You already have a report in progress: reply *cancel* to start over."))
                 return [note, prompt_reply(flow)]
             command = self._reporter_command(incoming, text)
             if command is not None:
                 return command + [prompt_reply(flow)]
             if looks_like_question(text):
                 prompt = prompt_reply(flow)
-                resume = replace(prompt, text="Back to your report.\n" + prompt.text)
-                return list(self.answer_question(incoming)) + [resume]
+                resume = replace(prompt, text=_("Back to your report.") + "\n" + prompt.text)
+                with language(asked_in):
+                    answers = list(self.answer_question(incoming))
+                return answers + [resume]
             return transition.replies
         self._save(incoming.conversation_id, transition.state)
         return transition.replies
@@ -196,31 +207,31 @@ class ReportDesk:
     @staticmethod
     def _receipt(case: dict[str, Any], key: str | None, switched: bool = False) -> Reply:
         number = case["number"]
-        lines = [f"Thank you. Your report is case *{number}*."]
+        lines = [_("Thank you. Your report is case *{number}*.").format(number=number)]
         if case["urgency"] == "urgent":
-            lines.append("It is marked *urgent*. If anyone is in immediate danger, call 911 or "
-                         "school police; for self-harm, call or text 988.")
+            lines.append(_("It is marked *urgent*. If anyone is in immediate danger, call 911 "
+                           "or school police; for self-harm, call or text 988."))
         data: dict[str, Any] = {"case_number": number}
         if key:
             if switched:
-                lines.append("This platform did not tell me who you are, so the report was "
-                             "filed anonymously.")
-            lines += ["", "*Save your case key now: it cannot be shown again.*",
-                      f"*Your case key:* `{key}`",
-                      ("No identity was stored with your report, so this key is the only way "
-                       "to check its status or answer an administrator's questions. Copy it "
-                       "or write it down (capitals and dashes do not matter)."),
-                      "Later, type *status* followed by your key to see the status and any "
-                      "questions."]
+                lines.append(_("This platform did not tell me who you are, so the report was "
+                               "filed anonymously."))
+            lines += ["", _("*Save your case key now: it cannot be shown again.*"),
+                      _("*Your case key:*") + f" `{key}`",
+                      _("No identity was stored with your report, so this key is the only way "
+                        "to check its status or answer an administrator's questions. Copy it "
+                        "or write it down (capitals and dashes do not matter)."),
+                      _("Later, type *status* followed by your key to see the status and any "
+                        "questions.")]
             data["case_key"] = key
         elif case.get("reporter_email"):
-            lines.append(f"Administrators can see your name and e-mail "
-                         f"({case['reporter_email']}) and may follow up with you. To see its "
-                         "status and any questions, come back to this chat in this browser and "
-                         "type *my reports*.")
+            lines.append(_("Administrators can see your name and e-mail ({email}) and may "
+                           "follow up with you. To see its status and any questions, come back "
+                           "to this chat in this browser and type *my reports*.").format(
+                email=case["reporter_email"]))
         else:
-            lines.append("Administrators can see who you are and may follow up with you. "
-                         "Type *my reports* to see its status.")
+            lines.append(_("Administrators can see who you are and may follow up with you. "
+                           "Type *my reports* to see its status."))
         return Reply(kind="receipt", text="\n".join(lines), private=True, data=data)
 
     def _reporter_command(self, incoming: Incoming, text: str) -> list[Reply] | None:
@@ -246,8 +257,8 @@ class ReportDesk:
         try:
             view = self.cases.status_for_key(key)
         except CaseNotFoundError:
-            return Reply(kind="error", text="No report matches that key. Check it and try "
-                                            "again.", private=True)
+            return Reply(kind="error", private=True,
+                         text=_("No report matches that key. Check it and try again."))
         return Reply(kind="status", text=_status_text(view, key), private=True,
                      data={"case_number": view["number"], "status": view["status"]})
 
@@ -255,20 +266,21 @@ class ReportDesk:
         try:
             view = self.cases.answer_as_reporter(who, number, text)
         except NotPermittedError:
-            return Reply(kind="error", text="That key or case number does not match a report "
-                                            "of yours.", private=True)
+            return Reply(kind="error", private=True,
+                         text=_("That key or case number does not match a report of yours."))
         except InputTooLargeError as e:
             return Reply(kind="error", text=str(e), private=True)
-        return Reply(kind="status", text=f"Thank you: your answer was added to case "
-                                         f"*{view['number']}*.", private=True,
+        return Reply(kind="status", text=_("Thank you: your answer was added to case "
+                                           "*{number}*.").format(number=view["number"]),
+                     private=True,
                      data={"case_number": view["number"]})
 
     def _my_reports(self, incoming: Incoming) -> Reply:
         views = self.cases.reports_by(incoming.user_id or "")
         if not views:
             return Reply(kind="status", private=True,
-                         text="You have no named reports. (Anonymous reports are checked with "
-                              "`status KEY`.)")
+                         text=_("You have no named reports. (Anonymous reports are checked "
+                                "with `status KEY`.)"))
         text = "\n\n".join(_status_text(v) for v in views)
         return Reply(kind="status", text=text, private=True,
                      data={"case_numbers": [v["number"] for v in views]})
@@ -276,13 +288,14 @@ class ReportDesk:
 
 def _status_text(view: dict[str, Any], key: str | None = None) -> str:
     status = status_text(view["status"], view.get("dismiss_reason"))
-    lines = [(f"Case *{view['number']}* ({view['category_label']}), filed "
-             f"{view['created_at'][:10]}: *{status}*.")]
+    lines = [_("Case *{number}* ({category}), filed {date}: *{status}*.").format(
+        number=view["number"], category=label_for("category", view["category"]),
+        date=view["created_at"][:10], status=status)]
     for m in view["messages"]:
-        who = "Administrator asked" if m["direction"] == "question" else "You answered"
+        who = _("Administrator asked") if m["direction"] == "question" else _("You answered")
         lines.append(f"{who} ({m['created_at'][:10]}):")
         lines += [f"> {line}" for line in m["text"].splitlines()]
     if any(m["direction"] == "question" for m in view["messages"]):
         target = key or view["number"]
-        lines.append(f"Answer with `reply {target} your answer`.")
+        lines.append(_("Answer with `reply {target} your answer`.").format(target=target))
     return "\n".join(lines)

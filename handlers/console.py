@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from bot import messages
+from bot.i18n import _, language
 from bot.models import Button, Incoming, Reply
 
 LETTERS = string.ascii_lowercase
@@ -73,12 +74,14 @@ def render_text(replies: list[Reply], with_shortcuts: bool = False,
     """Replies as terminal text (after `lead`); buttons listed, with letter shortcuts in chat."""
     out = []
     for r in replies:
-        if r.kind == "related":
-            out.append(f"[{messages.RELATED_LABEL}]")
-        out.append(r.text)
-        if r.confidence is not None and r.status in ("answered", "ambiguous"):
-            sure = f"{messages.UNCERTAIN_LABEL}, " if r.uncertain else ""
-            out.append(f"({sure}confidence {r.confidence:.0%})")
+        with language(r.lang):
+            if r.kind == "related":
+                out.append(f"[{messages.related_label()}]")
+            out.append(r.text)
+            if r.confidence is not None and r.status in ("answered", "ambiguous"):
+                sure = f"{messages.uncertain_label()}, " if r.uncertain else ""
+                out.append("(" + sure + _("confidence {percent:.0%}").format(
+                    percent=r.confidence) + ")")
         buttons = [f"[{LETTERS[i]}] {b.label}" for i, b in enumerate(r.buttons[:len(LETTERS)])]
         if buttons and with_shortcuts:
             row = "   ".join(buttons)

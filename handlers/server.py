@@ -53,6 +53,12 @@ def start_watching_knowledge(bot) -> None:
     bot.knowledge_watcher.start()
 
 
+def start_alerts(bot) -> None:
+    """E-mail and webhook alerts (bot/alerts.py), when they are set."""
+    if bot.alerts is not None:
+        bot.alerts.start()
+
+
 def create_app(settings: Settings, ref: BotRef | None = None) -> web.Application:
     """The aiohttp application with every front end mounted. `ref` is filled in by
     `load_bot_in_background` (or directly by tests)."""
@@ -71,12 +77,15 @@ def create_app(settings: Settings, ref: BotRef | None = None) -> web.Application
     # Announce core events written by other processes (the CLI, another worker) or left
     # unannounced by a crash; events published here are announced at once.
     ref.on_ready(lambda bot: bot.events.start_polling())
+    ref.on_ready(start_alerts)
     # Pick up knowledge published by the console, `policybot knowledge add` or an edit.
     ref.on_ready(start_watching_knowledge)
 
     async def stop_polling(app: web.Application) -> None:
         if ref.bot is not None:
             await asyncio.to_thread(ref.bot.events.stop_polling)
+            if ref.bot.alerts is not None:
+                await asyncio.to_thread(ref.bot.alerts.stop)
             if ref.bot.knowledge_watcher is not None:
                 await asyncio.to_thread(ref.bot.knowledge_watcher.stop)
 
@@ -153,7 +162,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     if workers > 1:
         from handlers.workers import serve_workers
 
-        serve_workers(settings.with_(host=host, port=port), host, port, workers)
+        serve_workers(settings.with_(host=host, port=port), host, port, workers, served_app)
         return
     settings = settings.with_(host=host, port=port)  # front ends decide by the real bind
     app = served_app(settings)

@@ -5,6 +5,10 @@ out (`Reply` -> Block Kit, see `handlers.slack_views`). Bolt verifies signatures
 acknowledge first and work after the ack, deduplicate Slack's retries persistently
 (`bot.dedup.claim_event`), keep `Reply.private` out of channels (ephemeral or DM) and take
 reports only in the private modal. Socket Mode is used when SLACK_APP_TOKEN is set.
+
+This module holds the listeners, delivery and the announcement port; the app underneath
+(Bolt, Web API calls, HTTP entry, start and stop) is `slack_app.py`, the Web API client
+`slack_client.py`, and Slack-to-core translation `slack_translate.py`.
 """
 
 from __future__ import annotations
@@ -16,22 +20,11 @@ import logging
 import os
 import re
 import traceback
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from aiohttp import ClientOSError, ServerConnectionError, ServerDisconnectedError, web
+from aiohttp import web
 from slack_bolt import BoltResponse
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
-from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.admin_commands import normalize_number
 from bot.case_text import say
@@ -40,244 +33,31 @@ from bot.cases import OPEN
 from bot.config import Settings
 from bot.conversations import load_part
 from bot.core import Bot
-from bot.dedup import claim_event
+from bot.i18n import _, current, language
 from bot.models import Incoming, Reply
 from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
 from handlers.runtime import BotRef
+from handlers.slack_app import SlackApp
+from handlers.slack_client import API_TIMEOUT
 from handlers.slack_shapes import shape_guard
-from infra.errors import ConfigError
+from handlers.slack_translate import (
+    Where,
+    conversation_id,
+    slash_conversation_id,
+    to_incoming,
+)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://slack.com/api/"
-API_TIMEOUT = 10  # seconds per Web API attempt
 SUBMIT_BUDGET = 2.0  # seconds a modal submission may take before we ack and finish by DM
-TOKEN_CHECK_TIMEOUT = 5  # seconds auth.test may take at start before we go on without it
-REFUSED_TOKEN = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked",
-                           "token_expired", "not_allowed_token_type"})
 PERMALINK_BUDGET = 1.0  # chat.getPermalink must not eat the 3-second trigger window
-_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 
 
-# ------------------------------------------------------------------ Web API client
-
-class _LoggedRetry:
-    """Mixin: log every retry of a Web API call (method, cause, attempt)."""
-
-    async def prepare_for_next_attempt_async(self, *, state, request, response=None,
-                                             error=None) -> None:
-        cause = f"HTTP {response.status_code}" if response is not None else type(error).__name__
-        log.warning("Slack Web API %s failed (%s); retrying (attempt %d)",
-                    request.url.rsplit("/", 1)[-1], cause, state.current_attempt + 2)
-        await super().prepare_for_next_attempt_async(state=state, request=request,
-                                                     response=response, error=error)
-
-
-class RateLimitRetry(_LoggedRetry, AsyncRateLimitErrorRetryHandler):
-    pass
-
-
-class ServerErrorRetry(_LoggedRetry, AsyncServerErrorRetryHandler):
-    async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:
-        return response is not None and response.status_code >= 500
-
-
-class ConnectionRetry(_LoggedRetry, AsyncConnectionErrorRetryHandler):
-    pass
-
-
-def retry_handlers() -> list:
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
-    return [RateLimitRetry(max_retry_count=2),
-            ServerErrorRetry(max_retry_count=2, interval_calculator=backoff),
-            ConnectionRetry(max_retry_count=2, interval_calculator=backoff,
-                            error_types=[ServerConnectionError, ServerDisconnectedError,
-                                         ClientOSError, asyncio.TimeoutError])]
-
-
-def build_client(settings: Settings, timeout: float = API_TIMEOUT) -> AsyncWebClient:
-    base_url = settings.slack_api_url or DEFAULT_API_URL
-    if not base_url.endswith("/"):
-        base_url += "/"
-    return AsyncWebClient(token=settings.slack_bot_token, base_url=base_url,
-                          timeout=int(max(1, timeout)), retry_handlers=retry_handlers())
-
-
-# ------------------------------------------------------------------ translation
-
-def unescape(text: str) -> str:
-    for entity, char in _ENTITIES:
-        text = text.replace(entity, char)
-    return text
-
-
-def conversation_id(channel: str, thread_ts: str | None = None) -> str:
-    return f"slack:{channel}:{thread_ts or ''}"
-
-
-def slash_conversation_id(channel: str, user: str) -> str:
-    """A slash command in a DM is that DM's conversation; in a channel it gets a slot of its
-    own per user, so one person's context never leaks into another's."""
-    return conversation_id(channel) if channel.startswith("D") else f"slack:{channel}:cmd-{user}"
-
-
-def to_incoming(text: str, conversation: str, user: str, is_button: bool = False) -> Incoming:
-    """Outside a DM a report is never taken in the conversation: the core answers a report
-    with a `report_form` reply and the adapter opens the private modal."""
-    return Incoming(text=unescape(text or ""), conversation_id=conversation,
-                    user_id=f"slack:{user}", platform="slack", is_button=is_button,
-                    wants_form=not conversation.startswith("slack:D"))
-
-
-@dataclass(frozen=True)
-class Where:
-    """Where replies go. In a DM everything is posted; in a channel public replies go to the
-    thread and private ones are ephemeral; with a response_url (slash commands, ephemeral
-    messages) everything is ephemeral; with no channel (App Home) replies go by DM."""
-    user: str
-    conversation: str
-    channel: str | None = None
-    thread_ts: str | None = None
-    is_dm: bool = False
-    response_url: str | None = None
-    private_only: bool = False
-
-
-class SlackFrontEnd:
+class SlackFrontEnd(SlackApp):
     def __init__(self, ref: BotRef, settings: Settings, api_timeout: float = API_TIMEOUT):
-        self.ref = ref
-        self.settings = settings
-        self.api_timeout = api_timeout
-        self.client = build_client(settings, api_timeout)
-        socket_only = bool(settings.slack_app_token and not settings.slack_signing_secret)
-        self.bolt = AsyncApp(client=self.client, signing_secret=settings.slack_signing_secret or "",
-                             request_verification_enabled=not socket_only,
-                             logger=logging.getLogger("policybot.slack.bolt"))
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.tasks: set[asyncio.Task] = set()
-        self.socket_handler = None
+        super().__init__(ref, settings, api_timeout)
         self._register()
-
-    # ------------------------------------------------------------ plumbing
-
-    @property
-    def bot(self) -> Bot:
-        if self.ref.bot is None:
-            raise RuntimeError("policybot is still starting")
-        return self.ref.bot
-
-    async def call_core(self, fn, *args, **kwargs):
-        return await asyncio.to_thread(fn, *args, **kwargs)
-
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        return await self.call_core(self.bot.handle, incoming)
-
-    async def claim(self, key: str) -> bool:
-        return await self.call_core(claim_event, self.bot.storage, key)
-
-    def spawn(self, coro) -> None:
-        task = asyncio.ensure_future(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("Slack background work failed", exc_info=task.exception())
-
-    async def api(self, method: str, **kwargs) -> dict[str, Any] | None:
-        """One Web API call (retried by the client's handlers); failures are logged, never
-        raised into a listener."""
-        try:
-            args = {k: v for k, v in kwargs.items() if v is not None}
-            response = await self.client.api_call(method, json=args)
-            return response.data if isinstance(response.data, dict) else {}
-        except SlackApiError as e:
-            log.error("Slack Web API %s failed: %s", method, e.response.get("error"))
-        except Exception as e:  # noqa: BLE001 - network trouble after all retries
-            log.error("Slack Web API %s failed after retries: %s", method, type(e).__name__)
-        return None
-
-    async def respond(self, response_url: str, message: dict[str, Any],
-                      response_type: str = "ephemeral") -> None:
-        client = AsyncWebhookClient(response_url, timeout=int(self.api_timeout),
-                                    retry_handlers=retry_handlers())
-        try:
-            await client.send_dict({"response_type": response_type, "replace_original": False,
-                                    **message})
-        except Exception as e:  # noqa: BLE001
-            log.error("Slack response_url failed after retries: %s", type(e).__name__)
-
-    async def handle_http(self, request: web.Request) -> web.Response:
-        try:
-            bolt_request = await to_bolt_request(request)
-        except web.HTTPException:
-            raise  # 413 for a body over the limit
-        except Exception as e:  # noqa: BLE001
-            # Bolt parses the body (and builds its context from it: authorizations[0],
-            # response_urls[0], ...) before it checks the signature. That is parsing only,
-            # with no side effects, so any failure there is a body we cannot read: 400.
-            log.warning("Slack request refused: unreadable body (%s)", type(e).__name__)
-            return web.Response(status=400, text="Bad request: the body is not a Slack payload")
-        try:
-            response = await self.bolt.async_dispatch(bolt_request)
-        except Exception as e:  # noqa: BLE001
-            # Only Bolt's own parsing gets here (a signed payload with fields of the wrong
-            # shape breaks even its error funnel); listener errors go to on_error.
-            log.warning("Slack request refused: malformed payload (%s)", type(e).__name__)
-            return web.Response(status=400, text="Bad request: malformed Slack payload")
-        return await to_aiohttp_response(response)
-
-    # ------------------------------------------------------------ lifecycle
-
-    async def start(self, app: web.Application) -> None:
-        self.loop = asyncio.get_running_loop()
-        await self.check_token()
-        if self.settings.slack_app_token:
-            if self.ref.ready:
-                self.spawn(self.connect_socket_mode())
-            else:
-                self.ref.on_ready(lambda _bot: self.loop.call_soon_threadsafe(
-                    self.spawn, self.connect_socket_mode()))
-
-    async def check_token(self) -> None:
-        """auth.test once at start: a token Slack refuses stops the start (ConfigError); a
-        Slack that cannot be reached is a warning (the server starts, the calls retry)."""
-        client = AsyncWebClient(token=self.settings.slack_bot_token,
-                                base_url=self.client.base_url, timeout=TOKEN_CHECK_TIMEOUT)
-        try:
-            answer = await asyncio.wait_for(client.auth_test(), TOKEN_CHECK_TIMEOUT + 1)
-        except SlackApiError as e:
-            error = e.response.get("error")
-            if error in REFUSED_TOKEN:
-                raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot "
-                                  "User OAuth Token again from the app's OAuth & Permissions "
-                                  "page (reinstall the app if it was revoked)") from e
-            log.warning("Slack token check (auth.test) failed: %s; starting anyway", error)
-            return
-        except Exception as e:  # noqa: BLE001 - network: Slack may be back later
-            log.warning("Slack could not be reached to check SLACK_BOT_TOKEN (%s); starting "
-                        "anyway, Slack calls will be retried", type(e).__name__)
-            return
-        log.info("Slack token checked: policybot is @%s in %s", answer.get("user"),
-                 answer.get("team"))
-
-    async def connect_socket_mode(self) -> None:
-        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-        try:
-            self.socket_handler = AsyncSocketModeHandler(self.bolt, self.settings.slack_app_token)
-            await self.socket_handler.connect_async()
-            log.info("Slack Socket Mode connected")
-        except Exception as e:  # noqa: BLE001 - the rest of the server keeps running
-            log.error("Slack Socket Mode could not connect: %s", e)
-
-    async def stop(self, app: web.Application) -> None:
-        if self.socket_handler is not None:
-            await self.socket_handler.close_async()
-        for task in list(self.tasks):
-            task.cancel()
 
     # ------------------------------------------------------------ announcements (a Port)
 
@@ -347,11 +127,12 @@ class SlackFrontEnd:
         if form is not None:
             await self.deliver([r for r in replies if r is not form], where, share=share)
             category = form.data["prefill"].get("category")
-            if trigger_id:
-                await self.open_report(trigger_id, {"category": category})
-                return
-            value = f"report {category}" if category else "report"
-            message = views.report_button_message(value, where.conversation)
+            with language(form.lang):  # the form in the language of the conversation
+                if trigger_id:
+                    await self.open_report(trigger_id, {"category": category})
+                    return
+                value = f"report {category}" if category else "report"
+                message = views.report_button_message(value, where.conversation)
             if where.response_url:
                 await self.respond(where.response_url, message)
             elif where.channel:
@@ -362,7 +143,9 @@ class SlackFrontEnd:
 
     async def open_report(self, trigger_id: str, prefill: dict[str, Any],
                           metadata: dict[str, Any] | None = None) -> None:
-        view = views.report_modal(STEPS, prefill, json.dumps(metadata or {}))
+        # The form's language travels with it, for its errors and the receipt.
+        metadata = {**(metadata or {}), "lang": current()}
+        view = views.report_modal(STEPS, prefill, json.dumps(metadata))
         await self.api("views.open", trigger_id=trigger_id, view=view)
 
     async def tell(self, user: str, text: str, channel: str | None = None,
@@ -602,7 +385,7 @@ class SlackFrontEnd:
                                                 where.user, is_button=True))
         shareable = [r for r in replies if r.kind == "answered" and not r.private]
         if not shareable or not body.get("response_url"):
-            await self.tell(where.user, "That answer cannot be shared.", where.channel,
+            await self.tell(where.user, _("That answer cannot be shared."), where.channel,
                             body.get("response_url"))
             return
         message = views.shared_message(shareable[0], where.user, where.conversation)
@@ -631,6 +414,10 @@ class SlackFrontEnd:
     # modal submissions -------------------------------------------------------
 
     async def on_report_submit(self, ack, body: dict, view: dict) -> None:
+        with language(views.form_language(view)):  # the language the form was opened in
+            await self._report_submit(ack, body, view)
+
+    async def _report_submit(self, ack, body: dict, view: dict) -> None:
         user = (body.get("user") or {}).get("id")
         view_id = view.get("id")
         if not user or not view_id:
@@ -639,14 +426,14 @@ class SlackFrontEnd:
             return
         bot = self.bot
         values = views.form_values((view.get("state") or {}).get("values"))
-        _, errors = validate_form(values, today=bot.reports.today())
+        _draft, errors = validate_form(values, today=bot.reports.today())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         if not await self.claim(f"slack:view:{view_id}:{digest}"):
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "This report was already received."))
+                _("Report received"), _("This report was already received.")))
             return
         incoming = Incoming(text="report form", conversation_id=f"slack:view:{view_id}",
                             user_id=f"slack:{user}", platform="slack")
@@ -656,15 +443,15 @@ class SlackFrontEnd:
             result = await asyncio.wait_for(asyncio.shield(task), SUBMIT_BUDGET)
         except TimeoutError:
             await ack(response_action="update", view=views.notice_view(
-                "Report received", "Saving your report: your receipt appears here in a "
-                                   "moment. Keep this window open."))
+                _("Report received"), _("Saving your report: your receipt appears here in a "
+                                        "moment. Keep this window open.")))
             acked = True
             result = await task
         except Exception:
             log.exception("storing a Slack report failed")
             await ack(response_action="errors", errors={
-                "description": "Something went wrong on our side and the report was not "
-                               "stored. Please try again in a moment."})
+                "description": _("Something went wrong on our side and the report was not "
+                                 "stored. Please try again in a moment.")})
             return
         if result.errors:
             if not acked:

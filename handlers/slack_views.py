@@ -13,9 +13,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot import messages
+from bot import messages, report_prefill
 from bot.case_text import say, status_text
 from bot.case_view import Action, CaseView, case_line
+from bot.i18n import _, language
 from bot.models import Button, Reply
 from bot.report_flow import STEPS, Step
 
@@ -130,37 +131,44 @@ def confidence_line(reply: Reply) -> str | None:
     whether the text is the bulletin's words or a summary of what is known."""
     parts = []
     if reply.confidence is not None and reply.status in ("answered", "ambiguous"):
-        parts.append(f"Confidence: {reply.confidence:.0%}"
-                     + (f" ({messages.UNCERTAIN_LABEL.lower()})" if reply.uncertain else ""))
+        parts.append(_("Confidence: {percent:.0%}").format(percent=reply.confidence)
+                     + (f" ({messages.uncertain_label().lower()})" if reply.uncertain else ""))
     if reply.kind in ("answered", "related") and reply.citations:
         c = reply.citations[0]
-        head = "Source" if reply.kind == "answered" else "Closest guideline"
+        head = _("Source") if reply.kind == "answered" else _("Closest guideline")
         parts.append(f"{head}: <{c.url}|{escape(c.id)}> ({escape(c.bulletin)}: "
                      f"{escape(c.title)})")
         if c.kind == "summary":
-            parts.append("summary of what is known, not the bulletin's words")
+            parts.append(_("summary of what is known, not the bulletin's words"))
     return " · ".join(parts) or None
 
 
 def reply_blocks(reply: Reply, conversation_id: str, index: int = 0,
                  share: bool = False) -> list[dict[str, Any]]:
     """One core Reply as blocks: its text (the clause quoted with bulletin id and link), a
-    context line with the confidence, and its buttons. `share` adds "Share in channel"."""
+    context line with the confidence, and its buttons. `share` adds "Share in channel".
+    Labels are in the reply's language."""
+    with language(reply.lang):
+        return _reply_blocks(reply, conversation_id, index, share)
+
+
+def _reply_blocks(reply: Reply, conversation_id: str, index: int,
+                  share: bool) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if reply.kind == "emergency":
-        blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
+        blocks.append({"type": "header", "text": plain(_("Immediate danger"), 150)})
     elif reply.kind == "related":
-        blocks.append(context(f":information_source: *{messages.RELATED_LABEL}*"))
+        blocks.append(context(f":information_source: *{messages.related_label()}*"))
     elif reply.uncertain:
-        blocks.append(context(f":warning: *{messages.UNCERTAIN_LABEL}* that this answers "
-                              "your question"))
+        blocks.append(context(":warning: " + messages.uncertain_heading()))
     blocks += sections(mrkdwn(reply.text))
     line = confidence_line(reply)
     if line:
         blocks.append(context(line))
     extra = []
     if share and reply.kind == "answered" and reply.citations and not reply.private:
-        extra.append(button("Share in channel", SHARE_ACTION, f"show {reply.citations[0].id}"))
+        extra.append(button(_("Share in channel"), SHARE_ACTION,
+                            f"show {reply.citations[0].id}"))
     if reply.buttons or extra:
         blocks += command_buttons(reply.buttons, conversation_id, index, extra)
     return blocks[:MAX_BLOCKS]
@@ -176,16 +184,18 @@ def reply_message(reply: Reply, conversation_id: str, share: bool = False) -> di
 
 def shared_message(reply: Reply, user_id: str, conversation_id: str) -> dict[str, Any]:
     blocks = reply_blocks(reply, conversation_id)
-    blocks.insert(0, context(f"<@{user_id}> shared this answer from policybot."))
+    with language(reply.lang):
+        blocks.insert(0, context(_("{user} shared this answer from policybot.").format(
+            user=f"<@{user_id}>")))
     return {"text": clip(reply.text, 3000), "blocks": blocks[:MAX_BLOCKS]}
 
 
 def report_button_message(value: str, conversation_id: str) -> dict[str, Any]:
     """In a channel a report is never taken in the thread: offer the private form."""
-    text = ("Reports are taken privately, never in a channel. Press the button to open the "
-            "report form (only you can see this message).")
+    text = _("Reports are taken privately, never in a channel. Press the button to open the "
+             "report form (only you can see this message).")
     return {"text": text, "blocks": [section(text)] + command_buttons(
-        [Button("Report a post", value, "primary")], conversation_id)}
+        [Button(messages.report_a_post_label(), value, "primary")], conversation_id)}
 
 
 def text_message(text: str) -> dict[str, Any]:
@@ -204,17 +214,17 @@ def _option(value: str, label: str, description: str = "") -> dict[str, Any]:
 def _step_element(step: Step, prefill: Any) -> dict[str, Any]:
     action: dict[str, Any]
     if step.kind == "choice":
-        options = [_option(v, label, step.detail(v)) for v, label in step.options]
+        options = [_option(v, label, step.detail(v)) for v, label in step.shown_options()]
         kind = "radio_buttons" if len(options) <= 2 else "static_select"
         action = {"type": kind, "action_id": VALUE_ACTION, "options": options}
         if kind == "static_select":
-            action["placeholder"] = plain("Choose one")
+            action["placeholder"] = plain(_("Choose one"))
         chosen = [o for o in options if o["value"] == prefill]
         if chosen:
             action["initial_option"] = chosen[0]
     elif step.kind == "date":
         action = {"type": "datepicker", "action_id": VALUE_ACTION,
-                  "placeholder": plain("Pick a date")}
+                  "placeholder": plain(_("Pick a date"))}
         if prefill:
             action["initial_date"] = str(prefill)
     else:
@@ -230,35 +240,37 @@ def _step_element(step: Step, prefill: Any) -> dict[str, Any]:
 
 def _step_label(step: Step) -> str:
     # Choice and text prompts read as questions; link and date prompts mention chat words.
-    return step.prompt.replace("*", "") if step.kind in ("choice", "text") else step.title
+    return (step.shown_prompt().replace("*", "") if step.kind in ("choice", "text")
+            else step.shown_title())
 
 
 def report_modal(steps: Sequence[Step] = STEPS, prefill: dict[str, Any] | None = None,
                  private_metadata: str = "") -> dict[str, Any]:
     """The report form: one input block per step (block id = step id), the confirm step
     being the modal's submit button. Field errors come back as `response_action: errors`
-    keyed by the same step ids."""
+    keyed by the same step ids. In the current language (bot.i18n)."""
     prefill = prefill or {}
-    blocks: list[dict[str, Any]] = [section(
+    blocks: list[dict[str, Any]] = [section(_(
         "Report an inappropriate post. Nothing is posted in any channel; administrators see "
-        "the report in the case log. Choose *anonymous* to store no identity at all.")]
-    submit = "Submit"
+        "the report in the case log. Choose *anonymous* to store no identity at all."))]
+    submit = _("Submit")
     for step in steps:
         if step.kind == "confirm":
-            submit = step.options[0][1] if step.options else submit
+            submit = step.shown_options()[0][1] if step.options else submit
             continue
         block: dict[str, Any] = {"type": "input", "block_id": step.id,
                                  "label": plain(_step_label(step), 2000),
                                  "optional": step.optional,
                                  "element": _step_element(step, prefill.get(step.id))}
-        hint = step.help
+        hint = step.shown_help()
         if step.kind == "text" and (step.max_length or 0) > INPUT_LIMIT:
-            hint = f"Up to {INPUT_LIMIT:,} characters in this form."
+            hint = _("Up to {limit:,} characters in this form.").format(limit=INPUT_LIMIT)
         if hint:
             block["hint"] = plain(hint.replace("*", "").replace("`", ""), 2000)
         blocks.append(block)
-    return {"type": "modal", "callback_id": REPORT_CALLBACK, "title": plain("Report a post", 24),
-            "submit": plain(submit, 24), "close": plain("Cancel", 24), "notify_on_close": False,
+    return {"type": "modal", "callback_id": REPORT_CALLBACK,
+            "title": plain(messages.report_a_post_label(), 24), "submit": plain(submit, 24),
+            "close": plain(_("Cancel"), 24), "notify_on_close": False,
             "private_metadata": private_metadata[:3000], "blocks": blocks}
 
 
@@ -284,6 +296,15 @@ def form_values(state_values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def form_language(view: dict[str, Any]) -> str | None:
+    """The language a report modal was opened in (kept in its private_metadata)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    return meta.get("lang") if isinstance(meta, dict) else None
+
+
 def result_view(replies: Sequence[Reply]) -> dict[str, Any]:
     """What the modal turns into after a submission: emergency guidance first, then the
     receipt. An anonymous receipt (it carries the case key) is shown here and only here:
@@ -291,25 +312,26 @@ def result_view(replies: Sequence[Reply]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     for reply in replies:
         if reply.kind == "emergency":
-            blocks.append({"type": "header", "text": plain("Immediate danger", 150)})
+            blocks.append({"type": "header", "text": plain(_("Immediate danger"), 150)})
             blocks += sections(mrkdwn(reply.text))
             blocks.append({"type": "divider"})
     receipt = next((r for r in replies if r.kind == "receipt"), None)
     if receipt is not None and receipt.data.get("case_key"):
         blocks += sections(mrkdwn(receipt.text))
-        blocks.append(section("*Copy the key now:* it is not sent to you anywhere else, and "
-                              "closing this window hides it for good."))
+        blocks.append(section(_("*Copy the key now:* it is not sent to you anywhere else, and "
+                                "closing this window hides it for good.")))
     else:
         numbers = [r.data.get("case_number") for r in replies if r.data.get("case_number")]
-        text = (f"Thank you. Your report is case *{numbers[0]}*." if numbers else
-                "Thank you. Your report was received.")
-        blocks.append(section(text + " Your receipt is in your direct messages with policybot."))
-    return {"type": "modal", "title": plain("Report received", 24),
-            "close": plain("Close", 24), "blocks": blocks}
+        text = (_("Thank you. Your report is case *{number}*.").format(number=numbers[0])
+                if numbers else _("Thank you. Your report was received."))
+        blocks.append(section(text + " " + _("Your receipt is in your direct messages with "
+                                             "policybot.")))
+    return {"type": "modal", "title": plain(_("Report received"), 24),
+            "close": plain(_("Close"), 24), "blocks": blocks}
 
 
 def notice_view(title: str, text: str) -> dict[str, Any]:
-    return {"type": "modal", "title": plain(title, 24), "close": plain("Close", 24),
+    return {"type": "modal", "title": plain(title, 24), "close": plain(_("Close"), 24),
             "blocks": sections(mrkdwn(text))}
 
 
@@ -320,10 +342,9 @@ def prefill_from_message(message: dict[str, Any], permalink: str | None,
     profile = message.get("user_profile") or {}
     name = profile.get("real_name") or profile.get("display_name") or profile.get("name")
     who = f"{name} (Slack user {author})" if name else f"Slack user {author}"
-    where = f" in #{channel_name}" if channel_name else ""
-    quoted = "\n".join("> " + line for line in (message.get("text") or "").splitlines())
-    description = f"Slack message by {who}{where}:\n{quoted}\n\nWhy I am reporting it: "
-    return {"platform": "district", "link": permalink, "description": description}
+    return report_prefill.prefill_from_message(
+        "Slack", who, message.get("text") or "", permalink,
+        f"#{channel_name}" if channel_name else None)
 
 
 # ------------------------------------------------------------------ administrators
@@ -381,7 +402,7 @@ def case_text_modal(action: Action, channel: str | None) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "input", "block_id": "text",
                              "label": plain(action.prompt, 2000),
                              "element": {"type": "plain_text_input", "action_id": VALUE_ACTION,
-                                         "multiline": action.id != "assign",
+                                         "multiline": True,
                                          "max_length": INPUT_LIMIT}}
     meta = {"number": action.number, "action": action.id, "channel": channel}
     return {"type": "modal", "callback_id": CASE_TEXT_CALLBACK,
@@ -398,30 +419,33 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
     the open cases, each with a button that opens it (masked) by direct message."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": plain("policybot", 150)},
-        section("Ask me about LAUSD's social media policy for employees (BUL-5688.0): send "
-                "me a direct message, mention me in a channel, or use `/policy your question`."
-                "\nSaw an inappropriate post? Report it here or with `/report`; you can stay "
-                "anonymous."),
+        section(_("Ask me about LAUSD's social media policy for employees (BUL-5688.0): send "
+                  "me a direct message, mention me in a channel, or use `/policy your "
+                  "question`.") + "\n" + _("Saw an inappropriate post? Report it here or with "
+                                           "`/report`; you can stay anonymous.")),
     ]
-    blocks += command_buttons([Button("Report a post", "report", "primary"),
-                               Button("My reports", "my reports"), Button("Help", "help")],
+    blocks += command_buttons([Button(messages.report_a_post_label(), "report", "primary"),
+                               Button(_("My reports"), "my reports"), Button(_("Help"), "help")],
                               conversation_id)
-    blocks += [{"type": "divider"}, section("*Your reports*")]
+    blocks += [{"type": "divider"}, section("*" + _("Your reports") + "*")]
     if reports:
         for r in list(reports)[:20]:
             status = status_text(r["status"], r.get("dismiss_reason"))
-            blocks.append(section(f"*{r['number']}* {escape(r['category_label'])}, filed "
-                                  f"{r['created_at'][:10]}: *{status}*"))
+            blocks.append(section(_("*{number}* {category}, filed {date}: *{status}*").format(
+                number=r["number"], category=escape(r["category_label"]),
+                date=r["created_at"][:10], status=status)))
     else:
-        blocks.append(context("You have no named reports. Anonymous reports are checked with "
-                              "`status KEY` in a direct message."))
+        blocks.append(context(_("You have no named reports. Anonymous reports are checked "
+                                "with `status KEY` in a direct message.")))
     if open_cases is not None:
-        blocks += [{"type": "divider"}, section(f"*Open cases* ({len(open_cases)})")]
+        blocks += [{"type": "divider"}, section("*" + _("Open cases") + f"* ({len(open_cases)})")]
+        blocks += command_buttons([Button(say("case.mine"), "my cases")], conversation_id,
+                                  start=999)
         for c in list(open_cases)[:25]:
             blocks.append({**section(mrkdwn(case_line(c))),
                            "block_id": conversation_block_id(1000 + len(blocks), conversation_id),
                            "accessory": button(say("case.open"), f"{BUTTON_ACTION}_open",
                                                f"case {c['number']}")})
         if not open_cases:
-            blocks.append(context("No open cases."))
+            blocks.append(context(_("No open cases.")))
     return {"type": "home", "blocks": blocks[:100], "private_metadata": user_id}

@@ -1,8 +1,9 @@
 """Microsoft Teams front end: botbuilder's CloudAdapter at POST /api/messages.
 
-Two translators and a thin handler: a Teams activity becomes an `Incoming`
-(`teams:<aadObjectId>` user, `teams:<conversation.id>` conversation), the core
-answers, and each `Reply` is rendered as an Adaptive Card (`handlers.teams_cards`).
+A Teams activity becomes an `Incoming` (`handlers.teams_activity`), `TeamsBot` routes
+it (`handlers.teams_routing`), the core answers, and each `Reply` is rendered as an
+Adaptive Card (`handlers.teams_cards`); messages outside the turn are
+`handlers.teams_proactive`'s, the connector's retries `handlers.teams_retry`'s.
 Authentication is botbuilder's: with `MicrosoftAppId` set every request needs a valid
 Bot Framework token (401 otherwise) and replies go only to Bot Framework hosts. Without
 an app id `/api/messages` is off (503), unless `POLICYBOT_TEAMS_EMULATOR=1` is set and
@@ -19,59 +20,40 @@ masked; named reporters get an administrator's question in their personal chat.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
-from botbuilder.core import (
-    ActivityHandler,
-    BotAdapter,
-    CardFactory,
-    InvokeResponse,
-    MessageFactory,
-    TurnContext,
-)
+from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.serializer_helper import serializer_helper
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import (
-    Activity,
-    ActivityTypes,
-    ChannelAccount,
-    ConversationParameters,
-    ConversationReference,
-)
+from botbuilder.schema import Activity, ActivityTypes
 
 from bot import messages
-from bot.case_view import CaseView
-from bot.config import Settings, is_loopback
-from bot.dedup import claim_event
+from bot.config import Settings
+from bot.i18n import _, language
 from bot.models import Incoming, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
+from bot.reporting import FormResult
 from handlers import teams_cards as cards
+from handlers import teams_extension as extension
 from handlers.runtime import BotRef
-from infra.clock import now_iso
+from handlers.teams_activity import (
+    card_activity,
+    in_group,
+    shape_problem,
+    to_incoming,
+    user_id,
+)
+from handlers.teams_proactive import ProactivePosting
+from handlers.teams_retry import RetryPolicy, speed_up_msrest_retry_policy, with_retries
+from handlers.teams_routing import TeamsBot
 from infra.errors import PolicybotError
 
 log = logging.getLogger(__name__)
-
-ADMIN_CHANNEL_COMMAND = re.compile(
-    r"^(please\s+)?use\s+this\s+(channel|chat|conversation)\s+for\s+(new\s+)?cases\W*$", re.IGNORECASE)
-GROUP_TYPES = ("channel", "groupChat")
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-# Where the Bot Framework's connectors live (public cloud, Teams, US government clouds).
-BOT_FRAMEWORK_HOSTS = (".botframework.com", ".botframework.us", ".botframework.azure.us",
-                       "smba.trafficmanager.net", ".teams.microsoft.com",
-                       ".teams.microsoft.us")
-CARD_TYPE = "application/vnd.microsoft.card.adaptive"
-MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
 
 class AdapterConfig:
@@ -84,143 +66,11 @@ class AdapterConfig:
         self.APP_TENANTID = settings.teams_tenant_id or ""
 
 
-@dataclass
-class RetryPolicy:
-    """Replies to the Bot Framework connector: retried on 429/5xx and network errors."""
-    attempts: int = 4
-    base_delay: float = 0.5  # doubled after each failure unless the connector says Retry-After
-    max_delay: float = 20.0
-
-
-# ------------------------------------------------------------------ translators
-
-def user_id(activity: Activity) -> str:
-    who = activity.from_property
-    return f"teams:{who.aad_object_id or who.id}"
-
-
-def conversation_id(activity: Activity) -> str:
-    return f"teams:{activity.conversation.id}"
-
-
-def in_group(activity: Activity) -> bool:
-    return (activity.conversation.conversation_type or "personal") in GROUP_TYPES
-
-
-def message_text(activity: Activity) -> str:
-    """The typed text with the bot's @mention removed."""
-    text = activity.text or ""
-    if activity.entities and activity.recipient:
-        try:
-            text = TurnContext.remove_recipient_mention(activity) or ""
-        except (KeyError, TypeError, AttributeError, re.error):
-            pass
-    text = re.sub(r"<at>[^<]*</at>", " ", text) if "<at>" in text else text
-    return text.replace("&nbsp;", " ").strip()
-
-
-def command_from_value(value: Any) -> str | None:
-    """A pressed card button: {"pb": command} (plus an optional typed `pbText`)."""
-    if not isinstance(value, dict) or not isinstance(value.get("pb"), str):
-        return None
-    extra = value.get(cards.TEXT_INPUT)
-    if isinstance(extra, str) and extra.strip():
-        return f"{value['pb']} {extra.strip()}"
-    return value["pb"]
-
-
-def to_incoming(activity: Activity, text: str, is_button: bool = False) -> Incoming:
-    return Incoming(text=text, conversation_id=conversation_id(activity),
-                    user_id=user_id(activity), user_name=activity.from_property.name,
-                    platform="teams", is_button=is_button, wants_form=True)
-
-
-def card_activity(card: dict[str, Any]) -> Activity:
-    return MessageFactory.attachment(CardFactory.adaptive_card(card))
-
-
-def service_url_problem(url: str, authenticated: bool) -> str | None:
-    """Where replies may go: a Bot Framework host over https once authentication is on,
-    a loopback address in emulator mode. Anything else would let a sender point the bot's
-    replies (and its token) at a server of their choosing."""
-    try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-    except ValueError:
-        return "serviceUrl is not a URL"
-    if parts.scheme not in ("http", "https") or not host:
-        return "serviceUrl is missing or not an http(s) URL"
-    if authenticated:
-        if parts.scheme != "https" or not host.endswith(BOT_FRAMEWORK_HOSTS):
-            return "serviceUrl is not a Bot Framework host"
-    elif not is_loopback(host):
-        return "serviceUrl must be on loopback in emulator mode"
-    return None
-
-
-def shape_problem(activity: Activity, authenticated: bool) -> str | None:
-    """What a usable activity must carry before any turn runs (400 otherwise)."""
-    problem = service_url_problem(activity.service_url or "", authenticated)
-    if problem:
-        return problem
-    if not (activity.conversation and isinstance(activity.conversation.id, str)
-            and activity.conversation.id):
-        return "conversation.id is missing"
-    if not (activity.from_property and activity.from_property.id):
-        return "from.id is missing"
-    if not (activity.recipient and activity.recipient.id):
-        return "recipient.id is missing"
-    return None
-
-
-def _status_of(error: BaseException) -> int | None:
-    response = getattr(error, "response", None)
-    status = getattr(response, "status_code", None) or getattr(response, "status", None)
-    return status if isinstance(status, int) else None
-
-
-def _retry_after(error: BaseException) -> float | None:
-    headers = getattr(getattr(error, "response", None), "headers", None) or {}
-    try:
-        value = headers.get("Retry-After")
-        return max(0.0, float(value)) if value is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _transient(error: BaseException) -> bool:
-    status = _status_of(error)
-    if status is not None:
-        return status in RETRY_STATUSES
-    import aiohttp
-    from msrest.exceptions import ClientRequestError
-
-    return isinstance(error, (ClientRequestError, aiohttp.ClientError, OSError,
-                              asyncio.TimeoutError))
-
-
-async def with_retries(operation: Callable[[], Awaitable[Any]], policy: RetryPolicy,
-                       what: str) -> Any:
-    for attempt in range(1, policy.attempts + 1):
-        try:
-            return await operation()
-        except Exception as e:
-            if attempt == policy.attempts or not _transient(e):
-                raise
-            delay = _retry_after(e)
-            if delay is None:
-                delay = policy.base_delay * 2 ** (attempt - 1)
-            delay = min(delay, policy.max_delay)
-            log.warning("Teams %s failed (%s, status %s); retry %d/%d in %.1fs", what,
-                        type(e).__name__, _status_of(e), attempt, policy.attempts - 1, delay)
-            await asyncio.sleep(delay)
-    return None  # unreachable
-
-
 # ------------------------------------------------------------------ the front end
 
-class TeamsFrontEnd:
-    """Owns the adapter, the activity handler, proactive messages and their storage."""
+class TeamsFrontEnd(ProactivePosting):
+    """Owns the adapter and the activity handler (`handlers.teams_routing`); answers within
+    the turn here, proactive messages and their storage in `handlers.teams_proactive`."""
 
     def __init__(self, ref: BotRef, settings: Settings, adapter: CloudAdapter):
         self.ref = ref
@@ -233,10 +83,6 @@ class TeamsFrontEnd:
         self.handler = TeamsBot(self)
         self._known_personal: dict[str, str] = {}
         adapter.on_turn_error = self.on_turn_error
-
-    @property
-    def bot(self):
-        return self.ref.bot
 
     # ---------------------------------------------------------------- HTTP
 
@@ -281,18 +127,6 @@ class TeamsFrontEnd:
 
     # ---------------------------------------------------------------- sending
 
-    @staticmethod
-    def own_retries(context: TurnContext) -> None:
-        """msrest would retry 5xx itself (4 tries with long back-off) and never 429; turn
-        that off so `with_retries` is the one policy for every reply."""
-        client = context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-        policy = getattr(getattr(client, "config", None), "retry_policy", None)
-        if policy is not None:
-            try:
-                policy.retries = 0
-            except Exception:  # noqa: BLE001 - an unexpected client: keep its own policy
-                log.debug("connector client without a settable retry policy")
-
     async def send(self, context: TurnContext, activity: Activity) -> None:
         await with_retries(lambda: context.send_activity(activity), self.retry, "reply")
 
@@ -306,61 +140,10 @@ class TeamsFrontEnd:
                 await self.send(context, card_activity(card))
         if private:
             sent = await self.send_personal(context, [card_activity(c) for c in private])
-            note = ("I sent you the rest in our personal chat (only you can see it)." if sent
-                    else "I could not open a personal chat with you: message me directly "
-                         "(Apps → policybot) and ask again there.")
+            note = (_("I sent you the rest in our personal chat (only you can see it).") if sent
+                    else _("I could not open a personal chat with you: message me directly "
+                           "(Apps → policybot) and ask again there."))
             await self.send(context, MessageFactory.text(note))
-
-    async def send_personal(self, context: TurnContext, activities: list[Activity]) -> bool:
-        who = user_id(context.activity)
-        try:
-            reference = await asyncio.to_thread(self.load_user_reference, who)
-            if reference is None:
-                reference = await self.create_personal_chat(context)
-            await self.proactive(reference, activities)
-            return True
-        except Exception:
-            log.exception("could not send a private Teams message to %s", who)
-            return False
-
-    async def create_personal_chat(self, context: TurnContext) -> ConversationReference:
-        activity = context.activity
-        tenant = activity.conversation.tenant_id or (
-            (activity.channel_data or {}).get("tenant") or {}).get("id")
-        params = ConversationParameters(
-            is_group=False, bot=activity.recipient,
-            members=[ChannelAccount(id=activity.from_property.id)], tenant_id=tenant,
-            channel_data={"tenant": {"id": tenant}} if tenant else None)
-        created: dict[str, ConversationReference] = {}
-
-        async def capture(ctx: TurnContext) -> None:
-            created["ref"] = TurnContext.get_conversation_reference(ctx.activity)
-
-        await with_retries(lambda: self.adapter.create_conversation(
-            self.app_id, capture, params, channel_id=activity.channel_id,
-            service_url=activity.service_url), self.retry, "create personal chat")
-        reference = created["ref"]
-        reference.user = ChannelAccount(id=activity.from_property.id,
-                                        aad_object_id=activity.from_property.aad_object_id)
-        await asyncio.to_thread(self.save_user_reference, user_id(activity), reference)
-        return reference
-
-    async def proactive(self, reference: ConversationReference, activities: list[Activity],
-                        update: bool = False) -> list[str | None]:
-        """Send (or with `update`, replace: each activity carries its id) into a stored
-        conversation; returns the ids of the activities sent."""
-        ids: list[str | None] = []
-
-        async def send_all(ctx: TurnContext) -> None:
-            self.own_retries(ctx)
-            send = ctx.update_activity if update else ctx.send_activity
-            for activity in activities:
-                response = await with_retries(lambda a=activity: send(a), self.retry,
-                                              "update" if update else "reply")
-                ids.append(getattr(response, "id", None))
-
-        await self.adapter.continue_conversation(reference, send_all, self.app_id)
-        return ids
 
     # ---------------------------------------------------------------- turns
 
@@ -374,19 +157,32 @@ class TeamsFrontEnd:
         outgoing: list[tuple[bool, dict[str, Any]]] = []
         for reply in replies:
             if reply.kind == "report_form":
-                outgoing.append((True, cards.report_form_card(STEPS, reply.data["prefill"], {})))
+                with language(reply.lang):  # the form in the language of the conversation
+                    form = cards.report_form_card(STEPS, reply.data["prefill"], {})
+                outgoing.append((True, form))
                 continue
             outgoing.append((reply.private, cards.to_card(reply)))
         await self.send_cards(context, outgoing)
 
+    async def report(self, context: TurnContext, data: dict[str, Any]
+                     ) -> tuple[dict[str, Any], FormResult]:
+        """A submitted report form's values through the core's report flow (raises
+        PolicybotError when it cannot be stored)."""
+        values = {k: data.get(k) for k in FORM_FIELDS if data.get(k) not in (None, "")}
+        incoming = to_incoming(context.activity, "report form", True)
+        return values, await asyncio.to_thread(self.bot.reports.submit_form, incoming, values)
+
     async def submit_form(self, context: TurnContext, data: dict[str, Any],
                           invoke: bool) -> dict[str, Any] | None:
         """A submitted report form. Returns the card an invoke answers with: the form again
-        with its errors, or an anonymous report's receipt."""
-        values = {k: data.get(k) for k in FORM_FIELDS if data.get(k) not in (None, "")}
-        incoming = to_incoming(context.activity, "report form", True)
+        with its errors, or an anonymous report's receipt. In the form's language."""
+        with language(data.get(cards.LANG_FIELD)):
+            return await self._submit_form(context, data, invoke)
+
+    async def _submit_form(self, context: TurnContext, data: dict[str, Any],
+                           invoke: bool) -> dict[str, Any] | None:
         try:
-            result = await asyncio.to_thread(self.bot.reports.submit_form, incoming, values)
+            values, result = await self.report(context, data)
         except PolicybotError as e:
             await self.send_cards(context, [(True, cards.notice_card(str(e)))])
             return None
@@ -406,9 +202,7 @@ class TeamsFrontEnd:
         """An anonymous receipt (number and key) takes the place of the form card it came
         from, and is never posted as a message of its own: a new message would stay in
         the chat's history (and the tenant's exports) dated with the report."""
-        card = cards.to_card(replies[-1])
-        for reply in replies[:-1]:  # emergency guidance first, in the same card
-            card["body"] = cards.to_card(reply)["body"] + card["body"]
+        card = cards.receipt_card(replies)
         if invoke:
             return card
         form_id = context.activity.reply_to_id
@@ -440,203 +234,26 @@ class TeamsFrontEnd:
             "*New cases will be posted here*, masked: kind, platform, urgency and matched "
             "policies only (no descriptions, links or names). Details open privately.")))
 
-    async def remember_personal(self, context: TurnContext) -> None:
-        activity = context.activity
-        if in_group(activity) or not activity.from_property:
-            return
-        who = user_id(activity)
-        if self._known_personal.get(who) == activity.conversation.id:
-            return
-        reference = TurnContext.get_conversation_reference(activity)
-        await asyncio.to_thread(self.save_user_reference, who, reference)
-        self._known_personal[who] = activity.conversation.id
-
     async def on_turn_error(self, context: TurnContext, error: Exception) -> None:
         log.error("Teams turn failed (activity %s)", context.activity.id,
                   exc_info=(type(error), error, error.__traceback__))
         try:
             if context.activity.type == ActivityTypes.invoke:
                 await context.send_activity(Activity(
-                    type=ActivityTypes.invoke_response, value=InvokeResponse(
-                        status=200, body={"statusCode": 200, "type": MESSAGE_TYPE,
-                                          "value": messages.internal_error()})))
+                    type=ActivityTypes.invoke_response,
+                    value=extension.notice_for(context.activity.name, messages.internal_error())))
+            if context.activity.name in extension.INVOKES:
+                return  # the dialog says so; a reply would land in the reported conversation
             await context.send_activity(MessageFactory.text(messages.internal_error()))
         except Exception:  # noqa: BLE001
             log.warning("could not tell the person about the failed turn")
-
-    # ---------------------------------------------------------------- events
-
-    # ---------------------------------------------------------------- announcements (a Port)
-
-    name = "teams"
-
-    def attach(self, bot) -> None:
-        bot.announcements.attach(self)
-
-    def schedule(self, work: Callable[[], Awaitable[None]]) -> None:
-        """Called in the core's thread: schedule the proactive work and return at once."""
-        loop = self.loop
-        if loop is None or loop.is_closed():
-            log.info("Teams is not running: an announcement was not posted")
-            return
-        loop.call_soon_threadsafe(self._spawn, work)
-
-    def _spawn(self, work: Callable[[], Awaitable[None]]) -> None:
-        task = asyncio.ensure_future(work())
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def drain(self) -> None:
-        """Wait for proactive messages in flight (tests, shutdown)."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
-
-    async def post(self, view: CaseView) -> dict[str, Any] | None:
-        reference = await asyncio.to_thread(self.load_admin_reference)
-        if reference is None:
-            log.info("case %s: no Teams admin channel yet (an administrator says "
-                     "'@policybot use this channel for cases' there)", view.number)
-            return None
-        [sent] = await self.proactive(reference, [card_activity(cards.case_card(view))])
-        return {"conversation": reference.serialize(), "activity_id": sent} if sent else None
-
-    async def update(self, reference: dict[str, Any], view: CaseView) -> None:
-        activity = card_activity(cards.case_card(view))
-        activity.id = reference["activity_id"]
-        await self.proactive(ConversationReference.deserialize(reference["conversation"]),
-                             [activity], update=True)
-
-    async def direct_message(self, user_id: str, reply: Reply) -> None:
-        reference = await asyncio.to_thread(self.load_user_reference, user_id)
-        if reference is None:
-            log.info("a Teams reporter has no known personal chat; the message waits for "
-                     "`my reports`")
-            return
-        await self.proactive(reference, [card_activity(cards.to_card(reply))])
-
-    # ---------------------------------------------------------------- storage (0004_teams)
-
-    def save_user_reference(self, who: str, reference: ConversationReference) -> None:
-        """Stored without the person's id or name in clear: the row is found by a keyed
-        hash of the id (infra.keys: not reversible without the secret key), and the reference (enough to message the 1:1 chat) carries no user."""
-        stored = ConversationReference().deserialize(reference.serialize())
-        stored.user = None
-        with self.bot.storage.write() as db:
-            db["teams_user_conversations"].upsert(
-                {"user_id": self.bot.storage.keyed(who, "teams-user"), "reference": json.dumps(stored.serialize()),
-                 "updated_at": now_iso()[:10]}, pk="user_id")
-
-    def load_user_reference(self, who: str) -> ConversationReference | None:
-        row = next(self.bot.storage.db["teams_user_conversations"].rows_where(
-            "user_id = ?", [self.bot.storage.keyed(who, "teams-user")]), None)
-        return ConversationReference.deserialize(json.loads(row["reference"])) if row else None
-
-    def save_admin_reference(self, reference: ConversationReference, actor: str) -> None:
-        with self.bot.storage.write() as db:
-            db["teams_admin_channels"].upsert(
-                {"id": 1, "reference": json.dumps(reference.serialize()), "set_by": actor,
-                 "set_at": now_iso()}, pk="id")
-
-    def load_admin_reference(self) -> ConversationReference | None:
-        row = next(self.bot.storage.db["teams_admin_channels"].rows_where("id = 1"), None)
-        return ConversationReference.deserialize(json.loads(row["reference"])) if row else None
-
-
-class TeamsBot(ActivityHandler):
-    def __init__(self, front: TeamsFrontEnd):
-        self.front = front
-
-    async def on_turn(self, turn_context: TurnContext) -> None:
-        self.front.own_retries(turn_context)
-        activity = turn_context.activity
-        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and activity.id:
-            key = f"teams:{activity.conversation.id}:{activity.id}"
-            if not await asyncio.to_thread(claim_event, self.front.bot.storage, key):
-                log.info("duplicate Teams activity %s ignored", activity.id)
-                if activity.type == ActivityTypes.invoke:
-                    await turn_context.send_activity(Activity(
-                        type=ActivityTypes.invoke_response, value=InvokeResponse(
-                            status=200, body={"statusCode": 200, "type": MESSAGE_TYPE,
-                                              "value": "Already done."})))
-                return
-        await super().on_turn(turn_context)
-
-    async def on_message_activity(self, turn_context: TurnContext) -> None:
-        front = self.front
-        activity = turn_context.activity
-        value = activity.value if isinstance(activity.value, dict) else None
-        if value is not None and value.get("pbForm") == cards.FORM_ID:
-            # An anonymous submission is not remembered: a stored reference dated with the
-            # submission would tie the reporter to the case. The receipt goes back in this
-            # same turn; a named reporter is remembered for administrators' questions.
-            if value.get("identity") != "anonymous":
-                await front.remember_personal(turn_context)
-            await front.submit_form(turn_context, value, invoke=False)
-            return
-        await front.remember_personal(turn_context)
-        command = command_from_value(value)
-        text = command if command is not None else message_text(activity)
-        if command is None and ADMIN_CHANNEL_COMMAND.match(text):
-            await front.set_admin_channel(turn_context)
-            return
-        await front.converse(turn_context, text, is_button=command is not None)
-
-    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
-        """adaptiveCard/action (Action.Execute, Universal Actions) carries the same data as
-        our Action.Submit buttons; other invokes are acknowledged and ignored."""
-        activity = turn_context.activity
-        if activity.name != "adaptiveCard/action":
-            log.info("Teams invoke %r not supported; acknowledged", activity.name)
-            return InvokeResponse(status=200)
-        action = (activity.value or {}).get("action") if isinstance(activity.value, dict) \
-            else None
-        data = action.get("data") if isinstance(action, dict) else None
-        if not isinstance(data, dict):
-            return _invoke(400, "application/vnd.microsoft.error",
-                           {"code": "BadRequest", "message": "The card action has no data."})
-        front = self.front
-        if data.get("pbForm") == cards.FORM_ID:  # remembered only when named, as above
-            if data.get("identity") != "anonymous":
-                await front.remember_personal(turn_context)
-            card = await front.submit_form(turn_context, data, invoke=True)
-            if card is not None:  # the form with its errors, or an anonymous receipt
-                return _invoke(200, CARD_TYPE, card)
-            return _invoke(200, MESSAGE_TYPE, "Report submitted.")
-        await front.remember_personal(turn_context)
-        command = command_from_value(data)
-        if command is None:
-            return _invoke(400, "application/vnd.microsoft.error",
-                           {"code": "BadRequest", "message": "This card action is not known."})
-        await front.converse(turn_context, command, is_button=True)
-        return _invoke(200, MESSAGE_TYPE, "Done.")
-
-    async def on_members_added_activity(self, members_added, turn_context: TurnContext):
-        activity = turn_context.activity
-        if any(m.id == activity.recipient.id for m in members_added or []):
-            await self.front.remember_personal(turn_context)
-            await self.front.send(turn_context, card_activity(cards.welcome_card()))
 
 
 TEAMS = web.AppKey("teams", TeamsFrontEnd)
 
 
-def _invoke(status: int, kind: str, value: Any) -> InvokeResponse:
-    """The body Teams expects for adaptiveCard/action (statusCode, type, value)."""
-    return InvokeResponse(status=200, body={"statusCode": status, "type": kind, "value": value})
-
-
 def _error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
-
-
-def speed_up_msrest_retry_policy() -> None:
-    """botbuilder builds a connector client per turn, and msrest's ClientRetryPolicy then
-    computes `[i for i in range(999) if i not in safe_codes]` against a 500-item *list*:
-    about 3 ms of CPU on the event loop for every Teams message. A frozenset with the
-    same members gives the same retry codes at a fraction of the cost."""
-    from msrest.universal_http.requests import ClientRetryPolicy
-
-    ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
 
 
 def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from bot import messages
 from bot.case_text import say
 from bot.case_view import CaseView
+from bot.i18n import DEFAULT, _, current, language
 from bot.models import Button, Reply
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -24,6 +25,7 @@ VERSION = "1.4"
 MAX_TOP_ACTIONS = 5  # Teams shows at most 6 actions; the rest go into a "More" card
 FORM_ID = "report"
 TEXT_INPUT = "pbText"
+LANG_FIELD = "pbLang"
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _STYLES = {"primary": "positive", "danger": "destructive"}
 
@@ -68,7 +70,7 @@ def fold_actions(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return actions
     head, rest = actions[:MAX_TOP_ACTIONS], actions[MAX_TOP_ACTIONS:]
     return head + [{"type": "Action.ShowCard", "title": "More…",
-                    "card": card([text_block("More options:", isSubtle=True)], rest)}]
+                    "card": card([text_block(_("More options:"), isSubtle=True)], rest)}]
 
 
 def text_body(text: str) -> list[dict[str, Any]]:
@@ -109,17 +111,23 @@ def input_action(title: str, command: str, placeholder: str,
     return {"type": "Action.ShowCard", "title": title, "card": card(
         [{"type": "Input.Text", "id": TEXT_INPUT, "isMultiline": True,
           "placeholder": placeholder, "maxLength": max_length, "isRequired": True,
-          "errorMessage": "Please type something first."}],
-        [{"type": "Action.Submit", "title": "Send", "data": {"pb": command}}])}
+          "errorMessage": _("Please type something first.")}],
+        [{"type": "Action.Submit", "title": _("Send"), "data": {"pb": command}}])}
 
 
 # ------------------------------------------------------------------ replies
 
 def to_card(reply: Reply) -> dict[str, Any]:
     """Any core Reply as an Adaptive Card: its text (quotes as quote blocks), links to the
-    cited bulletins, and its buttons as Action.Submit; a case is `case_card`."""
+    cited bulletins, and its buttons as Action.Submit; a case is `case_card`. Labels are in
+    the reply's language."""
     if isinstance(reply.data.get("case_view"), CaseView):
         return case_card(reply.data["case_view"])
+    with language(reply.lang):
+        return _reply_card(reply)
+
+
+def _reply_card(reply: Reply) -> dict[str, Any]:
     body: list[dict[str, Any]] = []
     if reply.kind == "emergency":
         body.append({"type": "Container", "style": "attention",
@@ -128,19 +136,20 @@ def to_card(reply: Reply) -> dict[str, Any]:
         body += _answer_body(reply)
     elif reply.kind == "related":
         body.append({"type": "Container", "style": "warning", "items": [
-            text_block(f"**{messages.RELATED_LABEL}**", size="Small")]})
+            text_block(f"**{messages.related_label()}**", size="Small")]})
         body += text_body(reply.text)
     else:
         body += text_body(reply.text)
     actions = button_actions(reply.buttons)
     if reply.data.get("answer"):  # a question to the reporter: answer in the card
-        actions.append(input_action("Answer", reply.data["answer"], "Your answer"))
+        actions.append(input_action(_("Answer"), reply.data["answer"], _("Your answer")))
     seen: set[str] = set()
     links = []
     for c in reply.citations:
         if c.url and c.url not in seen and reply.kind in ("answered", "ambiguous", "related"):
             seen.add(c.url)
-            links.append({"type": "Action.OpenUrl", "title": f"Read {c.bulletin}", "url": c.url})
+            links.append({"type": "Action.OpenUrl", "url": c.url,
+                          "title": _("Read {bulletin}").format(bulletin=c.bulletin)})
     if links:
         actions = actions + links[:2]
     return card(body or [text_block(" ")], actions, fallback=reply.text)
@@ -151,26 +160,29 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
     short = reply.data.get("short_answer")
     body: list[dict[str, Any]] = []
     if reply.uncertain:
-        body.append(text_block(f"⚠ **{messages.UNCERTAIN_LABEL}** that this answers your "
-                               "question", color="Warning", size="Small"))
+        body.append(text_block("⚠ " + markdown(messages.uncertain_heading()), color="Warning",
+                               size="Small"))
     if short:
         body.append(text_block(markdown(short), weight="Bolder", size="Medium"))
     if top.kind == "summary":  # policybot's words about the bulletin: never shown as a quote
-        body.append(text_block(messages.summary_heading(top.bulletin), isSubtle=True,
-                               size="Small"))
+        heading = messages.summary_heading(top.bulletin)
+    else:  # in a reply that is not English: the quote stays in the bulletin's English
+        heading = messages.quoted_as_written()
+    if heading:
+        body.append(text_block(heading, isSubtle=True, size="Small"))
     body.append({"type": "Container", "style": "emphasis" if top.kind == "verbatim"
                  else "default", "items": [
         text_block(line) for line in top.text.splitlines() if line.strip()] or
         [text_block(top.text)]})
     where = top.id if top.id != top.bulletin else top.bulletin
-    effective = f", effective {top.effective}" if top.effective else ""
+    effective = _(", effective {date}").format(date=top.effective) if top.effective else ""
     body.append(text_block(f"— {where}, {top.title}{effective} [{top.bulletin}]({top.url})",
                            isSubtle=True, size="Small"))
     # Whatever else the core said (notes on truncated sources, "see also", report offer).
     rest = reply.text
     if short and rest.startswith(short):
         rest = rest[len(short):]
-    shown = {*top.text.splitlines(), messages.summary_heading(top.bulletin)}
+    shown = {*top.text.splitlines(), heading}
     extra = [ln for ln in rest.splitlines() if ln.strip() and ln not in shown
              and not ln.startswith(">") and not ln.startswith("— ")
              and not (short and short in ln)]  # a clause nobody curated quotes its answer
@@ -183,7 +195,7 @@ def _answer_body(reply: Reply) -> list[dict[str, Any]]:
 
 def _step_dict(step: Any) -> dict[str, Any]:
     d = step.to_dict() if hasattr(step, "to_dict") else dict(step)
-    d.setdefault("title", getattr(step, "title", "") or "")
+    d.setdefault("title", step.shown_title() if hasattr(step, "shown_title") else "")
     return d
 
 
@@ -195,14 +207,14 @@ def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
     values = values or {}
     errors = errors or {}
     body: list[dict[str, Any]] = [
-        text_block("Report a post", weight="Bolder", size="Medium"),
-        text_block("Fill in the form and press **Submit the report**. Nothing is stored "
-                   "until you submit.", isSubtle=True)]
+        text_block(messages.report_a_post_label(), weight="Bolder", size="Medium"),
+        text_block(_("Fill in the form and press **Submit the report**. Nothing is stored "
+                     "until you submit."), isSubtle=True)]
     if errors:
         body.append({"type": "Container", "style": "attention", "items": [
-            text_block("Please fix the fields marked below; your answers are kept.",
+            text_block(_("Please fix the fields marked below; your answers are kept."),
                        weight="Bolder", color="Attention")]})
-    submit_title = "Submit the report"
+    submit_title = _("Submit the report")
     for raw in steps:
         step = _step_dict(raw)
         sid, kind = step["id"], step["kind"]
@@ -214,12 +226,13 @@ def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
         if kind in ("url", "date") and step.get("title"):
             label = step["title"]
         label = label.replace("*", "")
-        if step.get("optional"):
-            label += " (optional)" if "optional" not in label.lower() else ""
+        optional = _("(optional)")
+        if step.get("optional") and optional.strip("()").lower() not in label.lower():
+            label += " " + optional
         field: dict[str, Any] = {"id": sid, "label": label,
                                  "isRequired": not step.get("optional")}
         if not step.get("optional"):
-            field["errorMessage"] = "This field is required."
+            field["errorMessage"] = _("This field is required.")
         value = values.get(sid)
         if kind == "choice":
             options = step.get("options") or []
@@ -251,10 +264,23 @@ def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
         if sid in errors:
             body.append(text_block(markdown(errors[sid]), color="Attention", size="Small",
                                    spacing="None"))
+    data = {"pbForm": FORM_ID}
+    if current() != DEFAULT:  # the form's language comes back with it (errors, receipt)
+        data[LANG_FIELD] = current()
     actions = [{"type": "Action.Submit", "title": submit_title, "style": "positive",
-                "data": {"pbForm": FORM_ID}}]
-    fallback = "Report a post: " + "; ".join(errors.values()) if errors else "Report a post"
+                "data": data}]
+    title = messages.report_a_post_label()
+    fallback = f"{title}: " + "; ".join(errors.values()) if errors else title
     return card(body, actions, fallback=fallback)
+
+
+def receipt_card(replies: Sequence[Reply]) -> dict[str, Any]:
+    """A submitted report's replies as one card: emergency guidance first, then the receipt
+    (shown where the form was, so an anonymous key is never a message of its own)."""
+    out = to_card(replies[-1])
+    for reply in replies[:-1]:
+        out["body"] = to_card(reply)["body"] + out["body"]
+    return out
 
 
 # ------------------------------------------------------------------ welcome
@@ -262,9 +288,10 @@ def report_form_card(steps: Sequence[Any], values: dict[str, Any] | None = None,
 def welcome_card() -> dict[str, Any]:
     body = [text_block("policybot", weight="Bolder", size="Large"),
             *text_body(messages.intro()),
-            text_block("In a channel, @mention me; in our personal chat just type.",
+            text_block(_("In a channel, @mention me; in our personal chat just type."),
                        isSubtle=True)]
-    buttons = [Button(q, q) for q in messages.EXAMPLES] + [Button("Report a post", "report")]
+    buttons = [Button(q, q) for q in messages.examples()] + [
+        Button(messages.report_a_post_label(), "report")]
     return card(body, button_actions(buttons), fallback=messages.intro())
 
 

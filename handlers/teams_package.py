@@ -33,6 +33,14 @@ COMMANDS = (
     ("status KEY", "Check an anonymous report with its case key"),
     ("cases", "Administrators: list cases"),
 )
+# The message extension's one command: an action on a message's … menu that opens the
+# report form in a dialog fetched from the bot (handlers.teams_extension answers it).
+# Teams allows a title of 32 characters and a description of 128.
+REPORT_MESSAGE = {
+    "id": "reportMessage", "type": "action", "title": "Report to policybot",
+    "description": "Report this message to the case administrators (you can stay anonymous)",
+    "context": ["message"], "fetchTask": True,
+}
 
 
 # ------------------------------------------------------------------ icons
@@ -120,6 +128,8 @@ def manifest(app_id: str, version: str = "1.0.0", website: str = "https://www.la
                               "commands": [{"title": t, "description": d}
                                            for t, d in COMMANDS]}],
         }],
+        # "Report to policybot" on a message's … menu (handlers.teams_extension).
+        "composeExtensions": [{"botId": app_id, "commands": [REPORT_MESSAGE]}],
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [domain] if domain else [],
     }

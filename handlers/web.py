@@ -1,164 +1,28 @@
-"""The browser front ends: the chat at `/` and the admin console at `/admin`.
+"""The browser front ends: the chat at `/` and the admin console at `/admin`, mounted
+with `/static` and the security headers every page gets.
 
-Shared pieces live here: the Jinja2 environment (autoescape on), safe rendering of
-`Reply.text`, signed cookies, and security headers. The pages themselves are in
-`web_chat.py`, `web_admin.py` and `web_charts.py`.
+The pages are in `web_chat.py`, `web_admin.py`, `web_knowledge.py` and `web_charts.py`;
+what they share is in `web_templates.py` (Jinja2, `Reply.text` as HTML) and
+`web_cookies.py` (signed cookies).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import re
-import time
 from pathlib import Path
-from typing import Any
 
-import jinja2
 from aiohttp import web
-from markupsafe import Markup, escape
 
-from bot import messages
 from bot.config import Settings
+from handlers import web_admin, web_chat, web_knowledge
 from handlers.runtime import BotRef
+from handlers.web_cookies import SECRET, is_secure
+from handlers.web_templates import JINJA, make_env
 
-HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
-URL = re.compile(r"https?://[^\s<>\"'`]+")
-BOLD = re.compile(r"\*([^*\n]+)\*")
-CODE = re.compile(r"`([^`\n]+)`")
+STATIC = Path(__file__).resolve().parent / "static"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 WEB_PREFIXES = ("/admin", "/chat", "/static")
 HSTS = "max-age=31536000; includeSubDomains"
-JINJA = web.AppKey("web.jinja", jinja2.Environment)
-SECRET = web.AppKey("web.secret", dict)  # {"key": cookie-signing key}, filled lazily
-
-
-# ---------------------------------------------------------------- Reply.text -> HTML
-
-
-def _emphasis(escaped: str) -> str:
-    return CODE.sub(r"<code>\1</code>", BOLD.sub(r"<strong>\1</strong>", escaped))
-
-
-def _inline(line: str) -> str:
-    """Escape one line, then turn URLs into links, *bold* into <strong> and `code` into
-    <code>."""
-    out, pos = [], 0
-    for m in URL.finditer(line):
-        url = m.group(0).rstrip(".,;:!?)]")
-        end = m.start() + len(url)
-        out.append(_emphasis(str(escape(line[pos:m.start()]))))
-        out.append(f'<a href="{escape(url)}" rel="noopener noreferrer" target="_blank">'
-                   f"{escape(url)}</a>")
-        pos = end
-    out.append(_emphasis(str(escape(line[pos:]))))
-    return "".join(out)
-
-
-def format_text(text: str | None) -> Markup:
-    """`Reply.text` as safe HTML: everything escaped first; then only *bold*, `code`, `> `
-    quote blocks, newlines and http(s) URLs become markup."""
-    parts: list[str] = []
-    quote: list[str] = []
-    lines: list[str] = []
-
-    def flush_lines() -> None:
-        if lines:
-            parts.append('<p class="line">' + "<br>".join(lines) + "</p>")
-            lines.clear()
-
-    def flush_quote() -> None:
-        if quote:
-            parts.append("<blockquote>" + "<br>".join(quote) + "</blockquote>")
-            quote.clear()
-
-    for raw in (text or "").split("\n"):
-        if raw.startswith(">"):
-            flush_lines()
-            quote.append(_inline(raw[1:].removeprefix(" ")))
-        else:
-            flush_quote()
-            if raw.strip():
-                lines.append(_inline(raw))
-            else:
-                flush_lines()
-    flush_lines()
-    flush_quote()
-    return Markup("".join(parts))
-
-
-# ---------------------------------------------------------------- templates
-
-
-def safe_url(url: str | None) -> str:
-    """Only http(s) links are rendered; anything else (javascript:, data:) becomes "#"."""
-    url = (url or "").strip()
-    return url if url.lower().startswith(("http://", "https://")) else "#"
-
-
-def make_env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
-    env.filters["reply_text"] = format_text
-    env.filters["safe_url"] = safe_url
-    env.globals.update(related_label=messages.RELATED_LABEL,
-                       uncertain_label=messages.UNCERTAIN_LABEL)
-    return env
-
-
-def render(request: web.Request, template: str, /, status: int = 200,
-           **context: Any) -> web.Response:
-    env: jinja2.Environment = request.app[JINJA]
-    html = env.get_template(template).render(**context)
-    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
-
-
-# ---------------------------------------------------------------- signed cookies
-
-
-def sign(data: dict[str, Any], secret: str) -> str:
-    body = base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).decode()
-    mac = hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
-    return f"{body}.{mac}"
-
-
-def unsign(value: str | None, secret: str, max_age: float | None = None) -> dict[str, Any] | None:
-    """The data of a cookie made by `sign`, or None (tampered, malformed or too old:
-    `max_age` seconds after its "iat")."""
-    if not value or "." not in value:
-        return None
-    body, mac = value.rsplit(".", 1)
-    expected = hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(mac, expected):
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(body.encode()))
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    if max_age is not None and time.time() - float(data.get("iat", 0)) > max_age:
-        return None
-    return data
-
-
-def is_secure(request: web.Request) -> bool:
-    return request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
-
-
-def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-               max_age: int | None = None, path: str = "/") -> None:
-    response.set_cookie(name, value, max_age=max_age, path=path, httponly=True,
-                        samesite="Strict", secure=is_secure(request))
-
-
-# ---------------------------------------------------------------- mounting
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -174,8 +38,6 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 def mount(app: web.Application, ref: BotRef, settings: Settings) -> str:
     """Add the chat (`/`, `/chat/api`), the admin console (`/admin...`) and `/static`."""
-    from handlers import web_admin, web_chat, web_knowledge
-
     app[JINJA] = make_env()
     app[SECRET] = {}
     web_chat.add_routes(app, ref, settings)

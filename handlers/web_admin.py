@@ -25,13 +25,14 @@ from aiohttp import web
 from bot.admin_accounts import ACTOR_PREFIX, AdminAccounts, session_secret
 from bot.admin_commands import normalize_number
 from bot.case_text import say
-from bot.cases import STATUSES
+from bot.cases import FILTER_KEYS, STATUSES
 from bot.config import Settings
 from bot.report_flow import CATEGORIES, label_for
 from handlers import web_charts
 from handlers.runtime import REF, BotRef
 from handlers.throttle import Throttle, client_address
-from handlers.web import SECRET, render, set_cookie, sign, unsign
+from handlers.web_cookies import SECRET, set_cookie, sign, unsign
+from handlers.web_templates import render
 from infra.errors import NotPermittedError
 
 log = logging.getLogger(__name__)
@@ -159,8 +160,8 @@ def safe_next(value: str | None) -> str:
 
 
 def list_filters(query: Any) -> dict[str, str]:
-    keys = ("status", "category", "urgency", "assignee", "q", "since", "until")
-    out = {k: (query.get(k) or "").strip()[:200] for k in keys}
+    """The case list's filters from a query string or a form (the export sends them)."""
+    out = {k: str(query.get(k) or "").strip()[:200] for k in FILTER_KEYS}
     for key in ("since", "until"):
         if out[key]:
             try:
@@ -173,8 +174,7 @@ def list_filters(query: Any) -> dict[str, str]:
 def fetch_page(cases, actor: str, filters: dict[str, str], page_no: int,
                size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], bool]:
     """One page of cases, urgent cases on top (then newest first). Returns (rows, more)."""
-    kw = {k: filters[k] or None
-          for k in ("status", "category", "urgency", "assignee", "q", "since", "until")}
+    kw = {k: filters[k] or None for k in FILTER_KEYS}
     rows = cases.list_cases(actor, limit=size + 1, offset=(page_no - 1) * size,
                             urgent_first=True, **kw)
     return rows[:size], len(rows) > size
@@ -248,13 +248,14 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
 
         def load():
             rows, more = fetch_page(cases, session.actor, filters, page_no, PAGE_SIZE)
-            return rows, more, cases.count_by_status(session.actor)
+            return rows, more, cases.count_by_status(session.actor), cases.admins.assignees()
 
-        rows, more, counts = await asyncio.to_thread(load)
+        rows, more, counts, assignees = await asyncio.to_thread(load)
         base = {k: v for k, v in filters.items() if v}
         return page(request, session, "admin_cases.html", nav="cases", cases=rows,
                     filters=filters, counts=counts, total=sum(counts.values()),
                     page_no=page_no, more=more, statuses=STATUSES, categories=CATEGORIES,
+                    assignees=assignees,
                     prev_url="?" + urlencode({**base, "page": page_no - 1}),
                     next_url="?" + urlencode({**base, "page": page_no + 1}))
 
@@ -298,12 +299,19 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
 
     @admin_only
     async def export(request, session, form):
+        """POST /admin/export with the case list's filters: the matching cases as CSV
+        (UTF-8 with a byte-order mark for Excel), hidden fields masked unless
+        details=yes (recorded with the filter and the count, as every export is)."""
+        filters = list_filters(form)
+        details = form.get("details") == "yes"
         buffer = io.StringIO()
-        count = await asyncio.to_thread(bot().cases.export_csv, buffer, session.actor)
+        count = await asyncio.to_thread(bot().cases.export_csv, buffer, session.actor,
+                                        details, **filters)
         log.info("%d cases exported from the console by %s", count, session.actor)
-        return web.Response(body=buffer.getvalue().encode("utf-8"), headers={
+        name = f"policybot-cases-{date.today()}{'-details' if details else ''}.csv"
+        return web.Response(body=buffer.getvalue().encode("utf-8-sig"), headers={
             "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="policybot-cases-{date.today()}.csv"'})
+            "Content-Disposition": f'attachment; filename="{name}"'})
 
     @admin_only
     async def gaps(request, session, form):
@@ -321,10 +329,14 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
 
     @admin_only
     async def overview(request, session, form):
+        """GET /admin/overview?since=YYYY-MM-DD&until=YYYY-MM-DD (both optional)."""
         b = bot()
-        charts = await asyncio.to_thread(
-            lambda: web_charts.overview(b.storage, b.cases.count_by_status(session.actor)))
-        return page(request, session, "admin_overview.html", nav="overview", charts=charts)
+        span = {k: v for k, v in list_filters(request.query).items() if k in ("since", "until")}
+        dates = {k: date.fromisoformat(v) if v else None for k, v in span.items()}
+        charts = await asyncio.to_thread(web_charts.overview, b.storage, b.cases,
+                                         session.actor, dates["since"], dates["until"])
+        return page(request, session, "admin_overview.html", nav="overview", charts=charts,
+                    span=span)
 
     async def slash(request: web.Request) -> web.Response:
         raise web.HTTPMovedPermanently("/admin")

@@ -5,14 +5,17 @@ Every label and number goes through `markupsafe.escape`; the functions return Ma
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 
-from bot import gaps
-from bot.report_flow import label_for
+from bot import case_stats, gaps
+from bot.cases import CaseStore
 from infra.db import Storage
 
+MAX_DAYS = 366  # the longest questions-per-day chart
 COLORS = ("#1f4e8c", "#2e7d32", "#b26a00", "#a4262c", "#6a4c93", "#00838f", "#5d4037",
           "#607d8b")
 
@@ -27,8 +30,9 @@ def _short(label: str, limit: int = 24) -> str:
 
 
 def bar_chart(items: list[tuple[str, int]], title: str, width: int = 400,
-              bar_height: int = 20) -> Markup:
-    """Horizontal bars with the label on the left and the value at the bar's end."""
+              bar_height: int = 20, links: list[str] | None = None) -> Markup:
+    """Horizontal bars with the label on the left and the value at the bar's end; with
+    `links`, each bar (label, bar and value) is a link to its address."""
     label_w, pad = 150, 8
     height = pad * 2 + max(1, len(items)) * (bar_height + 6)
     top = max([v for _, v in items] + [1])
@@ -38,12 +42,16 @@ def bar_chart(items: list[tuple[str, int]], title: str, width: int = 400,
     for i, (label, value) in enumerate(items):
         y = pad + i * (bar_height + 6)
         w = int((width - label_w - 50) * value / top)
+        if links:
+            out.append(f'<a href="{escape(links[i])}" class="bar-link">')
         out.append(f'<text x="{label_w - 6}" y="{y + bar_height * 0.7:.1f}" '
                    f'text-anchor="end">{escape(_short(label))}<title>{escape(label)}</title></text>')
         out.append(f'<rect x="{label_w}" y="{y}" width="{max(w, 1)}" height="{bar_height}" '
                    f'fill="{COLORS[i % len(COLORS)]}" rx="3"></rect>')
         out.append(f'<text x="{label_w + max(w, 1) + 6}" y="{y + bar_height * 0.7:.1f}">'
                    f'{int(value)}</text>')
+        if links:
+            out.append("</a>")
     out.append("</svg>")
     return Markup("".join(out))
 
@@ -74,22 +82,41 @@ def column_chart(items: list[tuple[str, int]], title: str, width: int = 420,
     return Markup("".join(out))
 
 
-def overview(storage: Storage, status_counts: dict[str, int]) -> dict[str, Any]:
-    """Everything the overview page shows (the caller has checked the admin session)."""
-    per_day = gaps.questions_per_day(storage)
-    outcomes = gaps.answer_outcomes(storage)
-    categories = gaps.cases_by_category(storage)
+def case_list_url(filters: dict[str, str]) -> str:
+    return "/admin" + ("?" + urlencode(filters) if filters else "")
+
+
+def counts_chart(counts: list[case_stats.Count], title: str) -> Markup:
+    return bar_chart([(c.label, c.value) for c in counts], title,
+                     links=[case_list_url(c.filters) for c in counts])
+
+
+def overview(storage: Storage, cases: CaseStore, actor: str, since: date | None = None,
+             until: date | None = None) -> dict[str, Any]:
+    """Everything the overview page shows for cases opened and questions asked in the
+    range (an end left out is open; questions default to the last 30 days). Every case
+    chart and count links to the case list filtered to the cases it counts."""
+    counts = case_stats.case_counts(cases, actor, since, until)
+    last = until or datetime.now(UTC).date()
+    days = min((last - since).days + 1, MAX_DAYS) if since else 30
+    per_day = gaps.questions_per_day(storage, days=max(days, 1), today=last)
+    outcomes = gaps.answer_outcomes(storage, since, until)
     median = gaps.median_triage_hours(storage)
     outcome_labels = (("answered", "Answered"), ("ambiguous", "Did you mean"),
                       ("related", "Only a related clause"), ("no_answer", "No answer"), ("report", "Report"),
                       ("helpful", "Marked helpful"), ("not_helpful", "Marked not helpful"))
     return {
         "questions_total": sum(v for _, v in per_day),
-        "questions_per_day": column_chart(per_day, "Questions per day, last 30 days"),
+        "questions_days": len(per_day),
+        "questions_per_day": column_chart(per_day, f"Questions per day, {per_day[0][0]} to "
+                                                   f"{per_day[-1][0]}"),
         "outcomes": bar_chart([(label, outcomes.get(k, 0)) for k, label in outcome_labels],
                               "Answer outcomes"),
-        "categories": bar_chart([(label_for("category", k), v) for k, v in categories.items()],
-                                "Cases by category"),
-        "statuses": bar_chart([(k, v) for k, v in status_counts.items()], "Cases by status"),
+        "total": counts["total"],
+        "total_url": case_list_url(counts["total"].filters),
+        "categories": counts_chart(counts["category"], "Cases by category"),
+        "statuses": counts_chart(counts["status"], "Cases by status"),
+        "assignees": counts_chart(counts["assignee"], "Cases by assignee"),
+        "ages": counts_chart(counts["age"], "Open cases by age"),
         "median_triage_hours": median,
     }

@@ -16,7 +16,9 @@ its core is ready.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
+from aiohttp import web
 from gunicorn.app.base import BaseApplication
 
 from bot.config import Settings
@@ -25,8 +27,10 @@ log = logging.getLogger(__name__)
 
 
 class PolicybotWorkers(BaseApplication):
-    def __init__(self, settings: Settings, host: str, port: int, workers: int):
+    def __init__(self, settings: Settings, host: str, port: int, workers: int,
+                 make_app: Callable[..., web.Application]):
         self.settings = settings
+        self.make_app = make_app
         self.options = {
             "bind": f"{host}:{port}",
             "workers": workers,
@@ -44,14 +48,14 @@ class PolicybotWorkers(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):
-        from handlers.server import served_app  # in the worker, after the fork
-
-        return served_app(self.settings, wait=True)
+    def load(self) -> web.Application:
+        return self.make_app(self.settings, wait=True)  # in the worker, after the fork
 
 
-def serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
-    """The database is migrated (handlers.server.prepare_database) before this is called."""
+def serve_workers(settings: Settings, host: str, port: int, workers: int,
+                  make_app: Callable[..., web.Application]) -> None:
+    """Run `make_app(settings, wait=True)` (handlers.server.served_app) in each worker.
+    The database is migrated (handlers.server.prepare_database) before this is called."""
     log.info("policybot listening on http://%s:%s with %d worker processes", host, port,
              workers)
-    PolicybotWorkers(settings, host, port, workers).run()
+    PolicybotWorkers(settings, host, port, workers, make_app).run()

@@ -289,3 +289,28 @@ def m0013_reporter_contact(db: Database) -> None:
     # carries the name and e-mail the reporter gave. NULL for anonymous reports, always.
     db.execute("ALTER TABLE cases ADD COLUMN reporter_name TEXT")
     db.execute("ALTER TABLE cases ADD COLUMN reporter_email TEXT")
+
+
+@migrations(name="0014_alert_queue")
+def m0014_alert_queue(db: Database) -> None:
+    # Alerts waiting to go out by e-mail or webhook (bot/alerts.py), one row per channel:
+    # `key` is "urgent:2026-0007" or "digest:2026-12-02", so planning one twice (two
+    # workers, a replayed event) adds nothing. `payload` holds only what an alert may say
+    # (AlertCase in bot/alert_messages.py: never masked text). A worker takes a row by setting
+    # lease_until, so two workers do not send it both.
+    db.execute("""
+        CREATE TABLE alert_queue (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),
+            key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT NOT NULL,
+            lease_until TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (channel, key))""")
+    db.execute("CREATE INDEX alert_queue_pending ON alert_queue (status, next_try_at)")

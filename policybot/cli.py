@@ -238,11 +238,12 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 def _register_commands() -> None:
     from handlers.teams_package import teams_package
     from policybot.cli_admins import admins
+    from policybot.cli_alerts import alerts
     from policybot.cli_cases import cases
     from policybot.cli_knowledge import knowledge_add, knowledge_list
     from policybot.cli_maintenance import backup, retention
 
-    for command in (cases, admins, teams_package, backup, retention):
+    for command in (cases, admins, alerts, teams_package, backup, retention):
         main.add_command(command)
     knowledge.add_command(knowledge_add)
     knowledge.add_command(knowledge_list)

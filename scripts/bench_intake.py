@@ -1,7 +1,7 @@
 """Answers from BUL-5688.0 as added from its PDF (verbatim clauses, no hand-written answers,
 no alternate questions) against the curated knowledge base, on the same question sets.
 
-The PDF is built from the guideline text in ../shared/sources (tests/bulletin_documents.py)
+The PDF is built from the guideline text in ../shared/sources (testkit/bulletin_documents.py)
 and added with knowledge.intake, exactly as `policybot knowledge add` does; BUL-5167.0 and
 BUL-999.4 stay as curated. Prints one Markdown table row per knowledge base and set, scored by
 knowledge.evaluate.verdict (right / hedged / wrong as ../shared/eval/REAL-QUESTIONS.md
@@ -21,15 +21,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-from bulletin_documents import guideline_lines, write_pdf  # noqa: E402
-
 from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from knowledge.answer import Retriever  # noqa: E402
 from knowledge.evaluate import evaluate, read_questions  # noqa: E402
 from knowledge.index import ModelEncoder  # noqa: E402
 from knowledge.intake import prepare, publish  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402
+from testkit.bulletin_documents import guideline_lines, write_pdf  # noqa: E402
 
 SETS = [ROOT / "tests" / "eval" / "real_test.jsonl",
         ROOT.parent / "shared" / "eval" / "dev_questions.jsonl",

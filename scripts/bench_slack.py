@@ -3,7 +3,7 @@
     python scripts/bench_slack.py [--concurrency 20] [--rounds 5]
 
 Serves `create_app` (Slack on, HTTP mode) on 127.0.0.1 with the real all-MiniLM-L6-v2
-encoder, points the Web API at the local fake Slack (tests/fake_slack.py, in its own
+encoder, points the Web API at the local fake Slack (testkit/fake_slack.py, in its own
 thread), and sends rounds of N concurrent signed `message.im` events. Measures the ack
 latency (HTTP response to Slack) and question-to-chat.postMessage latency (request sent
 until the fake Slack receives the answer), p50/p95.
@@ -23,19 +23,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import aiohttp
 from aiohttp import web
-from fake_slack import FakeSlack
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import build_bot
 from bot.config import Settings
 from handlers.runtime import BotRef
 from handlers.server import create_app
+from testkit.fake_slack import FakeSlack
 
 SECRET = "bench-signing-secret"
 QUESTIONS = [

@@ -1,4 +1,4 @@
-"""Run the core's fuzz properties (tests/fuzz_core_properties.py) with many examples.
+"""Run the core's fuzz properties (testkit/fuzz_core_properties.py) with many examples.
 
     .venv/bin/python scripts/fuzz_core.py --examples 5000
 
@@ -17,12 +17,12 @@ from pathlib import Path
 
 from hypothesis import given
 
-TESTS = Path(__file__).resolve().parent.parent / "tests"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_properties():
-    sys.path.insert(0, str(TESTS))
-    import fuzz_core_properties
+    sys.path.insert(0, str(ROOT))
+    from testkit import fuzz_core_properties
 
     return fuzz_core_properties
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/fuzz_http.py [--seconds 180] [--batch 200]
 
-Runs the hypothesis targets of tests/fuzz_http_targets.py (signed malformed Slack JSON events,
+Runs the hypothesis targets of testkit/fuzz_http_targets.py (signed malformed Slack JSON events,
 signed malformed form-encoded Slack interactions and slash commands, malformed Teams
 activities, malformed browser chat requests) against the real aiohttp app (create_app, fast
 fake encoder, fake Slack Web API and fake connector on 127.0.0.1; every other host name is
@@ -23,13 +23,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-import fuzz_http_targets as fz  # noqa: E402
-from fake_encoder import FakeEncoder  # noqa: E402
 
 from bot.app import build_bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from testkit import fuzz_http_targets as fz  # noqa: E402
+from testkit.fake_encoder import FakeEncoder  # noqa: E402
 
 
 def main() -> None:

@@ -7,8 +7,8 @@
     .venv/bin/python scripts/load_test.py --memory [--count 100000] [--time-limit 1500]
     .venv/bin/python scripts/load_test.py --levels 50 --publish-every 3   # hot reload under load
 
-The script starts a fake Slack Web API and a fake Bot Framework connector (tests/fake_slack.py,
-tests/fake_connector.py) on loopback in a thread of their own, then `policybot serve` with
+The script starts a fake Slack Web API and a fake Bot Framework connector (testkit/fake_slack.py,
+testkit/fake_connector.py) on loopback in a thread of their own, then `policybot serve` with
 SLACK_BOT_TOKEN / SLACK_SIGNING_SECRET / SLACK_API_URL pointing at the fake, Teams without an
 app id (activities carry serviceUrl = the fake connector) and POLICYBOT_DB in a temp dir.
 
@@ -59,15 +59,15 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import aiohttp  # noqa: E402
-from fake_connector import FakeConnector  # noqa: E402
-from fake_slack import FakeSlack  # noqa: E402
-from slack_payloads import view_submission  # noqa: E402
 from slack_sdk.signature import SignatureVerifier  # noqa: E402
+
+from testkit.fake_connector import FakeConnector  # noqa: E402
+from testkit.fake_slack import FakeSlack  # noqa: E402
+from testkit.slack_payloads import view_submission  # noqa: E402
 
 SECRET = "load-test-signing-secret"
 ADMIN = "UADMINLOAD"
@@ -236,8 +236,8 @@ class Fakes:
 
 LAUNCH_FAKE_ENCODER = """
 import sys
-sys.path.insert(0, {tests!r})
-from fake_encoder import FakeEncoder
+sys.path.insert(0, {root!r})
+from testkit.fake_encoder import FakeEncoder
 from aiohttp import web
 from bot.app import build_bot
 from policybot.cli import setup_logging
@@ -283,7 +283,7 @@ class Server:
     def start(self) -> Server:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
         if self.fake_encoder:
-            cmd = [sys.executable, "-c", LAUNCH_FAKE_ENCODER.format(tests=str(ROOT / "tests")),
+            cmd = [sys.executable, "-c", LAUNCH_FAKE_ENCODER.format(root=str(ROOT)),
                    str(self.port)]
         else:
             cmd = [str(Path(sys.executable).with_name("policybot")), "serve", "--host",

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from fake_encoder import FakeEncoder
 
 from bot.config import Settings
+from testkit.fake_encoder import FakeEncoder
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -1,5 +1,5 @@
 """The Slack test harness: create_app(settings, ref) with Slack on, served on 127.0.0.1
-and talking to tests/fake_slack.py, plus helpers that build signed, real-shaped payloads
+and talking to testkit/fake_slack.py, plus helpers that build signed, real-shaped payloads
 (tests/payloads/slack/). Used by test_slack.py, test_faults_http.py and test_privacy.py."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlencode
 
-import slack_payloads
 from aiohttp.test_utils import TestClient, TestServer
-from fake_slack import FakeSlack
-from slack_payloads import load
 
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.slack import SLACK_KEY
+from testkit import slack_payloads
+from testkit.fake_slack import FakeSlack
+from testkit.slack_payloads import load
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 PAYLOADS = Path(__file__).parent / "payloads" / "slack"

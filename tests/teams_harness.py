@@ -1,6 +1,6 @@
 """The Teams test harness: the real aiohttp app (handlers.server.create_app) with
 botbuilder's CloudAdapter, replying to a local fake Bot Framework connector
-(tests/fake_connector.py), plus the real-shaped activities of tests/payloads/teams/.
+(testkit/fake_connector.py), plus the real-shaped activities of tests/payloads/teams/.
 Used by test_teams.py, test_faults_http.py and test_privacy.py."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import json
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
-from fake_connector import FakeConnector
 
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.teams import TEAMS
+from testkit.fake_connector import FakeConnector
 
 PAYLOADS = Path(__file__).parent / "payloads" / "teams"
 PERSONAL = "a:1personalConversationIdXyZ"
@@ -57,6 +57,11 @@ class TeamsEnv:
         resp = await self.client.post("/api/messages", json=activity, headers=headers or {})
         await self.front.drain()
         return resp
+
+
+async def boom(*args, **kwargs):
+    """Stands in for a front-end method to make the turn fail."""
+    raise RuntimeError("simulated failure")
 
 
 def run(settings, bot, scenario):

@@ -27,7 +27,7 @@ DRAFT = {"category": "harassing", "danger": "no", "platform": "facebook",
 
 
 def make_store(path, events=None):
-    settings = Settings(db_path=str(path), admins=frozenset({ADMIN}))
+    settings = Settings(db_path=str(path), admins=frozenset({ADMIN, "slack:UOTHERADMIN"}))
     storage = Storage(settings.db_path)
     storage.migrate()
     return CaseStore(storage, settings, events or EventBus())
@@ -261,7 +261,7 @@ def test_export_csv_has_all_cases_and_neutralises_formulas(store):
     open_named(store, description="=HYPERLINK(\"http://evil\")")
     open_named(store, description="plain, with \"quotes\"\nand a newline")
     out = io.StringIO()
-    assert store.export_csv(out, ADMIN) == 2
+    assert store.export_csv(out, ADMIN, details=True) == 2
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert rows[0]["description"] == "'=HYPERLINK(\"http://evil\")"
     assert rows[1]["description"] == "plain, with \"quotes\"\nand a newline"

@@ -10,10 +10,12 @@ def say(bot, text, conversation="console:t1", user="cli:local", **kw):
 
 
 def test_greeting_and_help_introduce_the_bot_with_examples(bot):
-    for text in ("hi", "Hello!", "help", "hola"):
+    for text, example in (("hi", "Can I friend a parent"), ("Hello!", "Can I friend a parent"),
+                          ("help", "Can I friend a parent"),
+                          ("hola", "¿Puedo agregar a un padre")):  # Spanish greets in Spanish
         [reply] = say(bot, text)
         assert reply.kind == "intro"
-        assert "Can I friend a parent" in reply.text
+        assert example in reply.text
         assert any(b.value == "report" for b in reply.buttons)
 
 

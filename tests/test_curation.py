@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, add_admin, csrf_from, run
-from bulletin_documents import guideline_lines, write_pdf
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings
 from bot.models import Incoming
 from knowledge.curation import CurationError, attach_question, mark_not_covered
 from knowledge.intake import prepare, publish
 from knowledge.loader import load_knowledge
+from testkit.bulletin_documents import guideline_lines, write_pdf
 
 MISSED = "may I share a video of my class play on my own youtube channel"
 

@@ -131,12 +131,13 @@ def test_every_variable_the_code_reads_is_documented_and_nothing_else_is():
 
 # ------------------------------------------------------------------ file names
 
+FOLDERS = (*CODE_DIRS, "testkit", "tests", "scripts")
 FILE_NAME = re.compile(
-    r"(?<![\w./-])(?:(?:bot|knowledge|handlers|tests|scripts|docs|slack)/[\w./*-]+"
+    rf"(?<![\w./-])(?:(?:{'|'.join((*FOLDERS, 'docs', 'slack'))})/[\w./*-]+"
     r"|README\.md|BENCHMARKS\.md|pyproject\.toml|Makefile|Procfile)"
     r"(?<![./-])")
 DOCUMENTS = [REPO / "README.md", REPO / "BENCHMARKS.md", *(REPO / "docs").glob("*.md")]
-SOURCES = [p for d in (*CODE_DIRS, "tests", "scripts") for p in (REPO / d).rglob("*.py")]
+SOURCES = [p for d in FOLDERS for p in (REPO / d).rglob("*.py")]
 
 
 def named_files(file: Path) -> set[str]:

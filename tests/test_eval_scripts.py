@@ -3,24 +3,22 @@ only: the fixture is never an evaluation set) with the fake encoder."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from knowledge.evaluate import Question, evaluate, read_questions  # noqa: E402
-from scripts.baselines import (  # noqa: E402
+from knowledge.evaluate import Question, evaluate, read_questions
+from scripts.baselines import (
     BM25,
     COSINE,
     choose_threshold,
     decide_with,
     systems,
 )
-from scripts.risk_coverage import curve, measure, operating_point, plot  # noqa: E402
+from scripts.risk_coverage import curve, measure, operating_point, plot
+
+ROOT = Path(__file__).resolve().parent.parent
 
 FIXTURE = ROOT / "tests" / "fixtures" / "real_format_fixture.jsonl"  # made up
 

@@ -14,11 +14,11 @@ import asyncio
 import time
 
 from aiohttp import web
-from fake_connector import FakeConnector
 from slack_harness import Slack, drive, event_payload
 from teams_harness import TeamsEnv, payload
 
 from handlers.slack import SLACK_KEY
+from testkit.fake_connector import FakeConnector
 
 QUICK = 0.5  # seconds: "answers at once" on a loaded 2-CPU CI machine
 

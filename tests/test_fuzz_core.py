@@ -1,5 +1,5 @@
 """Property-based fuzzing of the core (hypothesis): the properties of
-tests/fuzz_core_properties.py (the report flow, Bot.handle, CaseStore descriptions), plus
+testkit/fuzz_core_properties.py (the report flow, Bot.handle, CaseStore descriptions), plus
 regression tests for what they found.
 
 The default run is small (FUZZ_EXAMPLES per property); scripts/fuzz_core.py runs
@@ -11,7 +11,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from fuzz_core_properties import (
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import messages
+from bot.models import Incoming
+from bot.report_flow import advance, begin
+from testkit.fuzz_core_properties import (
     FUZZ_EXAMPLES,
     check_bot,
     check_case_store,
@@ -20,12 +26,6 @@ from fuzz_core_properties import (
     fuzz_settings,
     turns,
 )
-from hypothesis import given
-from hypothesis import strategies as st
-
-from bot import messages
-from bot.models import Incoming
-from bot.report_flow import advance, begin
 
 # ------------------------------------------------------------------ the tests
 

@@ -25,7 +25,8 @@ import time
 from urllib.parse import urlencode
 
 import pytest
-from fuzz_http_targets import EXAMPLES, SLACK, TARGETS, Live, run_target, sign_bytes
+
+from testkit.fuzz_http_targets import EXAMPLES, SLACK, TARGETS, Live, run_target, sign_bytes
 
 
 @pytest.fixture

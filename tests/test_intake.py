@@ -11,14 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bulletin_documents import (
-    guideline_lines,
-    guidelines,
-    referenced_bulletins_only,
-    write_docx,
-    write_html,
-    write_pdf,
-)
 from click.testing import CliRunner
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR
@@ -26,6 +18,14 @@ from knowledge.documents import IntakeError
 from knowledge.intake import prepare, publish
 from knowledge.loader import load_knowledge
 from policybot.cli import main
+from testkit.bulletin_documents import (
+    guideline_lines,
+    guidelines,
+    referenced_bulletins_only,
+    write_docx,
+    write_html,
+    write_pdf,
+)
 
 CURATED = {e["id"]: e["text"] for e in yaml.safe_load(
     (DEFAULT_KNOWLEDGE_DIR / "BUL-5688.0.yaml").read_text(encoding="utf-8"))["entries"]}

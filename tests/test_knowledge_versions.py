@@ -7,13 +7,13 @@ import json
 from datetime import date
 
 import pytest
-from bulletin_documents import guideline_lines, write_pdf
 from click.testing import CliRunner
 
 from bot.config import Settings
 from bot.models import Incoming
 from knowledge.intake import prepare, publish
 from policybot.cli import main
+from testkit.bulletin_documents import guideline_lines, write_pdf
 
 pytestmark = pytest.mark.model
 

@@ -15,7 +15,6 @@ import pytest
 from browser.helpers import add_admin, signed_in
 from browser.helpers import run as run_web
 from slack_harness import Slack, buttons, drive, event_payload
-from slack_payloads import load
 from teams_harness import payload
 from teams_harness import run as run_teams
 
@@ -26,6 +25,7 @@ from handlers import slack_views, teams_cards
 from handlers.console import render_text
 from knowledge import BULLETIN_INDEX_URL
 from knowledge.answer import Candidate, Outcome
+from testkit.slack_payloads import load
 
 QUESTION = "Can I text a student from my personal phone?"
 
@@ -95,7 +95,7 @@ def test_an_answer_that_offers_the_report_flow_puts_report_it_first_and_prefills
     first = reply.buttons[0]
     assert (first.label, first.value, first.style) == ("Report it", "report bullying", "primary")
     assert [b.value for b in reply.buttons].count("report harassing") == 0  # one offer only
-    assert messages.report_it_offer(False) in reply.text
+    assert messages.report_it_offer() in reply.text
     replies = bot.handle(Incoming(first.value, "c1", "web:u1", platform="web", is_button=True))
     assert replies[-1].step is not None and replies[-1].step["id"] != "category"
 
@@ -115,12 +115,12 @@ def test_an_offer_without_a_known_category_uses_the_entrys_or_none(bot):
 def test_an_uncertain_answer_says_so_in_words(bot):
     decided(bot, outcome(bot, "answered", uncertain=True))
     [reply] = ask(bot)
-    assert reply.uncertain and messages.uncertain_note(False) in reply.text
-    assert reply.text.index(messages.uncertain_note(False)) < reply.text.index("> ")
+    assert reply.uncertain and messages.uncertain_note() in reply.text
+    assert reply.text.index(messages.uncertain_note()) < reply.text.index("> ")
     assert "(Not sure, confidence 40%)" in render_text([reply])
     decided(bot, outcome(bot, "answered"))
     [reply] = ask(bot)
-    assert not reply.uncertain and messages.uncertain_note(False) not in reply.text
+    assert not reply.uncertain and messages.uncertain_note() not in reply.text
     assert "Not sure" not in render_text([reply])
 
 
@@ -175,7 +175,7 @@ def test_slack_renders_related_distinctly_and_the_report_offer_as_a_button(setti
         [call] = await s.fake.wait_for("chat.postMessage")
         blocks = call.args["blocks"]
         assert blocks[0]["type"] == "context"
-        assert messages.RELATED_LABEL in blocks[0]["elements"][0]["text"]
+        assert messages.related_label() in blocks[0]["elements"][0]["text"]
         line = [b for b in blocks if b["type"] == "context"][-1]["elements"][0]["text"]
         assert line.startswith("Closest guideline: ") and "Confidence" not in line
         decided(bot, outcome(bot, "answered", "BUL-5688.0#6", offers_report=True,
@@ -183,7 +183,7 @@ def test_slack_renders_related_distinctly_and_the_report_offer_as_a_button(setti
         await s.event(event_payload("message_im", event_id="Ev0SECOND"))
         calls = await s.fake.wait_for("chat.postMessage", 2)
         blocks = calls[-1].args["blocks"]
-        assert messages.UNCERTAIN_LABEL in blocks[0]["elements"][0]["text"]
+        assert messages.uncertain_label() in blocks[0]["elements"][0]["text"]
         first = buttons(blocks)[0]
         assert (first["text"]["text"], first["value"], first.get("style")) == (
             "Report it", "report bullying", "primary")
@@ -200,10 +200,10 @@ def test_teams_renders_related_uncertain_and_report_offer(settings, bot):
         await env.post(payload("personal_message", id="second-activity"))
         related, answer = env.connector.cards()
         head = related["body"][0]
-        assert head["style"] == "warning" and messages.RELATED_LABEL in json.dumps(head)
+        assert head["style"] == "warning" and messages.related_label() in json.dumps(head)
         assert "texting students" in json.dumps(related)
         assert answer["body"][0]["color"] == "Warning"
-        assert messages.UNCERTAIN_LABEL in answer["body"][0]["text"]
+        assert messages.uncertain_label() in answer["body"][0]["text"]
         first = answer["actions"][0]
         assert (first["data"]["pb"], first["style"]) == ("report bullying", "positive")
 
@@ -222,7 +222,7 @@ def test_web_chat_renders_related_uncertain_summary_and_report_offer(settings, b
         decided(bot, outcome(bot, "related", topic="texting students"))
         data = await say(QUESTION)
         assert data["replies"][0]["status"] == "related"
-        assert "kind-related" in data["html"] and messages.RELATED_LABEL in data["html"]
+        assert "kind-related" in data["html"] and messages.related_label() in data["html"]
         assert "Closest guideline:" in data["html"] and "Source:" not in data["html"]
         decided(bot, outcome(bot, "answered", "BUL-5688.0#6", offers_report=True,
                              report_category="bullying", uncertain=True))
@@ -241,7 +241,7 @@ def test_web_chat_renders_related_uncertain_summary_and_report_offer(settings, b
 def test_console_labels_related(bot):
     decided(bot, outcome(bot, "related"))
     text = render_text(ask(bot))
-    assert text.startswith(f"[{messages.RELATED_LABEL}]")
+    assert text.startswith(f"[{messages.related_label()}]")
     assert "confidence" not in text
 
 

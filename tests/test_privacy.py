@@ -1,8 +1,8 @@
 """Anonymous reports cannot be linked to the reporter from the database file: a property.
 
-In the browser chat, Slack and Teams (and the terminal), a person with a distinctive
-identity (ids, name, e-mail, chat session) asks a question, then files an anonymous
-report through the real HTTP front end. Every table and the -wal file are snapshotted
+In the browser chat, Slack and Teams (its form card and its message extension), and the
+terminal, a person with a distinctive identity (ids, name, e-mail, chat session) asks a
+question, then files an anonymous report through the real HTTP front end. Every table and the -wal file are snapshotted
 just before the report starts and just after it. The test fails when
 
 1. a row written or changed during the report *names the person*: it holds one of the
@@ -35,7 +35,6 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from slack_harness import ADMIN_CHANNEL, Slack, drive
-from slack_payloads import view_submission
 from teams_harness import TeamsEnv
 from teams_harness import payload as teams_payload
 
@@ -45,6 +44,7 @@ from handlers.server import create_app
 from handlers.slack import SLACK_KEY
 from handlers.web_chat import COOKIE
 from policybot.cli import setup_logging
+from testkit.slack_payloads import view_submission
 
 USER_ID = "UPRIVACY123"
 NAME = "Zelda Privacy"
@@ -282,19 +282,50 @@ def test_slack_anonymous_report_cannot_be_linked(settings, bot, logs):
     assert_logs_clean(logs, person)
 
 
-# ------------------------------------------------------------------ Teams form submit
+# ------------------------------------------------------------------ Teams: form and message extension
 
 TEAMS_CHAT = "a:1privacyPersonalChat"
+TEAMS_FROM = {"id": f"29:{USER_ID}", "name": NAME, "aadObjectId": USER_ID,
+              "userPrincipalName": EMAIL, "email": EMAIL}
 
 
 def teams_identity(activity: dict) -> dict:
-    activity["from"] = {"id": f"29:{USER_ID}", "name": NAME, "aadObjectId": USER_ID,
-                        "userPrincipalName": EMAIL, "email": EMAIL}
+    activity["from"] = dict(TEAMS_FROM)
     activity["conversation"]["id"] = TEAMS_CHAT
     return activity
 
 
-def test_teams_anonymous_report_cannot_be_linked(settings, bot, logs):
+async def teams_form_report(env) -> None:
+    """The report form card in the personal chat, submitted anonymously."""
+    form = teams_identity(teams_payload("report_form_submit", id="privacy-form-1"))
+    form["value"] = {"pbForm": "report", **FORM}
+    assert (await env.post(form)).status == 201
+    # the receipt replaces the form card; no message of its own carries the key
+    [update] = env.connector.updated
+    assert "case key" in json.dumps(update.activity).lower()
+    assert not [s for s in env.connector.sent if "case key" in
+                json.dumps(s.activity).lower()]
+
+
+async def teams_extension_report(env) -> None:
+    """"Report to policybot" on a channel message: the dialog opens, the anonymous form is
+    submitted, and the receipt comes back in the dialog only."""
+    fetch = teams_payload("extension_fetch_task")
+    fetch["from"] = dict(TEAMS_FROM)
+    assert (await (await env.post(fetch)).json())["task"]["type"] == "continue"
+    submit = teams_payload("extension_submit_action")
+    submit["from"] = dict(TEAMS_FROM)
+    submit["value"]["data"] = {"pbForm": "report", **FORM}
+    body = await (await env.post(submit)).json()
+    assert "case key" in json.dumps(body).lower()
+    # nothing sent but the question's answer: no receipt in a chat, no chat opened
+    assert len(env.connector.sent) == 1 and not env.connector.updated
+    assert not env.connector.created
+
+
+@pytest.mark.parametrize("report", [teams_form_report, teams_extension_report],
+                         ids=["form", "message_extension"])
+def test_teams_anonymous_report_cannot_be_linked(settings, bot, logs, report):
     person = Person({USER_ID, f"29:{USER_ID}", f"teams:{USER_ID}", TEAMS_CHAT,
                      f"teams:{TEAMS_CHAT}", NAME, EMAIL}).with_keys(bot.storage)
     snaps = []
@@ -306,14 +337,7 @@ def test_teams_anonymous_report_cannot_be_linked(settings, bot, logs):
             assert (await env.post(ask)).status == 201
             snaps.append(snapshot(bot.storage))
             env.front._known_personal.clear()  # as if another worker takes the report
-            form = teams_identity(teams_payload("report_form_submit", id="privacy-form-1"))
-            form["value"] = {"pbForm": "report", **FORM}
-            assert (await env.post(form)).status == 201
-            # the receipt replaces the form card; no message of its own carries the key
-            [update] = env.connector.updated
-            assert "case key" in json.dumps(update.activity).lower()
-            assert not [s for s in env.connector.sent if "case key" in
-                        json.dumps(s.activity).lower()]
+            await report(env)
 
     asyncio.run(main())
     assert_unlinkable(bot.storage, person, snaps[0], snapshot(bot.storage))

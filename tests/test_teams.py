@@ -10,12 +10,12 @@ import json
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from fake_connector import FakeConnector
 from teams_harness import (
     CHANNEL,
     CHANNEL_THREAD,
     PERSONAL,
     USER,
+    boom,
     payload,
     run,
 )
@@ -24,6 +24,7 @@ from bot.models import Incoming
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.teams import TEAMS
+from testkit.fake_connector import FakeConnector
 
 
 def actions_of(card: dict) -> list[dict]:
@@ -276,7 +277,8 @@ def test_new_case_is_posted_masked_to_admin_channel_and_actions_stay_private(set
         assert "insulting" not in text and "instagram.com" not in text  # masked
         values = pb_values(card)
         assert values == [f"claim {number}", f"assign {number}", f"set-status {number}",
-                          f"note {number}", f"ask {number}", f"reveal {number}"]
+                          f"set-category {number}", f"set-urgency {number}", f"note {number}",
+                          f"ask {number}", f"reveal {number}"]
         assert '"value": "triaged"' in text  # the status choices follow the transitions
 
         # the admin presses "Reveal details" in the channel: it goes to their personal chat
@@ -315,6 +317,33 @@ def test_admin_note_from_card_text_input(settings, bot):
         status["value"] = {"pb": f"set-status {number}", "pbText": "dismissed duplicate"}
         await env.post(status)
         assert bot.storage.db["cases"].get(1)["dismiss_reason"] == "duplicate"
+
+    run(settings, bot, scenario)
+
+
+def test_admin_changes_category_and_reopens_from_card_inputs(settings, bot):
+    async def scenario(env):
+        await env.post(payload("report_form_submit"))
+        number = bot.storage.db.execute("SELECT number FROM cases").fetchone()[0]
+        sent = len(env.connector.sent)
+        for i, (pb, text) in enumerate(((f"set-category {number}", "funny"),
+                                        (f"set-category {number}", "threatening"),
+                                        (f"set-status {number}", "dismissed unfounded"),
+                                        (f"reopen {number}", "A second report came in."))):
+            submit = _admin(payload("card_submit", id=f"edit-{i}"))
+            submit["value"] = {"pb": pb, "pbText": text}
+            await env.post(submit)
+        told = [all_text(s.activity) for s in env.connector.sent[sent:]]
+        assert "Unknown category 'funny'" in told[0]
+        assert f"Case *{number}* is now in the category Threatening." in told[1]
+        assert f"Case *{number}* is reopened: it is new again." in told[3]
+        case = bot.storage.db["cases"].get(1)
+        assert (case["category"], case["status"], case["dismiss_reason"]) == (
+            "threatening", "new", None)
+        [reopened] = bot.storage.db.query(
+            "SELECT actor, detail FROM case_events WHERE action = 'reopened'")
+        assert reopened["actor"] == "teams:admin-1"
+        assert json.loads(reopened["detail"])["reason"] == "A second report came in."
 
     run(settings, bot, scenario)
 
@@ -426,7 +455,7 @@ def test_with_app_id_replies_only_to_bot_framework_hosts(settings, bot, monkeypa
 
 
 def test_service_url_rules():
-    from handlers.teams import service_url_problem
+    from handlers.teams_activity import service_url_problem
 
     assert service_url_problem("https://smba.trafficmanager.net/amer/", True) is None
     assert service_url_problem("https://smba.infra.gcc.teams.microsoft.com/", True) is None
@@ -495,9 +524,6 @@ def test_connector_500s_are_retried_with_backoff(settings, bot):
 
 def test_turn_error_replies_with_a_friendly_message(settings, bot, monkeypatch):
     async def scenario(env):
-        async def boom(*a, **kw):
-            raise RuntimeError("simulated failure")
-
         monkeypatch.setattr(env.front, "converse", boom)
         resp = await env.post(payload("personal_message"))
         assert resp.status == 201
@@ -528,7 +554,7 @@ def test_mount_status_says_whether_authentication_is_on(settings):
 def test_incoming_translation():
     from botbuilder.schema import Activity
 
-    from handlers.teams import message_text, to_incoming
+    from handlers.teams_activity import message_text, to_incoming
 
     activity = Activity().deserialize(payload("channel_mention"))
     incoming = to_incoming(activity, message_text(activity))

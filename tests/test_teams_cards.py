@@ -9,12 +9,19 @@ import zlib
 
 import pytest
 from click.testing import CliRunner
+from teams_harness import payload
 
 from bot.case_view import build_view
 from bot.models import Button, Citation, Reply
 from bot.report_flow import STEPS
 from handlers import teams_cards as cards
-from handlers.teams_package import build_package, color_icon, outline_icon, teams_package
+from handlers.teams_package import (
+    REPORT_MESSAGE,
+    build_package,
+    color_icon,
+    outline_icon,
+    teams_package,
+)
 
 
 def _submits(card):
@@ -102,12 +109,15 @@ CASE = {"number": "2026-0007", "category": "bullying", "platform": "tiktok",
 
 
 def test_case_card_is_masked_and_has_every_action_as_a_command():
-    card = cards.case_card(build_view(CASE, new=True))
+    card = cards.case_card(build_view(CASE, new=True, assignees=(
+        ("teams:admin-1", "Teams user admin-1"),)))
     values = [d["pb"] for d in _submits(card)]
     assert values == ["claim 2026-0007", "assign 2026-0007", "set-status 2026-0007",
-                      "note 2026-0007", "ask 2026-0007", "reveal 2026-0007"]
+                      "set-category 2026-0007", "set-urgency 2026-0007", "note 2026-0007",
+                      "ask 2026-0007", "reveal 2026-0007"]
     choices = json.dumps(card)
     assert '"value": "dismissed duplicate"' in choices and "URGENT" in choices
+    assert '{"title": "Teams user admin-1", "value": "teams:admin-1"}' in choices
     assert "Mean post" not in choices
 
 
@@ -157,6 +167,17 @@ def test_package_zip_has_manifest_and_icons(tmp_path):
     assert manifest["icons"] == {"color": "color.png", "outline": "outline.png"}
     assert set(manifest["bots"][0]["scopes"]) == {"personal", "team", "groupChat"}
     assert len(manifest["description"]["short"]) <= 80
+    # "Report to policybot" on a message's … menu, answered by the bot (fetchTask)
+    [extension] = manifest["composeExtensions"]
+    assert extension["botId"] == app_id
+    [command] = extension["commands"]
+    assert command == REPORT_MESSAGE  # the command the invokes carry: the handler's
+    assert command["id"] == payload("extension_fetch_task")["value"]["commandId"]
+    assert command["type"] == "action" and command["context"] == ["message"]
+    assert command["fetchTask"] is True
+    # the v1.17 schema's limits
+    assert len(command["id"]) <= 64 and len(command["title"]) <= 32
+    assert len(command["description"]) <= 128
 
 
 def test_teams_package_command(tmp_path):

@@ -10,8 +10,8 @@ from browser.helpers import run
 from bot.models import Incoming
 from handlers.runtime import BotRef
 from handlers.server import create_app
-from handlers.web import format_text, safe_url
 from handlers.web_chat import COOKIE
+from handlers.web_templates import format_text, safe_url
 
 
 async def say(client, text, is_button=False):

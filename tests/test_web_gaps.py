@@ -64,3 +64,16 @@ def test_overview_figures(bot):
     assert outcomes["answered"] == 1 and outcomes["no_answer"] == 1
     assert outcomes["not_helpful"] == 1 and outcomes["helpful"] == 0
     assert median_triage_hours(bot.storage) is None
+
+
+def test_answer_outcomes_in_a_date_range(bot):
+    from datetime import date
+
+    add_question(bot, "a", day="2026-03-04")
+    add_question(bot, "b", day="2026-03-05", status="no_answer", helpful=False)
+    day = date(2026, 3, 5)
+    outcomes = answer_outcomes(bot.storage, since=day, until=day)
+    assert outcomes["answered"] == 0 and outcomes["no_answer"] == 1
+    assert outcomes["not_helpful"] == 0  # the feedback was given today, after the range
+    assert answer_outcomes(bot.storage, since=day)["not_helpful"] == 1
+    assert answer_outcomes(bot.storage, until=date(2026, 3, 4))["answered"] == 1

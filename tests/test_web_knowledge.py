@@ -8,10 +8,10 @@ import shutil
 import pytest
 from aiohttp import FormData
 from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, add_admin, csrf_from, run
-from bulletin_documents import guideline_lines, write_pdf
 
 from bot.config import DEFAULT_KNOWLEDGE_DIR, Settings
 from bot.models import Incoming
+from testkit.bulletin_documents import guideline_lines, write_pdf
 
 
 @pytest.fixture

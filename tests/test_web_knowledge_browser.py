@@ -11,9 +11,9 @@ from browser.helpers import (
     add_admin,
     chromium_browser,
 )
-from bulletin_documents import guideline_lines, referenced_bulletins_only, write_pdf
 
 from bot.config import Settings
+from testkit.bulletin_documents import guideline_lines, referenced_bulletins_only, write_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 

@@ -92,7 +92,10 @@
     keyUnsaved = boxes.length > 0;
     box.disabled = keyUnsaved;
     send.disabled = keyUnsaved || busy;
-    if (keyUnsaved) { box.placeholder = "Save your case key first (Copy key, then I have saved my key)"; }
+    if (keyUnsaved) {
+      box.placeholder = boxes[0].getAttribute("data-save-first") ||
+        "Save your case key first (Copy key, then I have saved my key)";
+    }
   }
 
   function post(text, isButton, shown) {
@@ -108,16 +111,18 @@
     }).then(function (response) {
       return response.json().then(function (data) { return {ok: response.ok, data: data}; });
     }).then(function (result) {
-      if (!result.ok) { addError(result.data.error || "Something went wrong."); return; }
+      if (!result.ok) { addError(result.data.error || log.getAttribute("data-error")); return; }
       retireFlowButtons();
       var holder = document.createElement("div");
       holder.className = "turn";
       holder.innerHTML = result.data.html;  // escaped server-side (Jinja autoescape)
+      // The page speaks the language of the latest reply (screen readers, translation tools).
+      if (result.data.lang) { document.documentElement.lang = result.data.lang; }
       log.appendChild(holder);
       followStep(result.data.step);
       scrollDown();
     }).catch(function () {
-      addError("policybot could not be reached. Check the connection and try again.");
+      addError(log.getAttribute("data-unreachable"));
     }).then(function () {
       busy = false;
       send.disabled = false;
@@ -131,8 +136,7 @@
     var key = keyBox.getAttribute("data-case-key");
     var status = keyBox.querySelector(".copy-status");
     function done(ok) {
-      status.textContent = ok ? "Copied. Paste it somewhere safe." :
-        "Copying did not work here: select the key and copy it, or write it down.";
+      status.textContent = keyBox.getAttribute(ok ? "data-copied" : "data-copy-failed");
     }
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(key).then(function () { done(true); }, function () { done(false); });

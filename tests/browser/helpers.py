@@ -140,3 +140,13 @@ def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match, "no CSRF field on the page"
     return match.group(1)
+
+
+def sign_in_page(page, url: str, name: str = ADMIN_NAME,
+                 password: str = ADMIN_PASSWORD) -> None:
+    """Sign in to the admin console in a Playwright page (`url`: the server's)."""
+    page.goto(url + "/admin/login")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/admin")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from slack_sdk.signature import SignatureVerifier
 
-PAYLOADS = Path(__file__).parent / "payloads" / "slack"
+PAYLOADS = Path(__file__).resolve().parent.parent / "tests" / "payloads" / "slack"
 
 
 def load(name: str) -> dict:

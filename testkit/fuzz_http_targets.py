@@ -18,8 +18,6 @@ from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
-from fake_connector import FakeConnector
-from fake_slack import FakeSlack
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -27,9 +25,11 @@ from hypothesis import strategies as st
 from handlers.runtime import BotRef
 from handlers.server import create_app
 from handlers.teams import TEAMS
+from testkit.fake_connector import FakeConnector
+from testkit.fake_slack import FakeSlack
 
 SECRET = "fuzz-signing-secret-0123456789abcdef"
-PAYLOADS = Path(__file__).parent / "payloads"
+PAYLOADS = Path(__file__).resolve().parent.parent / "tests" / "payloads"
 EXAMPLES = 40  # per target in pytest; scripts/fuzz_http.py uses many more
 
 

@@ -1,0 +1,280 @@
+"""A person who writes Spanish gets the whole reply in Spanish, through Bot.handle and the
+real-shaped Slack and Teams payloads: the answer's framing and labels, its buttons, the
+uncertainty wording, "related", the refusal, every step of a report and its receipt.
+The bulletin's clause is quoted verbatim in English, and the reply says so in Spanish."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from slack_harness import FORM, Slack, all_text, buttons, drive, event_payload
+from teams_harness import payload
+from teams_harness import run as run_teams
+from test_outcomes import decided, outcome
+
+from bot import i18n
+from bot.models import Incoming
+from bot.report_flow import validate
+from testkit.slack_payloads import view_submission
+
+PHOTOS = "¿Puedo publicar fotos de mis estudiantes en Instagram?"
+# English framing that must never appear in a Spanish reply.
+ENGLISH = re.compile(r"\b(Step \d|See also|Source|Helpful|Report it|Report a post|Cancel|Back|"
+                     r"Skip|Submit|Thank you|Your report|I don't know|The policy doesn't|"
+                     r"For a definite answer|Not sure|case key)\b")
+
+
+def say(bot, text: str, conversation: str = "es-1", platform: str = "web", **kw):
+    return bot.handle(Incoming(text, conversation, f"{platform}:maestra", platform=platform,
+                               **kw))
+
+
+def spanish_only(reply) -> str:
+    """The reply's own words, the quoted clause taken out (it stays in English)."""
+    words = "\n".join(line for line in reply.text.splitlines() if not line.startswith(">"))
+    words += "\n" + "\n".join(b.label for b in reply.buttons)
+    assert reply.lang == "es", reply
+    assert not ENGLISH.search(words), (ENGLISH.search(words), words)
+    return words
+
+
+def test_a_spanish_question_is_answered_in_spanish_with_the_clause_quoted_in_english(bot):
+    [reply] = say(bot, PHOTOS)
+    assert reply.status == "answered", reply.text
+    entry = bot.kb.get(reply.citations[0].id)
+    words = spanish_only(reply)
+    assert entry.answer_es in words and entry.answer not in reply.text
+    assert "Las palabras del propio boletín, citadas en inglés tal como están escritas:" in words
+    quoted = [line[2:] for line in reply.text.splitlines() if line.startswith("> ")]
+    assert " ".join(quoted).replace("*", "") == " ".join(entry.text.split())  # verbatim
+    assert {"Útil", "No fue útil"} <= {b.label for b in reply.buttons}
+    assert reply.data["short_answer"] == entry.answer_es
+
+
+def test_the_same_question_in_english_stays_english(bot):
+    [reply] = say(bot, "Can I post photos of my students on Instagram?")
+    assert reply.lang == "en" and "Helpful" in {b.label for b in reply.buttons}
+    assert "quoted in English" not in reply.text
+
+
+def test_related_uncertain_and_the_refusal_are_spanish(bot):
+    decided(bot, outcome(bot, "related", spanish=True, topic="los mensajes de texto"))
+    [related] = say(bot, "¿Puedo mandar mensajes de texto a un estudiante?")
+    words = spanish_only(related)
+    assert "La pauta más cercana es BUL-5688.0#1" in words
+    assert "Para una respuesta definitiva, pregunte a" in words
+
+    decided(bot, outcome(bot, "answered", "BUL-5688.0#6", spanish=True, uncertain=True,
+                         offers_report=True, report_category="bullying"))
+    [unsure] = say(bot, "¿Qué hago si un padre publica algo sobre mí?")
+    words = spanish_only(unsure)
+    assert "No estoy seguro de que esta sea la pauta que busca" in words
+    assert unsure.buttons[0].label == "Denunciarla" and unsure.buttons[0].value == \
+        "report bullying"  # the value stays the command the core understands
+
+    decided(bot, outcome(bot, "no_answer", spanish=True))
+    [refusal] = say(bot, "¿Puedo llevar a mi perro a la escuela?")
+    words = spanish_only(refusal)
+    assert words.startswith("No lo sé: las partes de la política de redes sociales")
+    assert "El boletín completo podría decir más" in words
+
+
+def test_a_button_press_keeps_the_conversation_in_spanish(bot):
+    say(bot, PHOTOS)
+    [reply] = say(bot, "feedback helpful 1", is_button=True)
+    assert (reply.lang, reply.text) == ("es", "Gracias, me alegra que le haya servido.")
+    [reply] = say(bot, "Can I friend a parent on Facebook?")  # an English message: English
+    assert reply.lang == "en"
+
+
+def test_a_whole_report_in_spanish_keeps_its_language_to_the_receipt(bot):
+    def say(bot, text, **kw):  # a platform that says who the person is: 9 steps
+        return globals()["say"](bot, text, platform="console", **kw)
+
+    [intro] = say(bot, "hola")
+    assert intro.lang == "es" and "Denunciar publicación" in [b.label for b in intro.buttons]
+    answers = [
+        ("report", "Paso 1 de 9: ¿Qué tipo de publicación está denunciando?"),
+        ("acoso", "Paso 2 de 9: ¿Hay alguien en peligro inmediato"),
+        ("sí", "Paso 3 de 9: ¿Dónde se publicó?"),
+        ("Instagram", "Paso 4 de 9: Envíe un enlace a la publicación"),
+        ("omitir", "Paso 5 de 9: ¿Cuándo se publicó o se vio?"),
+        ("ayer", "Paso 6 de 9: ¿A quién va dirigida?"),
+        ("Un empleado", "Paso 7 de 9: ¿Qué ocurrió?"),
+        # A description in English is the person's words: the report stays Spanish.
+        ("A parent keeps posting that the art teacher is a liar and should be fired.",
+         "Paso 8 de 9: ¿Quiere denunciar con su nombre o de forma anónima?"),
+        ("anónima", "Paso 9 de 9: Revise su denuncia."),
+    ]
+    seen = []
+    for text, expected in answers:
+        replies = say(bot, text, is_button=text == "report")
+        seen += replies
+        prompt = replies[-1]
+        assert prompt.kind == "flow" and expected in prompt.text, (text, prompt.text)
+        spanish_only(prompt)
+    emergency = next(r for r in seen if r.kind == "emergency")
+    assert "llame ahora al 911" in spanish_only(emergency)
+    review = seen[-1]
+    assert "*Tipo de publicación:* Acoso" in review.text
+    assert "*Publicada o vista:*" in review.text and "*Denuncia:* Anónima" in review.text
+    assert {"Enviar", "Editar enlace", "Atrás", "Cancelar"} <= {b.label for b in review.buttons}
+    [receipt] = say(bot, "submit", is_button=True)
+    words = spanish_only(receipt)
+    assert receipt.kind == "receipt" and "Gracias. Su denuncia es el caso" in words
+    assert "Está marcada como *urgente*" in words
+    assert "*Guarde ahora su clave de caso: no se puede volver a mostrar.*" in words
+    assert "escriba *estado* seguido de su clave" in words  # the command, in Spanish
+    # An anonymous report leaves nothing of the chat behind, not even its language; the
+    # Spanish command says which.
+    assert bot.storage.db["conversations"].count == 0
+    [status] = say(bot, f"estado {receipt.data['case_key']}")
+    assert status.lang == "es" and "(Acoso), presentado el" in status.text
+    assert "*nuevo*" in status.text
+
+
+def test_the_reporters_commands_have_spanish_names(bot):
+    [first] = say(bot, "denunciar", conversation="es-2")
+    assert first.kind == "flow" and first.lang == "es" and "Paso 1 de" in first.text
+    for text in ("1", "no", "1", "omitir", "omitir", "2"):
+        say(bot, text, conversation="es-2")
+    # A description may start with a command's Spanish name: it is still the description.
+    [named] = say(bot, "Estado de cuenta publicado con el nombre de un estudiante.",
+                  conversation="es-2")
+    assert "¿Quiere denunciar con su nombre" in named.text
+    for text in ("con mi nombre", "Ana Pérez, ana.perez@lausd.net"):
+        say(bot, text, conversation="es-2")
+    [receipt] = say(bot, "enviar", conversation="es-2")
+    assert "escriba *mis denuncias*" in receipt.text
+    [mine] = say(bot, "mis denuncias", conversation="es-2")
+    assert mine.lang == "es" and "Estado de cuenta" not in mine.text  # never echoed
+    number = receipt.data["case_number"]
+    assert mine.text.startswith(f"Caso *{number}* (Amenazante), presentado el")
+    [answered] = say(bot, f"responder {number} Fue ayer por la tarde.", conversation="es-2")
+    assert answered.text == f"Gracias: su respuesta se añadió al caso *{number}*."
+
+
+def test_a_report_started_in_english_stays_english_when_the_person_writes_spanish(bot):
+    say(bot, "report", conversation="en-1", is_button=True)
+    [reply] = say(bot, "acoso de una madre en el grupo de padres", conversation="en-1")
+    assert reply.lang == "en" and reply.text.startswith("Please choose one of the options")
+
+
+def test_slack_shows_a_spanish_answer_with_spanish_labels_and_buttons(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.event(event_payload("message_im", text=PHOTOS))
+        [call] = await s.fake.wait_for("chat.postMessage")
+        blocks = call.args["blocks"]
+        labels = [b["text"]["text"] for b in buttons(blocks)]
+        assert {"Útil", "No fue útil"} <= set(labels)
+        context = [b for b in blocks if b["type"] == "context"][-1]["elements"][0]["text"]
+        assert context.startswith("Confianza: ") and " · Fuente: <" in context
+        assert "Source" not in json.dumps(blocks) and "Helpful" not in json.dumps(blocks)
+
+    drive(settings, bot, scenario)
+
+
+def test_teams_shows_a_spanish_answer_with_spanish_buttons(settings, bot):
+    async def scenario(env):
+        await env.post(payload("personal_message", text=PHOTOS))
+        [card] = env.connector.cards()
+        texts = [b.get("text", "") for b in card["body"]]
+        note = texts.index("Las palabras del propio boletín, citadas en inglés tal como están "
+                           "escritas:")
+        assert card["body"][note + 1]["style"] == "emphasis"  # right above the quotation
+        assert texts.count(texts[note]) == 1
+        titles = [a["title"] for a in card["actions"]]
+        assert {"Útil", "No fue útil"} <= set(titles) and "Leer BUL-5688.0" in titles
+        assert "Helpful" not in json.dumps(card)
+
+    run_teams(settings, bot, scenario)
+
+
+def test_the_teams_report_form_follows_the_conversation_language(settings, bot):
+    async def scenario(env):
+        await env.post(payload("personal_message", text="hola"))
+        await env.post(payload("personal_message", text="report", id="second"))
+        form = env.connector.cards()[-1]
+        text = json.dumps(form, ensure_ascii=False)
+        assert "Enviar la denuncia" in text and "¿Dónde se publicó?" in text
+        assert "Submit the report" not in text
+
+    run_teams(settings, bot, scenario)
+
+
+def test_the_teams_form_keeps_its_language_for_the_receipt(settings, bot):
+    async def scenario(env):
+        await env.post(payload("personal_message", text="hola"))
+        await env.post(payload("personal_message", text="report", id="second"))
+        form = env.connector.cards()[-1]
+        data = form["actions"][0]["data"]
+        submitted = payload("report_form_submit")
+        submitted["value"] = {**submitted["value"], **data, "danger": "yes"}
+        await env.post(submitted)
+        emergency, receipt = env.connector.cards()[-2:]
+        assert "llame ahora al 911" in json.dumps(emergency, ensure_ascii=False)
+        text = json.dumps(receipt, ensure_ascii=False)
+        assert "Gracias. Su denuncia es el caso" in text and "Thank you" not in text
+
+    run_teams(settings, bot, scenario)
+
+
+def test_the_slack_report_form_opens_in_the_conversation_language(settings, bot):
+    async def scenario(s: Slack) -> None:
+        await s.command("command_policy", text=PHOTOS)
+        await s.settled()
+        await s.command("command_report")
+        [call] = await s.fake.wait_for("views.open")
+        view = call.args["view"]
+        text = json.dumps(view, ensure_ascii=False)
+        assert view["title"]["text"] == "Denunciar publicación"  # fits Slack's 24 characters
+        assert view["submit"]["text"] == "Enviar la denuncia"
+        assert "¿Qué tipo de publicación está denunciando?" in text and "Acoso" in text
+        assert json.loads(view["private_metadata"])["lang"] == "es"
+        assert "Harassing" not in text
+
+    drive(settings, bot, scenario)
+
+
+def test_the_slack_form_keeps_its_language_for_the_receipt(settings, bot):
+    async def scenario(s: Slack) -> None:
+        submission = view_submission({**FORM, "danger": "yes"})
+        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
+        body = await (await s.interact(submission)).json()
+        shown = all_text(body["view"]["blocks"])
+        assert "Peligro inmediato" in shown and "Gracias. Su denuncia es el caso" in shown
+        assert body["view"]["title"]["text"] == "Denuncia recibida"
+        dms = await s.fake.wait_for("chat.postMessage", 2, where=lambda c: c.args["channel"]
+                                    == "UTEACHER1")
+        assert "llame ahora al 911" in dms[0].args["text"]
+        assert "Gracias. Su denuncia es el caso" in dms[1].args["text"]
+
+    drive(settings, bot, scenario)
+
+
+def test_a_refused_message_leaves_no_trace_not_even_its_language(bot):
+    [reply] = say(bot, "¿Puedo publicar fotos? " * 600, conversation="long")
+    assert reply.kind == "error" and reply.lang == "es" and "No se guardó nada" in reply.text
+    assert bot.storage.db["conversations"].count == 0
+
+
+def test_language_is_the_conversations_for_a_short_command(bot):
+    assert i18n.detect("skip") is None and i18n.detect("2026-03-05") is None
+    assert i18n.detect("status 7K3Q-M2XD-W9PF-RT4H-C") is None
+    assert i18n.detect("hola") == "es" and i18n.detect(PHOTOS) == "es"
+    assert i18n.detect("Can I post photos of my students?") == "en"
+
+
+def test_the_date_step_reads_spanish_days():
+    thursday = date(2026, 3, 5)
+    for said, day in (("hoy", "2026-03-05"), ("ayer", "2026-03-04"),
+                      ("hace 3 días", "2026-03-02"), ("hace una semana", "2026-02-26"),
+                      ("la semana pasada", "2026-02-26"), ("el martes pasado", "2026-03-03"),
+                      ("el jueves pasado", "2026-02-26"), ("el sábado pasado", "2026-02-28")):
+        assert validate("when", said, thursday) == (day, None), said
+    with i18n.language("es"):
+        value, error = validate("when", "el mes que viene", thursday)
+    assert value is None and error.startswith("No pude entender esa fecha")
+    assert "*el martes pasado*" in error
