@@ -1,9 +1,12 @@
 """Administrators' chat commands over the case log.
 
-`cases [status=..] [category=..] [urgency=..] [assignee=..|me]`, and for one case
-`case N`, `reveal N`, `claim N`, `assign N USER`, `set-status N STATUS [REASON]`,
-`note N TEXT`, `ask N TEXT`, `link-duplicate N ORIGINAL`, `unlink-duplicate N`: each is
-one `CaseDesk.act` (which checks permission and records refusals). `case N` shows the masked case; `reveal N` shows it all, recorded.
+`cases [status=..] [category=..] [urgency=..] [assignee=..|me] [mine]`, `my cases`
+(the cases assigned to you), and for one case `case N`, `reveal N`, `claim N`, `assign N
+ADMIN`, `set-status N STATUS [REASON]`, `close N REASON`, `reopen N REASON`,
+`set-category N CATEGORY`, `set-urgency N URGENCY`, `note N TEXT`, `ask N TEXT`,
+`link-duplicate N ORIGINAL`, `unlink-duplicate N`: each is one `CaseDesk.act` (which
+checks permission and records refusals). `case N` shows the masked case; `reveal N`
+shows it all, recorded.
 Every reply is private.
 """
 
@@ -18,6 +21,7 @@ from bot.models import Button, Incoming, Reply
 from infra.errors import NotPermittedError
 
 FILTERS = ("status", "category", "urgency", "assignee")
+CHOICE_BUTTONS = 5  # a choice with more options than this is typed, not a row of buttons
 
 
 def _private(kind: str, text: str, buttons: tuple[Button, ...] = (),
@@ -27,12 +31,13 @@ def _private(kind: str, text: str, buttons: tuple[Button, ...] = (),
 
 def case_reply(view: CaseView) -> Reply:
     """The chat rendering of a case: its text, a button per action that needs no typing
-    (one per option of a choice), and the view itself for front ends that draw cards."""
+    (one per option of a short choice; a longer one is typed, its options listed in the
+    text), and the view itself for front ends that draw cards."""
     buttons: list[Button] = []
     for a in view.actions:
         if a.input == "none":
             buttons.append(Button(a.label, a.command(), a.style))
-        elif a.input == "choice":
+        elif a.input == "choice" and len(a.options) <= CHOICE_BUTTONS:
             buttons += [Button(label, a.command(value),
                                "danger" if value.startswith("dismissed") else "primary")
                         for value, label in a.options]
@@ -51,6 +56,8 @@ class AdminDesk:
             return None
         command, rest = parts[0].lower(), (parts[1] if len(parts) > 1 else "")
         actor = incoming.user_id or "unknown"
+        if " ".join(text.lower().split()) == "my cases":
+            command, rest = "cases", "mine"
         if command == "cases":
             filters = self._parse_filters(rest, actor)
             if filters is None:
@@ -75,6 +82,8 @@ class AdminDesk:
     def _parse_filters(rest: str, actor: str) -> dict[str, str] | None:
         filters: dict[str, str] = {}
         for token in rest.split():
+            if token.lower() == "mine":  # `cases mine` (Slack: `/cases mine`) = `my cases`
+                token = "assignee=me"
             key, sep, value = token.partition("=")
             if not sep or key.lower() not in FILTERS or not value:
                 return None

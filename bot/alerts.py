@@ -41,7 +41,7 @@ from bot.alert_messages import (
 )
 from bot.alert_transport import DeliveryError, post_webhook, send_email, webhook_key
 from bot.config import Settings
-from bot.events import CaseOpened, EventBus, ReporterAsked
+from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
 from infra.db import Storage
 
 log = logging.getLogger(__name__)
@@ -88,10 +88,13 @@ class Alerts:
     # -- planning -------------------------------------------------------------------
 
     def on_event(self, event: Any) -> None:
-        if isinstance(event, CaseOpened) and event.urgent:
+        # a case raised to urgent later is alerted like one opened urgent; the queue key
+        # is per case, so a case is alerted as urgent once
+        raised = isinstance(event, CaseUpdated) and event.action == "urgency_changed"
+        if (isinstance(event, CaseOpened) and event.urgent) or raised:
             row = next(self.storage.db.query(
                 f"SELECT {SAFE_COLUMNS} FROM cases WHERE number = ?", [event.number]), None)
-            if row is not None:
+            if row is not None and row["urgency"] == "urgent":
                 self.enqueue(f"urgent:{event.number}",
                              {"kind": "urgent", "case": AlertCase.of(row).to_dict()})
                 self._wake.set()

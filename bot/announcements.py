@@ -25,7 +25,7 @@ from infra.db import Storage
 
 log = logging.getLogger(__name__)
 
-UPDATED_BY = ("assigned", "status_changed")
+UPDATED_BY = ("assigned", "status_changed", "reopened", "category_changed", "urgency_changed")
 
 
 class Port(Protocol):

@@ -68,6 +68,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     (before any model is loaded) and StorageError when the database cannot be opened."""
     from bot.admin_accounts import AdminAccounts
     from bot.admin_commands import AdminDesk
+    from bot.administrators import Administrators
     from bot.alerts import Alerts
     from bot.announcements import Announcements
     from bot.case_view import CaseDesk
@@ -83,9 +84,8 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     events = EventBus(storage)
     bot = Bot(settings, storage, kb, retriever, events)
     bot.views = views
-    accounts = AdminAccounts(storage)
-    is_admin = lambda a: settings.is_admin(a) or accounts.is_admin_actor(a)  # noqa: E731
-    bot.cases = CaseStore(storage, settings, events, is_admin=is_admin)
+    admins = Administrators(settings, AdminAccounts(storage))
+    bot.cases = CaseStore(storage, settings, events, admins)
     bot.reports = ReportDesk(
         storage, bot.cases, settings, events,
         answer_question=lambda inc: bot.answer_question(inc, start_report=False, remember=False),
@@ -94,6 +94,6 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     bot.announcements = Announcements(storage, events, bot.case_desk)
     bot.alerts = Alerts(storage, settings, events)
     bot.admin = AdminDesk(bot.case_desk)
-    bot.knowledge_desk = KnowledgeDesk(storage, settings, is_admin=is_admin)
+    bot.knowledge_desk = KnowledgeDesk(storage, settings, is_admin=admins.is_admin)
     bot.desks = [bot.reports.handle, bot.admin.handle]
     return bot

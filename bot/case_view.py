@@ -22,11 +22,12 @@ from typing import Any
 
 from bot.case_age import case_age
 from bot.case_duplicates import DuplicateFacts, Duplicates
+from bot.case_edits import CLOSED, RESOLVED, URGENCIES
 from bot.case_list import ListedCase, case_line, listed  # noqa: F401 (case_line: re-exported)
 from bot.case_reads import mark_read
 from bot.case_text import say, status_text, words
 from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS, CaseStore
-from bot.report_flow import label_for
+from bot.report_flow import CATEGORIES, label_for
 from bot.times import Times
 from infra.errors import (
     CaseNotFoundError,
@@ -38,7 +39,8 @@ from infra.errors import (
 NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 # action id -> chat command word (the chat commands and button values use these)
 COMMANDS = {"view": "case", "reveal": "reveal", "claim": "claim", "assign": "assign",
-            "status": "set-status", "note": "note", "ask": "ask",
+            "status": "set-status", "close": "close", "reopen": "reopen",
+            "category": "set-category", "urgency": "set-urgency", "note": "note", "ask": "ask",
             "duplicate": "link-duplicate", "unlink": "unlink-duplicate"}
 ACTIONS = {word: action for action, word in COMMANDS.items()}
 
@@ -136,11 +138,25 @@ def normalize_number(text: str) -> str | None:
     return f"{match.group(1)}-{int(match.group(2)):04d}" if match else None
 
 
+def field_label(field: str, value: str | None) -> str:
+    """The words for a category or urgency id."""
+    return label_for("category", value) if field == "category" else dict(URGENCIES).get(
+        value, value or "")
+
+
 def event_detail(event: dict[str, Any]) -> str:
     detail = event.get("detail") or {}
     action = event["action"]
+    if action == "status_changed" and detail.get("to") == RESOLVED and detail.get("reason"):
+        return f"{detail.get('from')} → {RESOLVED}: {detail['reason']}"
     if action == "status_changed":
         return f"{detail.get('from')} → {status_text(detail.get('to'), detail.get('reason'))}"
+    if action == "reopened":
+        return (f"{status_text(detail.get('from'), detail.get('from_reason'))} → "
+                f"{detail.get('to')}: {detail.get('reason')}")
+    if action in ("category_changed", "urgency_changed"):
+        field = action.removesuffix("_changed")
+        return f"{field_label(field, detail.get('from'))} → {field_label(field, detail.get('to'))}"
     if action == "assigned":
         return f"to {detail.get('to') or ''}".strip()
     if action == "note_added":
@@ -151,13 +167,14 @@ def event_detail(event: dict[str, Any]) -> str:
 
 
 def status_options(targets: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(value, label) of a status change to each of `targets` (a dismissal per reason)."""
+    """(value, label) of a status change to each of `targets` (a dismissal per reason;
+    resolving is "Close", which asks why)."""
     options = []
     for nxt in targets:
         if nxt == "dismissed":
             options += [(f"dismissed {r}", say("option.dismiss", reason=words(r)))
                         for r in DISMISS_REASONS]
-        else:
+        elif nxt != RESOLVED:
             options.append((nxt, say("option.status", status=nxt)))
     return options
 
@@ -169,15 +186,33 @@ def bulk_status_options() -> list[tuple[str, str]]:
                                 if any(s in nexts for nexts in TRANSITIONS.values())))
 
 
-def actions_for(number: str, status: str, revealed: bool,
+def actions_for(case: dict[str, Any], revealed: bool,
+                assignees: tuple[tuple[str, str], ...] = (),
                 linked: bool = False) -> tuple[Action, ...]:
-    options = status_options(TRANSITIONS.get(status, ()))
-    actions = [Action("claim", number, say("action.claim"), style="primary"),
-               Action("assign", number, say("action.assign"), "text",
-                      say("action.assign.prompt"))]
+    """What an administrator can do with the case now: the workflow (TRANSITIONS) decides
+    the status moves, closing (resolving, with a reason) and reopening (a closed case);
+    `linked`: the case is linked as a duplicate (then it can be unlinked)."""
+    number, status = case["number"], case["status"]
+    moves = TRANSITIONS.get(status, ())
+    options = status_options(moves)
+    choose = [(a, label) for a, label in assignees if a != case.get("assignee")]
+    actions = [Action("claim", number, say("action.claim"), style="primary")]
+    if choose:
+        actions.append(Action("assign", number, say("action.assign"), "choice",
+                              say("action.assign.prompt"), tuple(choose)))
     if options:
         actions.append(Action("status", number, say("action.status"), "choice",
                               say("action.status.prompt"), tuple(options)))
+    if RESOLVED in moves:
+        actions.append(Action("close", number, say("action.close"), "text",
+                              say("action.close.prompt")))
+    if status in CLOSED:
+        actions.append(Action("reopen", number, say("action.reopen"), "text",
+                              say("action.reopen.prompt")))
+    for field, choices in (("category", CATEGORIES), ("urgency", URGENCIES)):
+        actions.append(Action(field, number, say(f"action.{field}"), "choice",
+                              say(f"action.{field}.prompt"),
+                              tuple((v, label) for v, label in choices if v != case[field])))
     actions += [Action("note", number, say("action.note"), "text", say("action.note.prompt")),
                 Action("ask", number, say("action.ask"), "text", say("action.ask.prompt")),
                 Action("unlink", number, say("action.unlink")) if linked else
@@ -237,10 +272,12 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
                events: list[dict[str, Any]] = (), revealed: bool = False,
                new: bool = False, times: Times | None = None,
                targets: Mapping[str, int] | None = None,
-               duplicates: DuplicateFacts | None = None) -> CaseView:
+               duplicates: DuplicateFacts | None = None,
+               assignees: tuple[tuple[str, str], ...] = ()) -> CaseView:
     """The case as shown to an administrator (`new`: the announcement of a new case;
     `times`: the time zone and the moment ages are measured from, UTC now by default;
-    `targets`: hours per urgency before an open case is overdue)."""
+    `targets`: hours per urgency before an open case is overdue; `assignees`: the
+    administrators it can be assigned to, as (id, name))."""
     times = times or Times.of("UTC")
     age = case_age(case, times, targets or {})
     duplicates = duplicates or DuplicateFacts()
@@ -286,7 +323,7 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
         description=description if revealed else None,
         hidden_note=say("case.revealed") if revealed else hidden_note(case, messages),
         messages=tuple(shown), notes=tuple(t for t in trail if t.action == "note_added"),
-        trail=trail, actions=actions_for(number, case["status"], revealed, bool(duplicates.of)),
+        trail=trail, actions=actions_for(case, revealed, assignees, bool(duplicates.of)),
         overdue=age.overdue)
 
 
@@ -320,7 +357,8 @@ class CaseDesk:
     def announcement(self, number: str, new: bool = False) -> CaseView:
         """The masked view for a shared admin channel (no audit: nothing hidden is shown)."""
         return build_view(self.cases.for_announcement(number), new=new, times=self.times(),
-                          targets=self.targets(), duplicates=self.duplicates.facts(number))
+                          targets=self.targets(), duplicates=self.duplicates.facts(number),
+                          assignees=self.cases.admins.assignees())
 
     def _view(self, number: str, actor: str, reveal: bool) -> CaseView:
         case = self.cases.get(number, actor, reveal)
@@ -329,7 +367,8 @@ class CaseDesk:
             mark_read(db, number, actor)
         return build_view(case, messages, self.cases.events(number, actor), revealed=reveal,
                           times=self.times(), targets=self.targets(),
-                          duplicates=self.duplicates.facts(number))
+                          duplicates=self.duplicates.facts(number),
+                          assignees=self.cases.admins.assignees())
 
     def permit(self, actor: str | None, action: str) -> Outcome:
         """For an administrator's action about no one case (e.g. choosing where new cases
@@ -361,6 +400,16 @@ class CaseDesk:
                 case = self.cases.set_status(number, status, actor, reason=reason or None)
                 text = say("done.status", number=number,
                            status=status_text(case["status"], case["dismiss_reason"]))
+            elif action == "close":
+                self.cases.close(number, value, actor)
+                text = say("done.close", number=number)
+            elif action == "reopen":
+                case = self.cases.reopen(number, value, actor)
+                text = say("done.reopen", number=number, status=case["status"])
+            elif action in ("category", "urgency"):
+                case = getattr(self.cases, f"set_{action}")(number, value, actor)
+                text = say(f"done.{action}", number=number,
+                           value=field_label(action, case[action]))
             elif action == "note":
                 self.cases.add_note(number, value, actor)
                 text = say("done.note", number=number)

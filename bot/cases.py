@@ -22,6 +22,8 @@ from typing import IO, Any
 
 from sqlite_utils import Database
 
+from bot.administrators import Administrators
+from bot.case_edits import CaseEdits
 from bot.case_keys import hash_new_key, key_hashes, new_key
 from bot.config import Settings
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
@@ -42,6 +44,8 @@ ANONYMOUS = "anonymous"
 STATUSES = ("new", "triaged", "investigating", "resolved", "dismissed")
 DISMISS_REASONS = ("duplicate", "unfounded", "out_of_scope", "referred")
 # Dismissal is allowed from any open status: duplicates are usually spotted at triage.
+# Resolving is closing with a reason (`CaseEdits.close`) where this table allows it; a
+# closed case is reopened (`CaseEdits.reopen`) to the status it was closed from.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("triaged", "dismissed"),
     "triaged": ("investigating", "dismissed"),
@@ -81,15 +85,18 @@ VIEW_WINDOW = timedelta(minutes=30)
 LOOKS = ("viewed", "revealed", "searched")  # audit entries that only record reading
 
 
-class CaseStore:
+class CaseStore(CaseEdits):
+    TRANSITIONS = TRANSITIONS
+
     def __init__(self, storage: Storage, settings: Settings, events: EventBus,
-                 is_admin: Callable[[str | None], bool] | None = None):
-        """`is_admin` decides who administers cases (default: settings.is_admin); the
-        app adds the web console's accounts to it."""
+                 admins: Administrators | None = None):
+        """`admins` decides who administers cases and who a case can be assigned to
+        (default: the configured POLICYBOT_ADMINS); the app adds the console's accounts."""
         self.storage = storage
         self.settings = settings
         self.bus = events
-        self.is_admin = is_admin or settings.is_admin
+        self.admins = admins or Administrators(settings)
+        self.is_admin = self.admins.is_admin
 
     # ------------------------------------------------------------ helpers
 
@@ -367,10 +374,7 @@ class CaseStore:
 
     def assign(self, number: str, assignee: str, actor: str) -> dict[str, Any]:
         self._require_admin(actor, "assign", number)
-        assignee = (assignee or "").strip()
-        if len(assignee.split()) != 1:
-            raise ValueError("Say who to assign the case to: one user id, such as slack:U123 "
-                             "or web:name.")
+        assignee = actor if (assignee or "").strip() == actor else self.check_assignee(assignee)
         with self.storage.write() as db:
             before = self._fetch(db, number)
             db.execute("UPDATE cases SET assignee = ?, updated_at = ? WHERE number = ?",

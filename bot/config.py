@@ -104,6 +104,7 @@ class Settings:
     knowledge_dir: str = str(DEFAULT_KNOWLEDGE_DIR)
     contact: str = DEFAULT_CONTACT
     admins: frozenset[str] = field(default_factory=frozenset)
+    admin_names: tuple[tuple[str, str], ...] = ()  # (id, name) from "slack:U0123=Ana Ruiz"
     host: str = "127.0.0.1"
     port: int = 3978
     workers: int = 1
@@ -164,7 +165,10 @@ class Settings:
                 and (get("MicrosoftAppType") or "").lower() != "userassignedmsi"):
             problems.append("MicrosoftAppId is set but MicrosoftAppPassword is not "
                             "(only MicrosoftAppType=UserAssignedMSI needs no password)")
-        admins = frozenset(a.strip() for a in (get("POLICYBOT_ADMINS") or "").split(",") if a.strip())
+        # "slack:U0123ABCD=Ana Ruiz": an id, and optionally the name pickers show for it
+        named = [(i.strip(), n.strip()) for i, _, n in (
+            a.partition("=") for a in (get("POLICYBOT_ADMINS") or "").split(",") if a.strip())]
+        admins = frozenset(i for i, _ in named)
         problems += admin_problems(admins)
         problems += slack_problems(get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN"),
                                    get("POLICYBOT_ADMIN_CHANNEL"))
@@ -187,6 +191,7 @@ class Settings:
             knowledge_dir=knowledge_dir,
             contact=get("POLICYBOT_CONTACT") or DEFAULT_CONTACT,
             admins=admins,
+            admin_names=tuple(sorted((i, n) for i, n in named if n)),
             host=get("POLICYBOT_HOST") or cls.host,
             port=port,
             workers=workers,

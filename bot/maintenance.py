@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.case_edits import CLOSED
 from infra.clock import now_iso
 from infra.db import Storage, translate_errors
 from infra.errors import StorageError
-
-CLOSED = ("resolved", "dismissed")
 
 
 @dataclass(frozen=True)

@@ -405,7 +405,7 @@ def case_text_modal(action: Action, channel: str | None) -> dict[str, Any]:
     block: dict[str, Any] = {"type": "input", "block_id": "text",
                              "label": plain(action.prompt, 2000),
                              "element": {"type": "plain_text_input", "action_id": VALUE_ACTION,
-                                         "multiline": action.id not in ("assign", "duplicate"),
+                                          "multiline": action.id != "duplicate",
                                          "max_length": INPUT_LIMIT}}
     meta = {"number": action.number, "action": action.id, "channel": channel}
     return {"type": "modal", "callback_id": CASE_TEXT_CALLBACK,
@@ -444,6 +444,8 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
                                 "with `status KEY` in a direct message.")))
     if open_cases is not None:
         blocks += [{"type": "divider"}, section("*" + _("Open cases") + f"* ({len(open_cases)})")]
+        blocks += command_buttons([Button(say("case.mine"), "my cases")], conversation_id,
+                                  start=999)
         for c in list(open_cases)[:25]:
             blocks.append({**section(mrkdwn(c.line())),
                            "block_id": conversation_block_id(1000 + len(blocks), conversation_id),

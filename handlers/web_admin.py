@@ -251,14 +251,15 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
         def load():
             rows, more = fetch_page(cases, session.actor, filters, page_no, PAGE_SIZE)
             rows = bot().case_desk.listed(session.actor, rows)
-            return rows, more, cases.count_by_status(session.actor)
+            return rows, more, cases.count_by_status(session.actor), cases.admins.assignees()
 
-        rows, more, counts = await asyncio.to_thread(load)
+        rows, more, counts, assignees = await asyncio.to_thread(load)
         base = {k: v for k, v in filters.items() if v}
         return page(request, session, "admin_cases.html", nav="cases", cases=rows,
                     filters=filters, counts=counts, total=sum(counts.values()),
                     page_no=page_no, more=more, statuses=STATUSES, categories=CATEGORIES,
                     bulk_options=bulk_status_options(), here=request.path_qs,
+                    assignees=assignees,
                     prev_url="?" + urlencode({**base, "page": page_no - 1}),
                     next_url="?" + urlencode({**base, "page": page_no + 1}))
 

@@ -195,56 +195,67 @@ class MemoEncoder:
 class BatchingEncoder:
     """Concurrent callers share model calls: requests that arrive while the model is busy
     are encoded together in the next batch (no artificial waiting: a lone request is
-    encoded at once). Under load this turns many small forward passes into a few large
-    ones, which is several times cheaper per question on a CPU."""
+    encoded at once, in the caller's own thread). Under load this turns many small
+    forward passes into a few large ones, which is several times cheaper per question on
+    a CPU. There is no worker thread: whoever finds the model free runs the batch of
+    everything waiting (handing the model to another thread cost a lone question about
+    as much time again as the forward pass itself)."""
 
     def __init__(self, inner: Encoder, max_batch: int = 64):
-        import queue
         import threading
 
         self.inner = inner
         self.name = inner.name
         self.known_words = getattr(inner, "known_words", frozenset())
         self.max_batch = max_batch
-        self._queue: queue.Queue = queue.Queue()
-        self._worker = threading.Thread(target=self._run, name="encoder-batcher", daemon=True)
-        self._worker.start()
+        self._changed = threading.Condition()
+        self._waiting: list[dict] = []
+        self._busy = False
+
+    @property
+    def waiting(self) -> int:
+        """Requests queued for the next batch (for tests and diagnostics)."""
+        with self._changed:
+            return len(self._waiting)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        import threading
-
         texts = list(texts)
         if len(texts) > self.max_batch:  # bulk work (index builds) goes straight through
             return self.inner.encode(texts)
-        done = threading.Event()
-        slot: dict = {"texts": texts, "done": done}
-        self._queue.put(slot)
-        done.wait()
+        slot: dict = {"texts": texts}
+        with self._changed:
+            self._waiting.append(slot)
+        while True:
+            with self._changed:
+                while self._busy and "done" not in slot:
+                    self._changed.wait()
+                if "done" in slot:
+                    break
+                self._busy = True
+                batch, size = [], 0
+                while self._waiting and (not batch or
+                                         size + len(self._waiting[0]["texts"]) <= self.max_batch):
+                    batch.append(self._waiting.pop(0))
+                    size += len(batch[-1]["texts"])
+            self._run(batch)
         if "error" in slot:
             raise slot["error"]
         return slot["vectors"]
 
-    def _run(self) -> None:
-        import queue
-
-        while True:
-            batch = [self._queue.get()]
-            size = len(batch[0]["texts"])
-            while size < self.max_batch:
-                try:
-                    slot = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                batch.append(slot)
-                size += len(slot["texts"])
-            try:
-                vectors = self.inner.encode([t for slot in batch for t in slot["texts"]])
-                start = 0
-                for slot in batch:
-                    slot["vectors"] = vectors[start:start + len(slot["texts"])]
-                    start += len(slot["texts"])
-            except Exception as e:  # noqa: BLE001 - handed to every waiting caller
-                for slot in batch:
-                    slot["error"] = e
+    def _run(self, batch: list[dict]) -> None:
+        """Encode one batch outside the lock, then wake every waiting caller."""
+        try:
+            vectors = self.inner.encode([t for slot in batch for t in slot["texts"]])
+            start = 0
             for slot in batch:
-                slot["done"].set()
+                slot["vectors"] = vectors[start:start + len(slot["texts"])]
+                start += len(slot["texts"])
+        except Exception as e:  # noqa: BLE001 - handed to every caller in the batch
+            for slot in batch:
+                slot["error"] = e
+        finally:
+            with self._changed:
+                for slot in batch:
+                    slot["done"] = True
+                self._busy = False
+                self._changed.notify_all()

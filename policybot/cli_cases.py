@@ -14,6 +14,8 @@ from typing import Any
 
 import click
 
+from bot.admin_accounts import AdminAccounts
+from bot.administrators import Administrators
 from bot.case_text import say
 from bot.case_view import CaseDesk
 from bot.cases import STATUSES, CaseStore
@@ -30,7 +32,8 @@ def build_store() -> CaseStore:
     settings = Settings.from_env()
     storage = Storage(settings.db_path, secret_key=settings.secret_key)
     storage.migrate()
-    return CaseStore(storage, settings, EventBus())
+    return CaseStore(storage, settings, EventBus(),
+                     Administrators(settings, AdminAccounts(storage)))
 
 
 def _friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -61,14 +64,18 @@ def cases() -> None:
 @click.option("--status", type=click.Choice(STATUSES))
 @click.option("--category", type=click.Choice([c for c, _ in CATEGORIES]))
 @click.option("--urgency", type=click.Choice(["urgent", "normal"]))
-@click.option("--assignee")
+@click.option("--assignee", help="Only cases assigned to this administrator id.")
+@click.option("--mine", is_flag=True, help=f"Only cases assigned to you ({ACTOR}).")
 @click.option("--limit", type=click.IntRange(1, 100000),
               help=f"At most this many cases [default: {TEXT_LIMIT} as text, all with --json].")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of every matching case.")
 @_friendly
 def list_command(status: str | None, category: str | None, urgency: str | None,
-                 assignee: str | None, limit: int | None, as_json: bool) -> None:
+                 assignee: str | None, mine: bool, limit: int | None, as_json: bool) -> None:
     """List cases, newest first. A list cut short says so on stderr."""
+    if mine and assignee and assignee != ACTOR:
+        raise click.UsageError("--mine and --assignee name different people; give one.")
+    assignee = ACTOR if mine else assignee
     wanted = limit or (None if as_json else TEXT_LIMIT)
     # One row past the limit tells whether the list was cut (SQLite: LIMIT -1 is no limit).
     rows = build_store().list_cases(ACTOR, status=status, category=category, urgency=urgency,
@@ -120,11 +127,27 @@ def _text_action(name: str, metavar: str, doc: str) -> None:
         click.echo(_act(number, name, value).text.replace("*", ""))
 
 
-_text_action("assign", "USER", "Assign a case to USER (a platform id, e.g. slack:U123).")
+_text_action("assign", "ADMIN", "Assign a case to an administrator (an id from `policybot "
+             "cases admins`, e.g. slack:U123 or web:ana).")
+_text_action("close", "REASON", "Close (resolve) a case, saying why; the workflow allows it "
+             "once the case is being investigated.")
+_text_action("reopen", "REASON", "Reopen a resolved or dismissed case, saying why; it goes "
+             "back to the status it was closed from.")
+_text_action("category", "CATEGORY", "Change a case's category (one of: "
+             + ", ".join(c for c, _ in CATEGORIES) + ").")
+_text_action("urgency", "URGENCY", "Change a case's urgency (urgent or normal).")
 _text_action("note", "TEXT", "Add an internal note to a case's audit trail.")
 _text_action("ask", "TEXT", "Ask the reporter a question. A running server sends it to a "
              "named reporter in Slack or Teams; a browser reporter sees it on coming back to "
              "the chat; anyone reads it with `status KEY` or `my reports`.")
+
+
+@cases.command("admins")
+@_friendly
+def admins() -> None:
+    """List the administrators a case can be assigned to (id, then name)."""
+    for actor, label in build_store().admins.assignees():
+        click.echo(f"{actor}\t{label}")
 
 
 @cases.command("status")

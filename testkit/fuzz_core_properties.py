@@ -155,6 +155,7 @@ def shared_bot():
 numbers = st.integers(1, 30).map(lambda n: f"{YEAR}-{n:04d}")
 BOT_COMMANDS = ("help", "hi", "thanks", "report", "report harassing", "report nonsense", "cancel",
                 "back", "my reports", "cases", "cases status=new", "cases category=nope",
+                "my cases",
                 "feedback helpful 1", "feedback unhelpful 999999", "feedback",
                 "show BUL-5688.0#3", "show nothing", "status " + "A" * 24,
                 "reply " + "A" * 24 + " hi",
@@ -162,9 +163,11 @@ BOT_COMMANDS = ("help", "hi", "thanks", "report", "report harassing", "report no
                 "estudiantes?", "what about instagram?")
 admin_commands = st.builds(
     lambda verb, number, rest: f"{verb} {number} {rest}".strip(),
-    st.sampled_from(["case", "claim", "assign", "set-status", "note", "ask", "reply"]), numbers,
+    st.sampled_from(["case", "claim", "assign", "set-status", "close", "reopen", "set-category",
+                     "set-urgency", "note", "ask", "reply"]), numbers,
     st.one_of(st.sampled_from(["", "triaged", "investigating", "resolved", "dismissed duplicate",
-                               "dismissed", "slack:U9", "why?"]), plain_text)
+                               "dismissed", "slack:U9", "why?", "threatening", "urgent"]),
+              plain_text)
 )
 message = st.one_of(st.sampled_from(BOT_COMMANDS), admin_commands, anything,
                     *(valid_for(s) for s in STEP_IDS))

@@ -16,7 +16,7 @@ DRAFT = {"category": "bullying", "danger": "no", "platform": "tiktok", "link": N
 
 @pytest.fixture
 def desk(tmp_path):
-    settings = Settings(db_path=str(tmp_path / "a.db"), admins=frozenset({ADMIN}))
+    settings = Settings(db_path=str(tmp_path / "a.db"), admins=frozenset({ADMIN, "slack:U2"}))
     storage = Storage(settings.db_path)
     storage.migrate()
     return AdminDesk(CaseDesk(CaseStore(storage, settings, EventBus())))
@@ -91,3 +91,31 @@ def test_non_admin_gets_not_permitted_and_attempt_recorded(desk, number):
         "SELECT actor, case_number FROM case_events WHERE action = 'denied'").fetchall()
     assert denied == [("slack:UINTRUDER", number), ("slack:UINTRUDER", None)]
     assert desk.cases.get(number, ADMIN)["assignee"] is None
+
+
+def test_my_cases_lists_only_the_cases_assigned_to_me(desk, number):
+    other = desk.cases.open_case(DRAFT, "teams:reporter", False, [])[0]["number"]
+    assert "No cases match" in run(desk, "my cases")[0].text
+    run(desk, f"claim {number}")
+    run(desk, f"assign {other} slack:U2")
+    reply = run(desk, "My  Cases")[0]
+    assert reply.data["case_numbers"] == [number]
+    assert run(desk, "my cases", user="slack:U2")[0].data["case_numbers"] == [other]
+    assert run(desk, "cases mine status=new", user="slack:U2")[0].data["case_numbers"] == [other]
+    assert "Not permitted" in run(desk, "my cases", user="slack:UINTRUDER")[0].text
+
+
+def test_assign_close_reopen_and_edit_are_chat_commands(desk, number):
+    reply = run(desk, f"assign {number} slack:UNKNOWN")[0]
+    assert reply.kind == "error" and "slack:UNKNOWN is not a case administrator" in reply.text
+    assert "Slack user U2 (slack:U2)" in reply.text
+    case = run(desk, f"case {number}")[0]
+    values = [b.value for b in case.buttons]
+    assert f"assign {number} slack:U2" in values and f"set-urgency {number} urgent" in values
+    assert not any(v.startswith("set-category") for v in values)  # 7 choices: typed
+    assert f"set-category {number} CHOICE` (threatening, harassing" in case.text
+    assert "Threatening" in run(desk, f"set-category {number} threatening")[0].text
+    run(desk, f"set-status {number} dismissed unfounded")
+    reply = run(desk, f"reopen {number} The screenshot arrived.")[0]
+    assert reply.kind == "admin" and "reopened: it is new again" in reply.text
+    assert "cannot be closed" in run(desk, f"close {number} fine")[0].text

@@ -333,3 +333,22 @@ def test_the_webhook_gets_the_digest_too(tmp_path, fake_encoder):
     assert payload["cases"][0]["url"] == f"{PUBLIC}/admin/cases/{number}"
     for secret in hidden_from_alerts(bot, number):
         assert secret not in body.decode()
+
+
+def test_a_case_raised_to_urgent_later_is_alerted_once(tmp_path, fake_encoder):
+    """Raising the urgency through the one case entry point alerts like an urgent report;
+    lowering and raising it again sends nothing more."""
+    port = free_port()
+    with SmtpServer(port) as inbox:
+        bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder)
+        number = report(bot, urgent=False)
+        assert bot.alerts.run_once() == 0
+        for urgency in ("urgent", "normal", "urgent"):
+            assert bot.case_desk.act(number, "slack:UADMIN", "urgency", urgency).ok
+        assert bot.alerts.run_once() == 1
+        assert bot.alerts.run_once() == 0
+    [(_, mail)] = inbox.messages
+    assert mail["Subject"] == f"[policybot] Urgent case {number}: Threatening"
+    raw = mail.as_string()
+    for secret in hidden_from_alerts(bot, number):
+        assert secret not in raw, secret

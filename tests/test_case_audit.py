@@ -14,14 +14,12 @@ from test_cases import ADMIN, DRAFT, REPORTER, make_store, open_named
 from bot import case_stats, cases
 from bot.case_view import build_view, hidden_note
 
-OTHER_ADMIN = "slack:UOTHER"
+OTHER_ADMIN = "slack:UOTHERADMIN"  # an administrator in make_store's settings
 
 
 @pytest.fixture
 def store(tmp_path):
-    s = make_store(tmp_path / "cases.db")
-    s.is_admin = lambda actor: actor in (ADMIN, OTHER_ADMIN)
-    return s
+    return make_store(tmp_path / "cases.db")
 
 
 def actions(store, number):

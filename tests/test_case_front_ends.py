@@ -18,17 +18,18 @@ from policybot.cli_cases import cases as cases_cli
 
 SECRET = "Student Jane Doe is named in the post."
 ANSWER = "It was at Roosevelt High."
-ACTIONS = ["Claim", "Assign", "Set status", "Add note", "Ask the reporter", "Link as duplicate",
-           "Reveal details"]
+ACTIONS = ["Claim", "Assign", "Set status", "Change category", "Change urgency", "Add note",
+           "Ask the reporter", "Link as duplicate", "Reveal details"]
 
 
 @pytest.fixture
 def number(bot, monkeypatch, settings):
     monkeypatch.setenv("POLICYBOT_DB", settings.db_path)  # the CLI opens the same file
+    monkeypatch.setenv("POLICYBOT_ADMINS", ",".join(sorted(settings.admins)))  # same admins
     add_admin(bot)
     number = file_report(bot, SECRET, link="https://facebook.com/p/77", identity="named",
                          user="slack:UREPORTER")
-    bot.cases.assign(number, "web:ana", "slack:UADMIN")
+    bot.cases.assign(number, "web:admin", "slack:UADMIN")
     bot.cases.ask_reporter(number, "Which school?", "slack:UADMIN")
     bot.cases.answer_as_reporter("slack:UREPORTER", number, ANSWER)
     with bot.storage.write() as db:  # days old: its age reads the same for the whole test
@@ -153,3 +154,138 @@ def test_a_possible_duplicate_is_named_by_number_on_every_front_end(bot, setting
         assert ("Possible duplicate of", number) in facts, name
         assert "Link as duplicate" in actions, name
         assert "facebook.com/p/77" not in raw, name
+
+
+# ---------------------------------------------------------------- assign, edit, close, reopen
+
+
+def choices_in_text(text: str) -> dict[str, list[str]]:
+    """Chat and terminal: "• Label: `command CHOICE` (value, value)"."""
+    return {m.group(1): m.group(2).split(", ") for m in re.finditer(
+        r"^• ([^:]+): `[^`]*CHOICE` \((.*)\)$", text.replace("*", ""), re.M)}
+
+
+def slack_choices(view) -> dict[str, list[str]]:
+    message = slack_views.case_message(view, "slack:C0ADMINS:")
+    return {e["placeholder"]["text"]: [o["value"].split(" ", 2)[2] for o in e["options"]]
+            for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]
+            if e["type"] == "static_select"}
+
+
+def teams_choices(view) -> dict[str, list[str]]:
+    card = teams_cards.case_card(view)
+    actions = card["actions"]
+    actions = actions[:-1] + actions[-1]["card"]["actions"]  # "More…"
+    return {a["title"]: [c["value"] for c in a["card"]["body"][0]["choices"]]
+            for a in actions if a["type"] == "Action.ShowCard"
+            and a["card"]["body"][0]["type"] == "Input.ChoiceSet"}
+
+
+def web_choices(page: str, view) -> dict[str, list[str]]:
+    label = {a.id: a.label for a in view.actions}
+    return {label[action]: re.findall(r'<option value="([^"]*)"', options) for action, options
+            in re.findall(r'<select name="value" id="([a-z]+)-value">(.*?)</select>', page, re.S)}
+
+
+def test_every_front_end_offers_the_same_choices_assignees_by_name(bot, settings, number):
+    view = bot.case_desk.act(number, "slack:UADMIN", "view").view
+    expected = {a.label: [v for v, _ in a.options] for a in view.actions if a.input == "choice"}
+    assert set(expected) == {"Assign", "Set status", "Change category", "Change urgency"}
+    assert expected["Assign"] == ["slack:UADMIN", "teams:admin-1"]  # web:admin has it already
+    assert dict(view.action("assign").options)["teams:admin-1"] == "Teams user admin-1"
+    assert expected["Change urgency"] == ["urgent"] and "harassing" not in expected[
+        "Change category"]
+    shown = {"slack": slack_choices(view), "teams": teams_choices(view),
+             "chat": choices_in_text(chat(bot, number)[2]),
+             "cli": choices_in_text(cli(number)[2]),
+             "web": web_choices(web(bot, settings, number)[2], view)}
+    for name, got in shown.items():
+        assert got == expected, name
+
+
+def web_action(bot, settings, number, action, value) -> str:
+    async def scenario(client):
+        page = await client.get("/admin/login")
+        await client.post("/admin/login", data={
+            "csrf": csrf_from(await page.text()), "name": "admin",
+            "password": "correct horse battery", "next": "/admin"})
+        token = csrf_from(await (await client.get("/admin")).text())
+        response = await client.post(f"/admin/cases/{number}/{action}",
+                                     data={"csrf": token, "value": value})
+        return await response.text()
+
+    return html.unescape(run(bot, settings, scenario))
+
+
+def test_the_new_actions_go_through_every_front_end_into_one_audited_trail(bot, settings,
+                                                                           number):
+    from slack_harness import ADMIN_CHANNEL, block_action, drive, select_action
+    from teams_harness import payload
+    from teams_harness import run as teams_run
+
+    # web: the assignee picker; an unknown account is refused with the reason
+    assert "assigned to teams:admin-1" in web_action(bot, settings, number, "assign",
+                                                     "teams:admin-1")
+    assert "web:ghost is not a case administrator" in web_action(
+        bot, settings, number, "assign", "web:ghost")
+    # chat: change the category
+    [reply] = bot.handle(Incoming(f"set-category {number} threatening", "slack:D1",
+                                  "slack:UADMIN", platform="slack"))
+    assert reply.text == f"Case *{number}* is now in the category Threatening."
+
+    # Teams: the urgency from the card's ChoiceSet, then triage
+    async def teams_scenario(env):
+        for pb, text in ((f"set-urgency {number}", "urgent"), (f"set-status {number}", "triaged"),
+                         (f"set-status {number}", "investigating")):
+            submit = payload("card_submit", id=f"submit-{text}")
+            submit["from"] = {"id": "29:adminUser", "name": "Ana Admin",
+                              "aadObjectId": "admin-1"}
+            submit["value"] = {"pb": pb, "pbText": text}
+            await env.post(submit)
+    teams_run(settings, bot, teams_scenario)
+
+    # terminal: close with a reason
+    result = CliRunner().invoke(cases_cli, ["close", number, "Post taken down."],
+                                catch_exceptions=False)
+    assert result.exit_code == 0 and f"Case {number} is now closed (resolved)." in result.output
+
+    # Slack: "Reopen" opens a modal asking why; the submission reopens the case
+    async def slack_scenario(s):
+        await s.interact(block_action("pb_case_reopen", number, "case"))
+        [opened] = await s.fake.wait_for("views.open")
+        modal = opened.args["view"]
+        assert modal["blocks"][0]["label"]["text"].startswith("Why is it reopened?")
+        submission = {"type": "view_submission", "user": {"id": "UADMIN"},
+                      "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
+                      "view": {**modal, "id": "V0REOPEN1", "state": {"values": {"text": {
+                          "value": {"type": "plain_text_input",
+                                    "value": "The post is back up."}}}}}}
+        assert (await s.interact(submission)).status == 200
+        await s.interact(select_action("pb_btn_assign", f"assign {number} slack:UADMIN",
+                                       f"pb|0|slack:{ADMIN_CHANNEL}:"))
+        told = await s.fake.wait_for("chat.postEphemeral", 2)
+        assert any("assigned to slack:UADMIN" in c.args["text"] for c in told)
+    drive(settings, bot, slack_scenario)
+
+    case = bot.cases.get(number, "slack:UADMIN")
+    assert (case["category"], case["urgency"], case["status"], case["assignee"]) == (
+        "threatening", "urgent", "investigating", "slack:UADMIN")
+    trail = [(e["action"], e["actor"], e["detail"]) for e in bot.cases.events(
+        number, "slack:UADMIN") if e["action"] not in ("viewed", "opened", "question_asked",
+                                                       "reporter_answered")]
+    assert trail == [
+        ("assigned", "slack:UADMIN", {"from": None, "to": "web:admin"}),
+        ("assigned", "web:admin", {"from": "web:admin", "to": "teams:admin-1"}),
+        ("category_changed", "slack:UADMIN", {"from": "harassing", "to": "threatening"}),
+        ("urgency_changed", "teams:admin-1", {"from": "normal", "to": "urgent"}),
+        ("status_changed", "teams:admin-1", {"from": "new", "to": "triaged", "reason": None}),
+        ("status_changed", "teams:admin-1", {"from": "triaged", "to": "investigating",
+                                             "reason": None}),
+        ("status_changed", "cli:local", {"from": "investigating", "to": "resolved",
+                                         "reason": "Post taken down."}),
+        ("reopened", "slack:UADMIN", {"from": "resolved", "from_reason": None,
+                                      "to": "investigating", "reason": "The post is back up."}),
+        ("assigned", "slack:UADMIN", {"from": "teams:admin-1", "to": "slack:UADMIN"})]
+    # the web refusal and nothing else was a refusal
+    assert [e["actor"] for e in bot.storage.db.query(
+        "SELECT actor FROM case_events WHERE action = 'denied'")] == []

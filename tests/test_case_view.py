@@ -12,6 +12,7 @@ from bot.models import Incoming
 from infra.db import Storage
 
 ADMIN = "slack:UADMIN"
+OTHER = "web:ana"
 SECRET = "Maria Lopez in room 12"
 DRAFT = {"category": "harassing", "danger": "no", "platform": "facebook",
          "link": "https://facebook.com/p/secret", "when": "2026-03-01", "target": "student",
@@ -20,7 +21,7 @@ DRAFT = {"category": "harassing", "danger": "no", "platform": "facebook",
 
 @pytest.fixture
 def desk(tmp_path):
-    settings = Settings(db_path=str(tmp_path / "v.db"), admins=frozenset({ADMIN}))
+    settings = Settings(db_path=str(tmp_path / "v.db"), admins=frozenset({ADMIN, OTHER}))
     storage = Storage(settings.db_path)
     storage.migrate()
     return CaseDesk(CaseStore(storage, settings, EventBus()))
@@ -66,8 +67,8 @@ def test_the_announcement_is_masked_and_writes_no_audit(desk, number):
 
 def test_actions_follow_the_allowed_transitions_with_reasons_as_options(desk, number):
     view = desk.act(number, ADMIN, "view").view
-    assert [a.id for a in view.actions] == ["claim", "assign", "status", "note", "ask",
-                                            "duplicate", "reveal"]
+    assert [a.id for a in view.actions] == ["claim", "assign", "status", "category",
+                                            "urgency", "note", "ask", "duplicate", "reveal"]
     status = view.action("status")
     assert status.input == "choice" and [v for v, _ in status.options] == [
         "triaged", "dismissed duplicate", "dismissed unfounded", "dismissed out_of_scope",
@@ -77,6 +78,7 @@ def test_actions_follow_the_allowed_transitions_with_reasons_as_options(desk, nu
     assert desk.act(number, ADMIN, "status", "dismissed duplicate").ok
     closed = desk.act(number, ADMIN, "view").view
     assert closed.action("status") is None and closed.status_text == "dismissed (duplicate)"
+    assert closed.action("reopen").input == "text" and closed.action("close") is None
 
 
 def test_every_action_goes_through_act_with_its_outcome_text(desk, number):
@@ -164,3 +166,106 @@ def test_a_non_admin_is_refused_before_their_input_is_judged(desk, number):
     outcome = desk.act(number, "slack:UINTRUDER", "assign", "two words")
     assert outcome.problem == "not_permitted"
     assert desk.act(number, ADMIN, "assign", "two words").problem == "invalid"
+
+
+# ---------------------------------------------------------------- assign, close, reopen, edit
+
+
+def test_assign_offers_the_known_administrators_by_name_and_refuses_anyone_else(desk, number):
+    assign = desk.act(number, ADMIN, "view").view.action("assign")
+    assert assign.input == "choice"
+    assert assign.options == (("web:ana", "ana (console)"), ("slack:UADMIN", "Slack user UADMIN"))
+    refused = desk.act(number, ADMIN, "assign", "slack:USTRANGER")
+    assert not refused.ok and refused.problem == "invalid"
+    assert "slack:USTRANGER is not a case administrator" in refused.text
+    assert "ana (console) (web:ana)" in refused.text
+    assert desk.cases.get(number, ADMIN)["assignee"] is None
+    assert desk.act(number, ADMIN, "assign", OTHER).ok
+    view = desk.act(number, ADMIN, "view").view
+    assert [v for v, _ in view.action("assign").options] == [ADMIN]  # not the assignee again
+    assert desk.act(number, ADMIN, "claim").ok  # "Assign to me" stays
+
+
+def test_a_console_account_is_an_assignee(tmp_path):
+    from bot.admin_accounts import AdminAccounts
+    from bot.administrators import Administrators
+
+    settings = Settings.from_env({"POLICYBOT_DB": str(tmp_path / "a.db"),
+                                  "POLICYBOT_ADMINS": f"{ADMIN}=Ana Ruiz,teams:29:x"})
+    storage = Storage(settings.db_path)
+    storage.migrate()
+    accounts = AdminAccounts(storage)
+    accounts.add("zoe", "correct horse battery")
+    desk = CaseDesk(CaseStore(storage, settings, EventBus(), Administrators(settings, accounts)))
+    case, _ = desk.cases.open_case(DRAFT, "slack:UREPORTER", False, [])
+    assert desk.act(case["number"], ADMIN, "view").view.action("assign").options == (
+        (ADMIN, "Ana Ruiz (Slack)"), ("teams:29:x", "Teams user 29:x"),
+        ("web:zoe", "zoe (console)"))
+    assert desk.act(case["number"], "web:zoe", "assign", ADMIN).ok
+    accounts.remove("zoe")
+    assert desk.act(case["number"], ADMIN, "assign", "web:zoe").problem == "invalid"
+
+
+def test_change_category_and_urgency_from_the_choices_with_old_and_new_in_the_trail(desk,
+                                                                                  number):
+    view = desk.act(number, ADMIN, "view").view
+    category, urgency = view.action("category"), view.action("urgency")
+    assert "harassing" not in dict(category.options) and "threatening" in dict(category.options)
+    assert urgency.options == (("urgent", "Urgent"),)
+    assert urgency.command("urgent") == f"set-urgency {number} urgent"
+    done = desk.act(number, ADMIN, "category", "threatening")
+    assert done.ok and done.text == f"Case *{number}* is now in the category Threatening."
+    assert desk.act(number, ADMIN, "urgency", "urgent").ok
+    assert desk.act(number, ADMIN, "category", "funny").problem == "invalid"
+    assert desk.act(number, ADMIN, "urgency", "urgent").problem == "invalid"  # already
+    view = desk.act(number, ADMIN, "view").view
+    assert view.urgent and {f.label: f.value for f in view.facts}["Category"] == "Threatening"
+    lines = [t.line() for t in view.trail]
+    assert any("category_changed by slack:UADMIN (Harassing → Threatening)" in x for x in lines)
+    assert any("urgency_changed by slack:UADMIN (Normal → Urgent)" in x for x in lines)
+    events = [e for e in desk.cases.events(number, ADMIN) if e["action"].endswith("_changed")]
+    assert [e["detail"] for e in events] == [{"from": "harassing", "to": "threatening"},
+                                             {"from": "normal", "to": "urgent"}]
+
+
+def test_close_needs_a_reason_and_is_offered_only_where_the_workflow_allows(desk, number):
+    assert desk.act(number, ADMIN, "view").view.action("close") is None  # new: triage first
+    assert desk.act(number, ADMIN, "close", "done").problem == "invalid"
+    desk.act(number, ADMIN, "status", "triaged")
+    desk.act(number, ADMIN, "status", "investigating")
+    view = desk.act(number, ADMIN, "view").view
+    assert view.action("close").input == "text"
+    assert "resolved" not in dict(view.action("status").options)  # only with a reason
+    assert desk.act(number, ADMIN, "close", "  ").problem == "invalid"
+    done = desk.act(number, ADMIN, "close", "Post removed; spoke with the teacher.")
+    assert done.ok and done.text == f"Case *{number}* is now closed (resolved)."
+    view = desk.act(number, ADMIN, "view").view
+    assert view.status == "resolved" and view.action("close") is None
+    assert view.trail[-2].what() == ("status_changed by slack:UADMIN (investigating → "
+                                     "resolved: Post removed; spoke with the teacher.)")
+
+
+def test_reopen_goes_back_to_where_it_was_closed_from_with_the_reason(desk, number):
+    assert desk.act(number, ADMIN, "reopen", "why not").problem == "invalid"  # open
+    desk.act(number, ADMIN, "status", "triaged")
+    desk.act(number, ADMIN, "status", "dismissed duplicate")
+    done = desk.act(number, ADMIN, "reopen", "Not a duplicate after all.")
+    assert done.ok and done.text == f"Case *{number}* is reopened: it is triaged again."
+    case = desk.cases.get(number, ADMIN)
+    assert case["status"] == "triaged" and case["dismiss_reason"] is None
+    view = desk.act(number, ADMIN, "view").view
+    assert view.action("reopen") is None and view.action("status") is not None
+    assert any(t.what() == "reopened by slack:UADMIN (dismissed (duplicate) → triaged: Not a "
+               "duplicate after all.)" for t in view.trail)
+
+
+@pytest.mark.parametrize("action,value", [("category", "threatening"), ("urgency", "urgent"),
+                                          ("close", "done"), ("reopen", "again"),
+                                          ("assign", OTHER)])
+def test_the_new_actions_refuse_a_non_admin_and_record_it(desk, number, action, value):
+    outcome = desk.act(number, "slack:UINTRUDER", action, value)
+    assert outcome.problem == "not_permitted"
+    assert desk.cases.storage.db.execute(
+        "SELECT COUNT(*) FROM case_events WHERE action = 'denied'").fetchone()[0] == 1
+    case = desk.cases.get(number, ADMIN)
+    assert (case["category"], case["urgency"], case["assignee"]) == ("harassing", "normal", None)

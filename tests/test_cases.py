@@ -27,7 +27,7 @@ DRAFT = {"category": "harassing", "danger": "no", "platform": "facebook",
 
 
 def make_store(path, events=None):
-    settings = Settings(db_path=str(path), admins=frozenset({ADMIN}))
+    settings = Settings(db_path=str(path), admins=frozenset({ADMIN, "slack:UOTHERADMIN"}))
     storage = Storage(settings.db_path)
     storage.migrate()
     return CaseStore(storage, settings, events or EventBus())

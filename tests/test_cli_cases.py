@@ -20,7 +20,7 @@ DRAFT = {"category": "threatening", "danger": "yes", "platform": "instagram",
 def db_path(tmp_path, monkeypatch):
     path = tmp_path / "cli.db"
     monkeypatch.setenv("POLICYBOT_DB", str(path))
-    monkeypatch.delenv("POLICYBOT_ADMINS", raising=False)
+    monkeypatch.setenv("POLICYBOT_ADMINS", "slack:U9")
     return path
 
 
@@ -123,3 +123,33 @@ def test_list_json_prints_every_matching_case_unless_limited(db_path):
     assert len(json.loads(exact.stdout)) == 55 and not exact.stderr
     text = invoke("list")
     assert len(text.stdout.splitlines()) == 50 and "Showing the first 50" in text.stderr
+
+
+def test_admins_lists_the_assignees_and_mine_lists_my_cases(number):
+    assert invoke("admins").output.splitlines() == ["slack:U9\tSlack user U9"]
+    assert "No cases match" in invoke("list", "--mine").output
+    assert "is not a case administrator" in invoke("assign", number, "slack:UNKNOWN").output
+    invoke("assign", number, LOCAL_OPERATOR)  # "assign to me" from the terminal
+    assert number in invoke("list", "--mine").output
+    assert json.loads(invoke("list", "--mine", "--json").output)[0]["assignee"] == LOCAL_OPERATOR
+    invoke("assign", number, "slack:U9")
+    assert "No cases match" in invoke("list", "--mine").output
+    assert number in invoke("list", "--assignee", "slack:U9").output
+    assert invoke("list", "--mine", "--assignee", "slack:U9").exit_code == 2
+
+
+def test_category_urgency_close_and_reopen_from_the_terminal(number):
+    assert "category Bullying" in invoke("category", number, "bullying").output
+    assert "now Normal" in invoke("urgency", number, "normal").output
+    bad = invoke("category", number, "rude")
+    assert bad.exit_code == 1 and "choose one of threatening" in bad.output
+    assert "cannot be closed" in invoke("close", number, "done").output
+    invoke("status", number, "triaged")
+    invoke("status", number, "investigating")
+    assert "closed (resolved)" in invoke("close", number, "Removed by the poster.").output
+    assert "it is investigating again" in invoke("reopen", number, "It is back.").output
+    out = invoke("show", number).output
+    assert "category_changed by cli:local (Threatening → Bullying)" in out
+    assert "urgency_changed by cli:local (Urgent → Normal)" in out
+    assert "investigating → resolved: Removed by the poster." in out
+    assert "reopened by cli:local (resolved → investigating: It is back.)" in out

@@ -76,11 +76,12 @@ def test_set_up_mistakes_are_refused_at_start_by_name(env, message):
 
 def test_well_formed_set_up_values_are_accepted():
     s = Settings.from_env({
-        "POLICYBOT_ADMINS": "slack:U0AAA1111, teams:29:1abc, web:maria",
+        "POLICYBOT_ADMINS": "slack:U0AAA1111 = Ana Ruiz, teams:29:1abc, web:maria",
         "POLICYBOT_ADMIN_CHANNEL": "C0123ABCD", "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
         "SLACK_APP_TOKEN": "xapp-1-A0-1", "MicrosoftAppId": "00000000-0000-4000-8000-00000000b0b0",
         "MicrosoftAppPassword": "p"})
     assert s.admins == {"slack:U0AAA1111", "teams:29:1abc", "web:maria"}
+    assert s.admin_names == (("slack:U0AAA1111", "Ana Ruiz"),)  # what pickers show
     assert s.slack_admin_channel == "C0123ABCD"
 
 

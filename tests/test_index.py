@@ -92,12 +92,32 @@ def test_requests_that_arrive_while_the_model_is_busy_share_one_call(fake_encode
     for t in threads[1:]:
         t.start()
     deadline = time.monotonic() + 10
-    while batching._queue.qsize() < 39 and time.monotonic() < deadline:
+    while batching.waiting < 39 and time.monotonic() < deadline:
         time.sleep(0.001)
     release.set()
     for t in threads:
         t.join(10)
     assert sizes == [1, 39]
+
+
+def test_a_lone_request_is_encoded_in_the_callers_own_thread(fake_encoder):
+    """No hand-off to another thread when the model is free (that doubled a lone
+    question's model time)."""
+    ran_in = []
+
+    class Recording:
+        name = "recording"
+
+        def encode(self, texts):
+            ran_in.append(threading.current_thread())
+            return fake_encoder.encode(texts)
+
+    batching = BatchingEncoder(Recording())
+    batching.encode(["one question"])
+    worker = threading.Thread(target=batching.encode, args=(["another"],))
+    worker.start()
+    worker.join(10)
+    assert ran_in == [threading.current_thread(), worker]
 
 
 def test_batching_encoder_passes_errors_to_the_caller():

@@ -480,8 +480,9 @@ def test_named_report_stores_the_case_dms_the_receipt_and_posts_a_masked_summary
         assert "<@UADMIN>" not in posted  # not urgent: no mentions
         elements = buttons(admin.args["blocks"])
         labels = [(e.get("text") or e.get("placeholder"))["text"] for e in elements]
-        assert labels == ["Claim", "Assign", "Set status", "Add note", "Ask the reporter",
-                          "Link as duplicate", "Reveal details"]
+        assert labels == ["Claim", "Assign", "Set status", "Change category",
+                          "Change urgency", "Add note", "Ask the reporter", "Link as duplicate",
+                          "Reveal details"]
         assert elements[2]["type"] == "static_select"
         # Nothing about the report was posted anywhere else.
         others = [c for c in s.fake.calls_to("chat.postMessage")
@@ -706,6 +707,67 @@ def test_app_home_shows_own_reports_to_employees_and_open_cases_to_admins(settin
         admin_text = all_text(homes[1].args["view"]["blocks"])
         assert "Open cases" in admin_text and number in admin_text
         assert re.search(rf"{number}.*, reported (\d+ (minutes?|hours?) ago|just now)", admin_text)
+
+    drive(settings, bot, scenario)
+
+
+def test_admin_home_my_cases_lists_the_cases_assigned_to_them(settings, bot):
+    async def scenario(s: Slack) -> None:
+        mine, other = await open_case(s), await open_case(s)
+        await asyncio.to_thread(s.bot.case_desk.act, mine, "slack:UADMIN", "claim")
+        await s.event(event_payload("app_home_opened", "Ev0HOME00003", user="UADMIN",
+                                    channel="D0ADMIN"))
+        [home] = await s.fake.wait_for("views.publish")
+        blocks = home.args["view"]["blocks"]
+        [block] = [b for b in blocks if b["type"] == "actions"
+                   and any(e.get("value") == "my cases" for e in b["elements"])]
+        [button] = [e for e in block["elements"] if e.get("value") == "my cases"]
+        assert button["text"]["text"] == "My cases"
+        press = block_action(button["action_id"], "my cases", block["block_id"])
+        press["container"] = {"type": "view", "view_id": "V0HOME0001"}
+        del press["channel"], press["message"]
+        await s.interact(press)
+        [listing] = await s.fake.wait_for("chat.postMessage", where=lambda c: c.args[
+            "channel"] == "UADMIN" and "Cases:" in c.args.get("text", ""))
+        assert mine in listing.args["text"] and other not in listing.args["text"]
+        await s.command("command_cases", text="mine", user="UADMIN")  # `/cases mine` too
+        [listing] = await s.fake.wait_for("response_url")
+        assert mine in listing.args["text"] and other not in listing.args["text"]
+
+    drive(settings, bot, scenario)
+
+
+def test_admin_closes_from_a_modal_that_insists_on_a_reason(settings, bot):
+    async def scenario(s: Slack) -> None:
+        number = await open_case(s)
+        await s.interact(select_action("pb_btn_category", f"set-category {number} threatening",
+                                       admin_block_id()))
+        [told] = await s.fake.wait_for("chat.postEphemeral")
+        assert "category Threatening" in told.args["text"]
+        # the channel post follows a category change too
+        await s.fake.wait_for("chat.update", where=lambda c: "Threatening" in
+                              all_text(c.args["blocks"]))
+        for status in ("triaged", "investigating"):
+            await asyncio.to_thread(s.bot.cases.set_status, number, status, "slack:UADMIN")
+        await s.interact(block_action("pb_case_close", number, "case"))
+        [opened] = await s.fake.wait_for("views.open")
+        modal = opened.args["view"]
+        assert json.loads(modal["private_metadata"])["action"] == "close"
+        assert modal["submit"]["text"] == "Close case"
+        submission = {"type": "view_submission", "user": {"id": "UADMIN"},
+                      "team": {"id": "T0LAUSD"}, "api_app_id": "A0POLICY",
+                      "view": {**modal, "id": "V0CLOSE01", "state": {"values": {"text": {
+                          "value": {"type": "plain_text_input", "value": "  "}}}}}}
+        body = await (await s.interact(submission)).json()
+        assert body["response_action"] == "errors" and "empty" in body["errors"]["text"]
+        assert s.bot.storage.db["cases"].get(1)["status"] == "investigating"
+        submission["view"]["state"]["values"]["text"]["value"]["value"] = "Post deleted."
+        assert (await s.interact(submission)).status == 200
+        told = await s.fake.wait_for("chat.postEphemeral", 2)
+        assert f"Case *{number}* is now closed (resolved)." in told[1].args["text"]
+        # the channel post follows: closed, it offers Reopen
+        await s.fake.wait_for("chat.update", where=lambda c: '"Reopen case"' in
+                              all_text(c.args["blocks"]))
 
     drive(settings, bot, scenario)
 

@@ -277,8 +277,8 @@ def test_new_case_is_posted_masked_to_admin_channel_and_actions_stay_private(set
         assert "insulting" not in text and "instagram.com" not in text  # masked
         values = pb_values(card)
         assert values == [f"claim {number}", f"assign {number}", f"set-status {number}",
-                          f"note {number}", f"ask {number}", f"link-duplicate {number}",
-                          f"reveal {number}"]
+                          f"set-category {number}", f"set-urgency {number}", f"note {number}",
+                          f"ask {number}", f"link-duplicate {number}", f"reveal {number}"]
         assert '"value": "triaged"' in text  # the status choices follow the transitions
 
         # the admin presses "Reveal details" in the channel: it goes to their personal chat
@@ -317,6 +317,33 @@ def test_admin_note_from_card_text_input(settings, bot):
         status["value"] = {"pb": f"set-status {number}", "pbText": "dismissed duplicate"}
         await env.post(status)
         assert bot.storage.db["cases"].get(1)["dismiss_reason"] == "duplicate"
+
+    run(settings, bot, scenario)
+
+
+def test_admin_changes_category_and_reopens_from_card_inputs(settings, bot):
+    async def scenario(env):
+        await env.post(payload("report_form_submit"))
+        number = bot.storage.db.execute("SELECT number FROM cases").fetchone()[0]
+        sent = len(env.connector.sent)
+        for i, (pb, text) in enumerate(((f"set-category {number}", "funny"),
+                                        (f"set-category {number}", "threatening"),
+                                        (f"set-status {number}", "dismissed unfounded"),
+                                        (f"reopen {number}", "A second report came in."))):
+            submit = _admin(payload("card_submit", id=f"edit-{i}"))
+            submit["value"] = {"pb": pb, "pbText": text}
+            await env.post(submit)
+        told = [all_text(s.activity) for s in env.connector.sent[sent:]]
+        assert "Unknown category 'funny'" in told[0]
+        assert f"Case *{number}* is now in the category Threatening." in told[1]
+        assert f"Case *{number}* is reopened: it is new again." in told[3]
+        case = bot.storage.db["cases"].get(1)
+        assert (case["category"], case["status"], case["dismiss_reason"]) == (
+            "threatening", "new", None)
+        [reopened] = bot.storage.db.query(
+            "SELECT actor, detail FROM case_events WHERE action = 'reopened'")
+        assert reopened["actor"] == "teams:admin-1"
+        assert json.loads(reopened["detail"])["reason"] == "A second report came in."
 
     run(settings, bot, scenario)
 

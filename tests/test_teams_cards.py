@@ -109,13 +109,15 @@ CASE = {"number": "2026-0007", "category": "bullying", "platform": "tiktok",
 
 
 def test_case_card_is_masked_and_has_every_action_as_a_command():
-    card = cards.case_card(build_view(CASE, new=True))
+    card = cards.case_card(build_view(CASE, new=True, assignees=(
+        ("teams:admin-1", "Teams user admin-1"),)))
     values = [d["pb"] for d in _submits(card)]
     assert values == ["claim 2026-0007", "assign 2026-0007", "set-status 2026-0007",
-                      "note 2026-0007", "ask 2026-0007", "link-duplicate 2026-0007",
-                      "reveal 2026-0007"]
+                      "set-category 2026-0007", "set-urgency 2026-0007", "note 2026-0007",
+                      "ask 2026-0007", "link-duplicate 2026-0007", "reveal 2026-0007"]
     choices = json.dumps(card)
     assert '"value": "dismissed duplicate"' in choices and "URGENT" in choices
+    assert '{"title": "Teams user admin-1", "value": "teams:admin-1"}' in choices
     assert "Mean post" not in choices
 
 

@@ -26,7 +26,9 @@ ADMIN_GET = ["/admin", "/admin/?", "/admin/cases/2026-0001", "/admin/gaps", "/ad
 ADMIN_POST = ["/admin/logout", "/admin/export", "/admin/cases/2026-0001/reveal",
               "/admin/cases/2026-0001/assign", "/admin/cases/2026-0001/status",
               "/admin/cases/2026-0001/claim",
-              "/admin/cases/2026-0001/note", "/admin/cases/2026-0001/ask"]
+              "/admin/cases/2026-0001/note", "/admin/cases/2026-0001/ask",
+              "/admin/cases/2026-0001/close", "/admin/cases/2026-0001/reopen",
+              "/admin/cases/2026-0001/category", "/admin/cases/2026-0001/urgency"]
 
 
 @pytest.fixture
@@ -313,8 +315,8 @@ def test_case_actions_claim_assign_status_note_ask(web_bot, settings):
         base = f"/admin/cases/{number}"
         r = await client.post(base + "/claim", data={"csrf": token})
         assert f"You now have case {number}" in await r.text()
-        r = await client.post(base + "/assign", data={"csrf": token, "value": "web:ana"})
-        assert "assigned to web:ana" in await r.text()
+        r = await client.post(base + "/assign", data={"csrf": token, "value": "slack:UADMIN"})
+        assert "assigned to slack:UADMIN" in await r.text()
         r = await client.post(base + "/status", data={"csrf": token, "value": "triaged"})
         assert "is now triaged" in await r.text()
         r = await client.post(base + "/status", data={"csrf": token, "value": "resolved"})
@@ -445,5 +447,38 @@ def test_reporter_answers_stay_hidden_until_reveal(web_bot, settings):
         html = await (await client.post(f"/admin/cases/{number}/reveal",
                                         data={"csrf": token})).text()
         assert "Zebulon Quartermaine" in html
+
+    run(web_bot, settings, scenario)
+
+
+def test_my_cases_link_assignee_picker_and_unknown_assignee(web_bot, settings):
+    mine = file_report(web_bot)
+    other = file_report(web_bot)
+
+    async def scenario(client):
+        token = await signed_in(client)
+        page = await (await client.get(f"/admin/cases/{mine}")).text()
+        picker = re.search(r'<select name="value" id="assign-value">(.*?)</select>', page, re.S)
+        assert re.findall(r'<option value="([^"]+)">([^<]+)<', picker.group(1)) == [
+            ("web:admin", "admin (console)"), ("slack:UADMIN", "Slack user UADMIN"),
+            ("teams:admin-1", "Teams user admin-1")]
+        assert 'name="value" id="assign-value" rows' not in page  # no free-text box
+        r = await client.post(f"/admin/cases/{mine}/assign",
+                              data={"csrf": token, "value": "web:nobody"})
+        assert "flash error" in (text := await r.text())
+        assert "web:nobody is not a case administrator" in text
+        await client.post(f"/admin/cases/{mine}/claim", data={"csrf": token})
+        await client.post(f"/admin/cases/{other}/assign",
+                          data={"csrf": token, "value": "slack:UADMIN"})
+        listing = await (await client.get("/admin")).text()
+        link = re.search(r'<a class="count" href="([^"]+)" id="my-cases">My cases</a>', listing)
+        assert link.group(1) == "/admin?assignee=web%3Aadmin"
+        rows = re.findall(r'data-number="([^"]+)"', await (await client.get(link.group(1))).text())
+        assert rows == [mine]
+        filtered = await (await client.get("/admin?assignee=slack%3AUADMIN")).text()
+        assert re.findall(r'data-number="([^"]+)"', filtered) == [other]
+        assert '<option value="slack:UADMIN" selected>Slack user UADMIN</option>' in filtered
+        gone = await (await client.get("/admin?assignee=slack%3AUFORMER")).text()  # not an
+        assert '<option value="slack:UFORMER" selected>slack:UFORMER</option>' in gone  # admin now
 
     run(web_bot, settings, scenario)

@@ -157,3 +157,36 @@ def test_admin_pages_redirect_to_sign_in_in_the_browser(server, browser):
         page.goto(server.url + path)
         assert "/admin/login" in page.url, path
         assert page.locator("input[name=password]").count() == 1
+
+
+def test_admin_assigns_from_the_picker_and_finds_it_under_my_cases(server, browser, bot):
+    number = file_report(bot, "A post mocks a colleague.", category="bullying")
+    page = browser.new_page()
+    sign_in(page, server)
+    page.goto(server.url + f"/admin/cases/{number}")
+    picker = page.locator("#assign-value")
+    assert picker.evaluate("e => e.tagName") == "SELECT"  # a choice, never free text
+    assert picker.locator("option").all_inner_texts() == [
+        "admin (console)", "Slack user UADMIN", "Teams user admin-1"]
+    page.select_option("#assign-value", label="Teams user admin-1")
+    page.click("#do-assign")
+    page.wait_for_selector(".flash.ok")
+    assert f"Case {number} assigned to teams:admin-1." in page.inner_text(".flash.ok")
+    page.select_option("#urgency-value", "urgent")
+    page.click("#do-urgency")
+    page.wait_for_selector(".flash.ok")
+    entry = page.locator('#audit li[data-action="urgency_changed"]')
+    assert "Normal → Urgent" in entry.inner_text() and "web:admin" in entry.inner_text()
+    page.goto(server.url + "/admin")
+    page.click("#my-cases")
+    page.wait_for_url(re.compile(r".*assignee=web%3Aadmin.*"))
+    assert page.locator("#case-table tbody tr[data-number]").count() == 0
+    page.goto(server.url + f"/admin/cases/{number}")
+    page.click("#do-claim")
+    page.wait_for_selector(".flash.ok")
+    page.goto(server.url + "/admin")
+    page.click("#my-cases")
+    page.wait_for_url(re.compile(r".*assignee=web%3Aadmin.*"))
+    rows = page.locator("#case-table tbody tr[data-number]")
+    assert rows.count() == 1 and number in rows.first.inner_text()
+    assert page.locator("#assignee-filter").input_value() == "web:admin"

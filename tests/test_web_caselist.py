@@ -76,6 +76,7 @@ def row(page, number):
 
 
 def test_the_case_list_fits_a_390px_phone_as_cards(bot, server, browser, tmp_path):
+    add_admin(bot, "someone-with-a-very-long-account-name")  # cases go to administrators
     for i in range(4):
         number = file_report(bot, f"Report {i}", danger="yes" if i == 0 else "no",
                              link=f"https://facebook.com/a-rather-long-path/{i}" * 3)

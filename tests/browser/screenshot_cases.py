@@ -45,6 +45,7 @@ def main(out: Path = ROOT / "docs") -> list[Path]:
                                   "POLICYBOT_ADMINS": "web:admin"})
     bot = build_bot(settings, encoder=FakeEncoder())
     add_admin(bot)
+    add_admin(bot, "maria")  # a case is assigned to an administrator
     for hours, danger, category, platform, link, named in CASES:
         number = file_report(bot, "Details stay hidden in the list.", danger=danger,
                              category=category, platform=platform, link=link,
