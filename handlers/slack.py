@@ -6,40 +6,34 @@ acknowledge first and work after the ack, deduplicate Slack's retries persistent
 (`bot.dedup.claim_event`), keep `Reply.private` out of channels (ephemeral or DM) and take
 reports only in the private modal. Socket Mode is used when SLACK_APP_TOKEN is set.
 
-This module holds the listeners, delivery and the announcement port; the app underneath
-(Bolt, Web API calls, HTTP entry, start and stop) is `slack_app.py`, the Web API client
-`slack_client.py`, and Slack-to-core translation `slack_translate.py`.
+This module holds delivery and the listeners for questions, buttons and events; case work
+(the announcement port, `/cases`, case modals) is `slack_cases.py`, the report modal and
+shortcut `slack_reports.py`, the app underneath (Bolt, Web API calls, HTTP entry, start and
+stop) `slack_app.py`, the Web API client `slack_client.py`, and Slack-to-core translation
+`slack_translate.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
-import json
 import logging
 import os
 import re
 import traceback
 from dataclasses import replace
-from typing import Any
 
 from aiohttp import web
 from slack_bolt import BoltResponse
 
-from bot.admin_commands import normalize_number
-from bot.case_text import say
-from bot.case_view import CaseView
 from bot.cases import OPEN
 from bot.config import Settings
 from bot.conversations import load_part
-from bot.core import Bot
-from bot.i18n import _, current, language
+from bot.i18n import _, language
 from bot.models import Incoming, Reply
-from bot.report_flow import STEPS, validate_form
 from handlers import slack_views as views
 from handlers.runtime import BotRef
-from handlers.slack_app import SlackApp
+from handlers.slack_cases import SlackCases
 from handlers.slack_client import API_TIMEOUT
+from handlers.slack_reports import SlackReports
 from handlers.slack_shapes import shape_guard
 from handlers.slack_translate import (
     Where,
@@ -50,49 +44,11 @@ from handlers.slack_translate import (
 
 log = logging.getLogger(__name__)
 
-SUBMIT_BUDGET = 2.0  # seconds a modal submission may take before we ack and finish by DM
-PERMALINK_BUDGET = 1.0  # chat.getPermalink must not eat the 3-second trigger window
 
-
-class SlackFrontEnd(SlackApp):
+class SlackFrontEnd(SlackCases, SlackReports):
     def __init__(self, ref: BotRef, settings: Settings, api_timeout: float = API_TIMEOUT):
         super().__init__(ref, settings, api_timeout)
         self._register()
-
-    # ------------------------------------------------------------ announcements (a Port)
-
-    name = "slack"
-
-    def subscribe(self, bot: Bot) -> None:
-        bot.announcements.attach(self)
-
-    def schedule(self, work) -> None:
-        """Called in the core's thread: hand the work to the event loop and return."""
-        loop = self.loop
-        if loop is None or loop.is_closed():
-            log.warning("Slack is not running; an announcement was not made")
-            return
-        loop.call_soon_threadsafe(lambda: self.spawn(work()))
-
-    async def post(self, view: CaseView) -> dict[str, Any] | None:
-        channel = self.settings.slack_admin_channel
-        if not channel:
-            return None
-        admins = [a.split(":", 1)[1] for a in sorted(self.bot.settings.admins)
-                  if a.startswith("slack:")]
-        posted = await self.api("chat.postMessage", channel=channel,
-                                **views.case_message(view, conversation_id(channel), admins))
-        return {"channel": channel, "ts": posted["ts"]} if posted and posted.get("ts") else None
-
-    async def update(self, reference: dict[str, Any], view: CaseView) -> None:
-        channel = reference["channel"]
-        await self.api("chat.update", channel=channel, ts=reference["ts"],
-                       **views.case_message(view, conversation_id(channel)))
-
-    async def direct_message(self, user_id: str, reply: Reply) -> None:
-        user = user_id.split(":", 1)[1]
-        await self.api("chat.postMessage", channel=user,
-                       **views.reply_message(reply, conversation_id(user)))
 
     # ------------------------------------------------------------ delivery
 
@@ -140,13 +96,6 @@ class SlackFrontEnd(SlackApp):
                                thread_ts=where.thread_ts, **message)
             return
         await self.deliver(replies, where, share=share)
-
-    async def open_report(self, trigger_id: str, prefill: dict[str, Any],
-                          metadata: dict[str, Any] | None = None) -> None:
-        # The form's language travels with it, for its errors and the receipt.
-        metadata = {**(metadata or {}), "lang": current()}
-        view = views.report_modal(STEPS, prefill, json.dumps(metadata))
-        await self.api("views.open", trigger_id=trigger_id, view=view)
 
     async def tell(self, user: str, text: str, channel: str | None = None,
                    response_url: str | None = None, thread_ts: str | None = None) -> None:
@@ -317,41 +266,6 @@ class SlackFrontEnd(SlackApp):
         await self.answer(to_incoming(text, where.conversation, where.user), where,
                           trigger_id=command.get("trigger_id"), share=True)
 
-    async def on_report_command(self, ack, command: dict) -> None:
-        await ack()
-        where = self._command_where(command)
-        text = f"report {command.get('text') or ''}".strip()
-        incoming = replace(to_incoming(text, where.conversation, where.user), wants_form=True)
-        await self.answer(incoming, where, trigger_id=command.get("trigger_id"))
-
-    async def on_cases(self, ack, command: dict) -> None:
-        await ack()
-        where = self._command_where(command)
-        args = (command.get("text") or "").strip()
-        text = f"case {args}" if normalize_number(args or "-") else f"cases {args}".strip()
-        await self.answer(to_incoming(text, where.conversation, where.user), where)
-
-    # the message shortcut ------------------------------------------------
-
-    async def permalink(self, body: dict, channel: str, ts: str) -> str | None:
-        try:
-            result = await asyncio.wait_for(
-                self.client.chat_getPermalink(channel=channel, message_ts=ts), PERMALINK_BUDGET)
-            return result.get("permalink")
-        except Exception as e:  # noqa: BLE001 - fall back to the documented URL shape
-            log.warning("chat.getPermalink failed (%s); building the link", type(e).__name__)
-        domain = (body.get("team") or {}).get("domain")
-        return f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}" \
-            if domain else None
-
-    async def on_report_shortcut(self, ack, shortcut: dict) -> None:
-        await ack()
-        message = shortcut.get("message") or {}
-        channel = shortcut.get("channel") or {}
-        link = await self.permalink(shortcut, channel.get("id", ""), message.get("ts", ""))
-        prefill = views.prefill_from_message(message, link, channel.get("name"))
-        await self.open_report(shortcut["trigger_id"], prefill, {"source": "shortcut"})
-
     # buttons ---------------------------------------------------------------
 
     @staticmethod
@@ -393,115 +307,6 @@ class SlackFrontEnd(SlackApp):
         message = views.shared_message(shareable[0], where.user, where.conversation)
         await self.respond(body["response_url"], message, response_type="in_channel")
 
-    async def on_case_action(self, ack, body: dict, action: dict) -> None:
-        """A case action that needs text (assign, note, ask): the core's view of the case
-        (which checks permission) says what to ask for, in a modal."""
-        await ack()
-        user = body["user"]["id"]
-        number = normalize_number(str(action.get("value") or "")[:32])
-        if number is None:  # a forged or mangled payload: nothing stored, nothing echoed
-            log.warning("Slack case button without a case number ignored")
-            return
-        where = self._action_where(body, action)
-        outcome = await self.call_core(self.bot.case_desk.act, number, f"slack:{user}", "view")
-        wanted = outcome.view and outcome.view.action(
-            action["action_id"].removeprefix(views.CASE_TEXT_ACTION))
-        if not wanted:
-            await self.tell(user, outcome.text if not outcome.ok else say("error.stale_form"),
-                            where.channel, where.response_url, where.thread_ts)
-            return
-        await self.api("views.open", trigger_id=body["trigger_id"],
-                       view=views.case_text_modal(wanted, where.channel))
-
-    # modal submissions -------------------------------------------------------
-
-    async def on_report_submit(self, ack, body: dict, view: dict) -> None:
-        with language(views.form_language(view)):  # the language the form was opened in
-            await self._report_submit(ack, body, view)
-
-    async def _report_submit(self, ack, body: dict, view: dict) -> None:
-        user = (body.get("user") or {}).get("id")
-        view_id = view.get("id")
-        if not user or not view_id:
-            log.warning("Slack view_submission without a user or view id ignored")
-            await ack()
-            return
-        bot = self.bot
-        values = views.form_values((view.get("state") or {}).get("values"))
-        _draft, errors = validate_form(values, today=bot.reports.today())
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
-        if not await self.claim(f"slack:view:{view_id}:{digest}"):
-            await ack(response_action="update", view=views.notice_view(
-                _("Report received"), _("This report was already received.")))
-            return
-        incoming = Incoming(text="report form", conversation_id=f"slack:view:{view_id}",
-                            user_id=f"slack:{user}", platform="slack")
-        task = asyncio.ensure_future(self.call_core(bot.reports.submit_form, incoming, values))
-        acked = False
-        try:
-            result = await asyncio.wait_for(asyncio.shield(task), SUBMIT_BUDGET)
-        except TimeoutError:
-            await ack(response_action="update", view=views.notice_view(
-                _("Report received"), _("Saving your report: your receipt appears here in a "
-                                        "moment. Keep this window open.")))
-            acked = True
-            result = await task
-        except Exception:
-            log.exception("storing a Slack report failed")
-            await ack(response_action="errors", errors={
-                "description": _("Something went wrong on our side and the report was not "
-                                 "stored. Please try again in a moment.")})
-            return
-        if result.errors:
-            if not acked:
-                await ack(response_action="errors", errors=result.errors)
-            return
-        if not acked:
-            await ack(response_action="update", view=views.result_view(result.replies))
-        else:
-            await self.api("views.update", view_id=view_id,
-                           view=views.result_view(result.replies))
-        if any(r.data.get("case_key") for r in result.replies):
-            return  # anonymous: nothing goes to a conversation the workspace keeps
-        for reply in result.replies:  # emergency guidance first, then the receipt
-            await self.api("chat.postMessage", channel=user,
-                           **views.reply_message(reply, conversation_id(user)))
-
-    async def on_text_submit(self, ack, body: dict, view: dict) -> None:
-        user = body["user"]["id"]
-        meta = _case_form_metadata(view.get("private_metadata"))
-        if meta is None:
-            await ack(response_action="errors", errors={"text": say("error.stale_form")})
-            return
-        text = views.form_values((view.get("state") or {}).get("values")).get("text") or ""
-        outcome = await self.call_core(self.bot.case_desk.act, meta["number"],
-                                       f"slack:{user}", meta["action"], text)
-        if not outcome.ok:
-            await ack(response_action="errors", errors={"text": outcome.text})
-            return
-        await ack()
-        await self.tell(user, outcome.text, meta.get("channel"))
-
-
-def _case_form_metadata(raw: str | None) -> dict[str, Any] | None:
-    """The private_metadata of a case modal: {"number", "action", "channel"?}, or None
-    when it is not that (a form from an older version, a forged submission)."""
-    try:
-        meta = json.loads(raw or "")
-    except ValueError:
-        return None
-    if not isinstance(meta, dict) or not all(isinstance(meta.get(k), str)
-                                             for k in ("number", "action")):
-        return None
-    meta["number"] = normalize_number(meta["number"][:32])
-    if meta["number"] is None or not isinstance(meta.get("channel"), str | None):
-        return None
-    return meta
-
-
 SLACK_KEY = web.AppKey("slack", SlackFrontEnd)
 
 
@@ -521,3 +326,4 @@ def mount(app: web.Application, ref: BotRef, settings: Settings,
     app.on_cleanup.append(front.stop)
     ref.on_ready(front.subscribe)
     return "on (Socket Mode)" if settings.slack_app_token else "on (HTTP)"
+
