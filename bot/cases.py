@@ -1,4 +1,6 @@
 """The case log: open, view, assign, change status, note, ask the reporter, export, audit.
+The reporter's side (opening a case, keys, the reporter's view and answers) is
+bot/case_reporters.py, changes beyond the forward workflow bot/case_edits.py.
 
 Every administrator operation checks the actor here (not in the front ends): a
 non-admin gets `NotPermittedError` and a "denied" event is written. Every action
@@ -16,7 +18,6 @@ import csv
 import json
 import logging
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -24,12 +25,12 @@ from sqlite_utils import Database
 
 from bot.administrators import Administrators
 from bot.case_edits import CaseEdits
-from bot.case_keys import hash_new_key, key_hashes, new_key
+from bot.case_reporters import CaseReporters
 from bot.config import Settings
-from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
+from bot.events import CaseUpdated, EventBus, ReporterAsked
 from bot.follow_up import question_delivery
-from bot.report_flow import DESCRIPTION_LIMIT, label_for
-from infra.clock import hour_iso, now_iso
+from bot.report_flow import DESCRIPTION_LIMIT
+from infra.clock import now_iso
 from infra.db import Storage
 from infra.errors import (
     CaseNotFoundError,
@@ -40,7 +41,6 @@ from infra.errors import (
 
 log = logging.getLogger(__name__)
 
-ANONYMOUS = "anonymous"
 STATUSES = ("new", "triaged", "investigating", "resolved", "dismissed")
 DISMISS_REASONS = ("duplicate", "unfounded", "out_of_scope", "referred")
 # Dismissal is allowed from any open status: duplicates are usually spotted at triage.
@@ -85,7 +85,7 @@ VIEW_WINDOW = timedelta(minutes=30)
 LOOKS = ("viewed", "revealed", "searched")  # audit entries that only record reading
 
 
-class CaseStore(CaseEdits):
+class CaseStore(CaseReporters, CaseEdits):
     TRANSITIONS = TRANSITIONS
 
     def __init__(self, storage: Storage, settings: Settings, events: EventBus,
@@ -134,130 +134,6 @@ class CaseStore(CaseEdits):
             raise InputTooLargeError(f"The {what} is {len(text):,} characters; the limit is "
                                      f"{MESSAGE_LIMIT:,}. Nothing was stored.")
         return text.strip()
-
-    # ------------------------------------------------------------ reporters
-
-    def open_case(self, draft: dict[str, Any], reporter_id: str | None, anonymous: bool,
-                  matched_policy_ids: list[str],
-                  in_transaction: Callable[[Database], None] | None = None,
-                  ) -> tuple[dict[str, Any], str | None]:
-        """Store a validated report (see `report_flow.validate_form`). Returns (case, key):
-        `key` is the anonymous reporter's secret, shown once and never stored.
-        `in_transaction(db)` runs in the same write transaction (e.g. clearing flow state)."""
-        if not anonymous and not reporter_id:
-            raise ValueError("a named report needs the reporter's id")
-        description = self._check_length(draft.get("description") or "", "description")
-        key = new_key() if anonymous else None
-        contact = {} if anonymous else (draft.get("contact") or {})
-        urgency = "urgent" if draft.get("danger") == "yes" else "normal"
-        # To the hour: an exact second would line up with the platform's own message log.
-        now = hour_iso()
-        year = int(now[:4])
-        with self.storage.write() as db:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM cases WHERE year = ?",
-                             [year]).fetchone()[0]
-            number = f"{year}-{seq:04d}"
-            db.execute(
-                "INSERT INTO cases (number, year, seq, category, urgency, platform, link, "
-                "seen_on, target, description, matched_policy_ids, status, reporter, key_hash, "
-                "reporter_name, reporter_email, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?,?,?,?)",
-                [number, year, seq, draft["category"], urgency, draft["platform"],
-                 draft.get("link"), draft.get("when"), draft["target"], description,
-                 json.dumps(list(matched_policy_ids)), None if anonymous else reporter_id,
-                 hash_new_key(key) if key else None, contact.get("name"),
-                 contact.get("email"), now, now])
-            actor = ANONYMOUS if anonymous else reporter_id
-            self._event(db, number, "opened", actor, {"urgency": urgency}, at=now)
-            if in_transaction is not None:
-                in_transaction(db)
-            case = self._row_to_case(self._fetch(db, number))
-            event = CaseOpened(number=number, urgent=urgency == "urgent")
-            event_id = self.bus.record(db, event)
-        log.info("case %s opened (urgency=%s, anonymous=%s)", number, urgency, anonymous)
-        self.bus.publish(event, event_id)
-        return case, key
-
-    def _case_for_key(self, db: Database, key: str) -> dict[str, Any] | None:
-        hashes = key_hashes(key)
-        if not hashes:
-            return None
-        marks = ", ".join("?" * len(hashes))
-        rows = list(db.query(f"SELECT * FROM cases WHERE key_hash IN ({marks})", hashes))
-        return rows[0] if rows else None
-
-    def find_by_key(self, key: str) -> dict[str, Any]:
-        """The case an anonymous key opens; records "key used" (or "denied" for a wrong key)."""
-        with self.storage.write() as db:
-            row = self._case_for_key(db, key or "")
-            if row is None:
-                self._denied(db, None, ANONYMOUS, "key_lookup")
-            else:
-                self._event(db, row["number"], "key_used", ANONYMOUS)
-        if row is None:
-            raise CaseNotFoundError("No report matches that key.")
-        return self._row_to_case(row)
-
-    def _reporter_view(self, db: Database, row: dict[str, Any]) -> dict[str, Any]:
-        messages = [{"direction": m["direction"], "text": m["text"],
-                     "created_at": m["created_at"]}
-                    for m in db.query("SELECT * FROM case_messages WHERE case_number = ? "
-                                      "ORDER BY id", [row["number"]])]
-        return {"number": row["number"], "category": row["category"],
-                "category_label": label_for("category", row["category"]),
-                "status": row["status"], "dismiss_reason": row["dismiss_reason"],
-                "created_at": row["created_at"], "updated_at": row["updated_at"],
-                "messages": messages}
-
-    def status_for_key(self, key: str) -> dict[str, Any]:
-        """What an anonymous reporter may see: status and the questions/answers."""
-        case = self.find_by_key(key)
-        return self._reporter_view(self.storage.db, case)
-
-    def reports_by(self, reporter_id: str) -> list[dict[str, Any]]:
-        """A named reporter's own cases (reporter view), newest first."""
-        if not reporter_id:
-            return []
-        db = self.storage.db
-        rows = db.query("SELECT * FROM cases WHERE reporter = ? ORDER BY id DESC", [reporter_id])
-        return [self._reporter_view(db, r) for r in rows]
-
-    def answer_as_reporter(self, key_or_reporter: str, number: str | None,
-                           text: str) -> dict[str, Any]:
-        """The reporter answers (anonymous: by key, `number` may be None; named: their id
-        and the case number). Returns the reporter view of the case."""
-        text = self._check_length(text, "answer")
-        with self.storage.write() as db:
-            row = None
-            actor = ANONYMOUS
-            if number is None:
-                row = self._case_for_key(db, key_or_reporter)
-            else:
-                rows = list(db.query("SELECT * FROM cases WHERE number = ?", [number]))
-                if rows and rows[0]["reporter"] is not None:
-                    if rows[0]["reporter"] == key_or_reporter:
-                        row, actor = rows[0], key_or_reporter
-                elif rows and rows[0]["key_hash"] in key_hashes(key_or_reporter):
-                    row = rows[0]
-            if row is None:
-                denied_actor = ANONYMOUS if number is None else key_or_reporter
-                self._denied(db, number, denied_actor, "reporter_answer")
-        if row is None:
-            raise NotPermittedError("Not permitted: that key or case does not match a report "
-                                    "of yours.")
-        with self.storage.write() as db:
-            now = now_iso()
-            db.execute("INSERT INTO case_messages (case_number, direction, author, text, "
-                       "created_at) VALUES (?, 'answer', ?, ?, ?)",
-                       [row["number"], actor, text, now])
-            db.execute("UPDATE cases SET updated_at = ? WHERE number = ?", [now, row["number"]])
-            self._event(db, row["number"], "reporter_answered", actor)
-            view = self._reporter_view(db, self._fetch(db, row["number"]))
-            event = CaseUpdated(number=row["number"], action="reporter_answered")
-            event_id = self.bus.record(db, event)
-        log.info("case %s: reporter answered", row["number"])
-        self.bus.publish(event, event_id)
-        return view
 
     # ------------------------------------------------------------ administrators
 
