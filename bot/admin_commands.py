@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.case_desk import CaseDesk
 from bot.case_text import say, words
-from bot.case_view import ACTIONS, CaseDesk, CaseView, normalize_number
+from bot.case_view import ACTIONS, CaseView, normalize_number
 from bot.i18n import _
 from bot.models import Button, Incoming, Reply
 from infra.errors import NotPermittedError

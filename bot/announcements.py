@@ -16,8 +16,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
+from bot.case_desk import CaseDesk
 from bot.case_text import say
-from bot.case_view import CaseDesk, CaseView
+from bot.case_view import CaseView
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
 from bot.models import Reply
 from infra.clock import hour_iso

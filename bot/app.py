@@ -71,7 +71,7 @@ def build_bot(settings: Settings, encoder: Encoder | None = None, rebuild_index:
     from bot.administrators import Administrators
     from bot.alerts import Alerts
     from bot.announcements import Announcements
-    from bot.case_view import CaseDesk
+    from bot.case_desk import CaseDesk
     from bot.cases import CaseStore
     from bot.knowledge_desk import KnowledgeDesk
     from bot.reporting import ReportDesk

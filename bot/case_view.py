@@ -1,12 +1,12 @@
-"""The case as administrators see it, built once for every front end, and the one entry
-point for what they do with it.
+"""The case as administrators see it, built once for every front end (what they do with
+it goes through bot/case_desk.py).
 
 `build_view` (pure) makes a `CaseView` from a case, its messages and audit trail, the
 allowed transitions and the dismiss reasons: title, urgency, facts, status text, the
 description and answers or a masked note, the trail, and the actions with their input
 (none, text, a choice). Slack, Teams, the web console, chat and the CLI each render it
-in one function. `CaseDesk.act` runs every action with the one permission check
-(`CaseStore`, which records refusals) and returns an `Outcome` with the text to show.
+in one function. `bot.case_desk.CaseDesk.act` runs every action with the one permission
+check (`CaseStore`, which records refusals) and returns an `Outcome` with the text to show.
 Masked text (description, link, named reporter, answers) is shown only after "reveal",
 recorded as "revealed". Times are shown in the district's time zone with their age
 (`bot.times`); the case's age is measured against its urgency's target (`bot.case_age`);
@@ -21,20 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.case_age import case_age
-from bot.case_duplicates import DuplicateFacts, Duplicates
+from bot.case_duplicates import DuplicateFacts
 from bot.case_edits import CLOSED, RESOLVED, URGENCIES
-from bot.case_list import ListedCase, case_line, listed  # noqa: F401 (case_line: re-exported)
-from bot.case_reads import mark_read
 from bot.case_text import say, status_text, words
-from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS, CaseStore
+from bot.cases import DISMISS_REASONS, STATUSES, TRANSITIONS
 from bot.report_flow import CATEGORIES, label_for
 from bot.times import Times
-from infra.errors import (
-    CaseNotFoundError,
-    InputTooLargeError,
-    InvalidTransitionError,
-    NotPermittedError,
-)
 
 NUMBER = re.compile(r"(\d{4})-(\d{1,6})")
 # action id -> chat command word (the chat commands and button values use these)
@@ -325,111 +317,3 @@ def build_view(case: dict[str, Any], messages: list[dict[str, Any]] = (),
         messages=tuple(shown), notes=tuple(t for t in trail if t.action == "note_added"),
         trail=trail, actions=actions_for(case, revealed, assignees, bool(duplicates.of)),
         overdue=age.overdue)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """`problem` says why it failed: "not_permitted", "not_found" or "invalid"."""
-    ok: bool
-    text: str
-    view: CaseView | None = None
-    problem: str | None = None
-
-
-class CaseDesk:
-    """The one entry point for administrators' case actions, on every front end."""
-
-    def __init__(self, cases: CaseStore):
-        self.cases = cases
-        self.duplicates = Duplicates(cases)
-
-    def times(self) -> Times:
-        """The district's time zone, ages measured from now."""
-        return Times.of(self.cases.settings.timezone)
-
-    def targets(self) -> dict[str, int]:
-        return dict(self.cases.settings.target_hours)
-
-    def listed(self, actor: str, cases: list[dict[str, Any]]) -> list[ListedCase]:
-        """Rows for a list of `cases` that `actor` was permitted to list."""
-        return listed(self.cases.storage.db, actor, cases, self.times(), self.targets())
-
-    def announcement(self, number: str, new: bool = False) -> CaseView:
-        """The masked view for a shared admin channel (no audit: nothing hidden is shown)."""
-        return build_view(self.cases.for_announcement(number), new=new, times=self.times(),
-                          targets=self.targets(), duplicates=self.duplicates.facts(number),
-                          assignees=self.cases.admins.assignees())
-
-    def _view(self, number: str, actor: str, reveal: bool) -> CaseView:
-        case = self.cases.get(number, actor, reveal)
-        messages = self.cases.messages(number, actor)
-        with self.cases.storage.write() as db:
-            mark_read(db, number, actor)
-        return build_view(case, messages, self.cases.events(number, actor), revealed=reveal,
-                          times=self.times(), targets=self.targets(),
-                          duplicates=self.duplicates.facts(number),
-                          assignees=self.cases.admins.assignees())
-
-    def permit(self, actor: str | None, action: str) -> Outcome:
-        """For an administrator's action about no one case (e.g. choosing where new cases
-        are announced): the same check, the same refusal, recorded."""
-        if self.cases.is_admin(actor):
-            return Outcome(True, "")
-        self.cases.record_denied(actor, action)
-        return Outcome(False, say("error.not_permitted"), problem="not_permitted")
-
-    def act(self, number: str, actor: str | None, action: str, value: str = "") -> Outcome:
-        """Run one action; every refusal and failure is an Outcome with its text."""
-        actor = actor or "unknown"
-        value = (value or "").strip()
-        if normalize_number(number) is None:  # a forged or mangled number: nothing stored
-            return Outcome(False, say("error.not_a_number"), problem="not_found")
-        number = normalize_number(number)
-        try:
-            if action in ("view", "reveal"):
-                view = self._view(number, actor, action == "reveal")
-                return Outcome(True, view.text(), view)
-            if action == "claim":
-                self.cases.assign(number, actor, actor)
-                text = say("done.claim", number=number)
-            elif action == "assign":
-                case = self.cases.assign(number, value, actor)
-                text = say("done.assign", number=number, assignee=case["assignee"])
-            elif action == "status":
-                status, _, reason = value.partition(" ")
-                case = self.cases.set_status(number, status, actor, reason=reason or None)
-                text = say("done.status", number=number,
-                           status=status_text(case["status"], case["dismiss_reason"]))
-            elif action == "close":
-                self.cases.close(number, value, actor)
-                text = say("done.close", number=number)
-            elif action == "reopen":
-                case = self.cases.reopen(number, value, actor)
-                text = say("done.reopen", number=number, status=case["status"])
-            elif action in ("category", "urgency"):
-                case = getattr(self.cases, f"set_{action}")(number, value, actor)
-                text = say(f"done.{action}", number=number,
-                           value=field_label(action, case[action]))
-            elif action == "note":
-                self.cases.add_note(number, value, actor)
-                text = say("done.note", number=number)
-            elif action == "ask":
-                delivery = self.cases.ask_reporter(number, value, actor)
-                text = say("done.ask", number=number, delivery=delivery)
-            elif action == "duplicate":
-                original = normalize_number(value) or value
-                self.duplicates.link(number, original, actor)
-                text = say("done.duplicate", number=number, original=original)
-            elif action == "unlink":
-                text = say("done.unlink", number=number,
-                           original=self.duplicates.unlink(number, actor))
-            else:
-                return Outcome(False, say("error.unknown_action", action=action),
-                               problem="invalid")
-        except NotPermittedError:
-            return Outcome(False, say("error.not_permitted"), problem="not_permitted")
-        except CaseNotFoundError as e:
-            return Outcome(False, str(e), problem="not_found")
-        except (InvalidTransitionError, InputTooLargeError, ValueError) as e:
-            return Outcome(False, str(e), problem="invalid")
-        return Outcome(True, text)

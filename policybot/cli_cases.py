@@ -16,8 +16,8 @@ import click
 
 from bot.admin_accounts import AdminAccounts
 from bot.administrators import Administrators
+from bot.case_desk import CaseDesk
 from bot.case_text import say
-from bot.case_view import CaseDesk
 from bot.cases import STATUSES, CaseStore
 from bot.config import LOCAL_OPERATOR, Settings
 from bot.events import EventBus

@@ -1,7 +1,7 @@
 import pytest
 
 from bot.admin_commands import AdminDesk
-from bot.case_view import CaseDesk
+from bot.case_desk import CaseDesk
 from bot.cases import CaseStore
 from bot.config import Settings
 from bot.events import EventBus

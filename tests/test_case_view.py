@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from bot.case_view import CaseDesk, build_view
+from bot.case_desk import CaseDesk
+from bot.case_view import build_view
 from bot.cases import CaseStore
 from bot.config import Settings
 from bot.events import EventBus
