@@ -26,16 +26,8 @@ from bot.events import EventBus
 from bot.follow_up import pending_questions
 from bot.i18n import _, current, language, spanish_command
 from bot.models import Button, Incoming, Reply
-from bot.report_flow import (
-    FlowState,
-    Transition,
-    advance,
-    begin,
-    emergency_reply,
-    label_for,
-    prompt_reply,
-    validate_form,
-)
+from bot.report_flow import label_for, validate_form
+from bot.report_machine import FlowState, Transition, advance, begin, emergency_reply, prompt_reply
 from bot.times import Times
 from infra.db import Storage
 from infra.errors import CaseNotFoundError, InputTooLargeError, NotPermittedError

@@ -25,17 +25,8 @@ from hypothesis import strategies as st
 from bot import messages
 from bot.config import Settings
 from bot.models import Incoming
-from bot.report_flow import (
-    DESCRIPTION_LIMIT,
-    FORM_FIELDS,
-    STEP_IDS,
-    STEPS,
-    FlowState,
-    advance,
-    begin,
-    get_step,
-    validate_form,
-)
+from bot.report_flow import DESCRIPTION_LIMIT, FORM_FIELDS, STEP_IDS, STEPS, get_step, validate_form
+from bot.report_machine import FlowState, advance, begin
 from infra.errors import InputTooLargeError
 from testkit.fake_encoder import FakeEncoder
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot import messages
 from bot.models import Incoming
-from bot.report_flow import advance, begin
+from bot.report_machine import advance, begin
 from testkit.fuzz_core_properties import (
     FUZZ_EXAMPLES,
     check_bot,

@@ -10,12 +10,10 @@ from bot.report_flow import (
     STEP_IDS,
     STEPS,
     TARGETS,
-    FlowState,
-    advance,
-    begin,
     validate,
     validate_form,
 )
+from bot.report_machine import FlowState, advance, begin
 
 TODAY = date(2026, 3, 10)
 HAPPY = ["harassing", "no", "instagram", "https://instagram.com/p/abc", "yesterday", "student",
@@ -320,6 +318,6 @@ def test_edit_takes_an_answer_by_its_name():
 
 
 def prompt_text(state):
-    from bot.report_flow import prompt_reply
+    from bot.report_machine import prompt_reply
 
     return prompt_reply(state).text
