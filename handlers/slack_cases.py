@@ -14,6 +14,7 @@ from bot.case_text import say
 from bot.case_view import CaseView
 from bot.core import Bot
 from bot.models import Reply
+from handlers import slack_report_views as report_views
 from handlers import slack_views as views
 from handlers.slack_app import SlackApp
 from handlers.slack_translate import conversation_id, to_incoming
@@ -92,7 +93,7 @@ class SlackCases(SlackApp):
         if meta is None:
             await ack(response_action="errors", errors={"text": say("error.stale_form")})
             return
-        text = views.form_values((view.get("state") or {}).get("values")).get("text") or ""
+        text = report_views.form_values((view.get("state") or {}).get("values")).get("text") or ""
         outcome = await self.call_core(self.bot.case_desk.act, meta["number"],
                                        f"slack:{user}", meta["action"], text)
         if not outcome.ok:

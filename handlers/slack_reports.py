@@ -15,6 +15,7 @@ from typing import Any
 from bot.i18n import _, current, language
 from bot.models import Incoming
 from bot.report_flow import STEPS, validate_form
+from handlers import slack_report_views as report_views
 from handlers import slack_views as views
 from handlers.slack_app import SlackApp
 from handlers.slack_translate import conversation_id, to_incoming
@@ -30,7 +31,7 @@ class SlackReports(SlackApp):
                           metadata: dict[str, Any] | None = None) -> None:
         # The form's language travels with it, for its errors and the receipt.
         metadata = {**(metadata or {}), "lang": current()}
-        view = views.report_modal(STEPS, prefill, json.dumps(metadata))
+        view = report_views.report_modal(STEPS, prefill, json.dumps(metadata))
         await self.api("views.open", trigger_id=trigger_id, view=view)
 
     async def on_report_command(self, ack, command: dict) -> None:
@@ -58,13 +59,13 @@ class SlackReports(SlackApp):
         message = shortcut.get("message") or {}
         channel = shortcut.get("channel") or {}
         link = await self.permalink(shortcut, channel.get("id", ""), message.get("ts", ""))
-        prefill = views.prefill_from_message(message, link, channel.get("name"))
+        prefill = report_views.prefill_from_message(message, link, channel.get("name"))
         await self.open_report(shortcut["trigger_id"], prefill, {"source": "shortcut"})
 
     # modal submissions -------------------------------------------------------
 
     async def on_report_submit(self, ack, body: dict, view: dict) -> None:
-        with language(views.form_language(view)):  # the language the form was opened in
+        with language(report_views.form_language(view)):  # the language the form was opened in
             await self._report_submit(ack, body, view)
 
     async def _report_submit(self, ack, body: dict, view: dict) -> None:
@@ -75,14 +76,14 @@ class SlackReports(SlackApp):
             await ack()
             return
         bot = self.bot
-        values = views.form_values((view.get("state") or {}).get("values"))
+        values = report_views.form_values((view.get("state") or {}).get("values"))
         _draft, errors = validate_form(values, today=bot.reports.today())
         if errors:
             await ack(response_action="errors", errors=errors)
             return
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
         if not await self.claim(f"slack:view:{view_id}:{digest}"):
-            await ack(response_action="update", view=views.notice_view(
+            await ack(response_action="update", view=report_views.notice_view(
                 _("Report received"), _("This report was already received.")))
             return
         incoming = Incoming(text="report form", conversation_id=f"slack:view:{view_id}",
@@ -92,7 +93,7 @@ class SlackReports(SlackApp):
         try:
             result = await asyncio.wait_for(asyncio.shield(task), SUBMIT_BUDGET)
         except TimeoutError:
-            await ack(response_action="update", view=views.notice_view(
+            await ack(response_action="update", view=report_views.notice_view(
                 _("Report received"), _("Saving your report: your receipt appears here in a "
                                         "moment. Keep this window open.")))
             acked = True
@@ -108,10 +109,10 @@ class SlackReports(SlackApp):
                 await ack(response_action="errors", errors=result.errors)
             return
         if not acked:
-            await ack(response_action="update", view=views.result_view(result.replies))
+            await ack(response_action="update", view=report_views.result_view(result.replies))
         else:
             await self.api("views.update", view_id=view_id,
-                           view=views.result_view(result.replies))
+                           view=report_views.result_view(result.replies))
         if any(r.data.get("case_key") for r in result.replies):
             return  # anonymous: nothing goes to a conversation the workspace keeps
         for reply in result.replies:  # emergency guidance first, then the receipt

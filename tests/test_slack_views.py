@@ -7,6 +7,7 @@ import json
 from bot.case_view import build_view
 from bot.models import Button, Citation, Reply
 from bot.report_flow import FORM_FIELDS, STEPS
+from handlers import slack_report_views as report_views
 from handlers import slack_views as views
 
 
@@ -54,7 +55,7 @@ def test_long_text_is_split_under_the_section_limit():
 
 
 def test_report_modal_renders_every_form_step_and_prefill():
-    view = views.report_modal(STEPS, {"category": "bullying", "link": "https://x.org/p"})
+    view = report_views.report_modal(STEPS, {"category": "bullying", "link": "https://x.org/p"})
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
     assert [b["block_id"] for b in inputs] == list(FORM_FIELDS)
     by_id = {b["block_id"]: b for b in inputs}
@@ -77,7 +78,7 @@ def test_form_values_reads_every_element_kind():
              "danger": {"value": {"type": "radio_buttons", "selected_option": None}},
              "when": {"value": {"type": "datepicker", "selected_date": "2026-01-02"}},
              "description": {"value": {"type": "plain_text_input", "value": "text"}}}
-    assert views.form_values(state) == {"category": "other", "danger": None,
+    assert report_views.form_values(state) == {"category": "other", "danger": None,
                                         "when": "2026-01-02", "description": "text"}
 
 
