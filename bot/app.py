@@ -10,7 +10,8 @@ from bot.config import Settings
 from bot.core import Bot
 from bot.events import EventBus
 from infra.db import Storage
-from knowledge.answer import NEGATIVES_FILE, Retriever
+from knowledge.answer import Retriever
+from knowledge.calibration import NEGATIVES_FILE
 from knowledge.index import Encoder
 from knowledge.loader import KnowledgeBase, load_knowledge
 from knowledge.versions import PrimedEncoder, RetrieverViews, in_force, view

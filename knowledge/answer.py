@@ -14,8 +14,6 @@ of EntryClassifier at run time, so they must never contain an evaluation questio
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,19 +25,18 @@ from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
 
 from infra.db import Storage
 from knowledge import focus
+from knowledge.calibration import NEGATIVES_FILE, Calibration
+from knowledge.classifier import EntryClassifier
 from knowledge.index import (
     Encoder,
     build_vectors,
     entry_scores,
     items_for,
-    load_cached,
-    store_cached,
     tokenize,
 )
 from knowledge.loader import Entry, KnowledgeBase
 
 HERE = Path(__file__).resolve().parent
-CALIBRATION_FILE = HERE / "calibration.json"
 STOPWORDS = frozenset(STOPWORDS_EN) | frozenset(STOPWORDS_SPANISH)
 NEAR_WORD = 0.35  # a word vector this close to one of a clause's words is on its topic
 _REPORT_WORDS = re.compile(
@@ -50,52 +47,6 @@ _POLICY_QUESTION = re.compile(
 _SPANISH_HINTS = re.compile(
     r"[¿¡ñáéíóú]|\b(puedo|puede|que|qué|mi|mis|los|las|una|del|por|para|estudiante|"
     r"escuela|correo|maestro|maestra|padres|publicar|amigo)\b", re.I)
-
-
-FEATURES = ("sem_max", "sem_top2", "sem_top3", "sem_margin", "knn_vote", "lex_rel", "lex_sat",
-            "clf_prob", "clf_none")
-NEGATIVES_FILE = HERE / "calibration_negatives.yaml"
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A logistic model over per-entry evidence, fitted by scripts/calibrate.py on the
-    knowledge base's alternate questions (held out by folds) plus
-    knowledge/calibration_negatives.yaml, never on an evaluation set. Its output is both
-    the ranking score and the confidence. knowledge/calibration.json holds every value
-    (the fitted ones and the hand-set thresholds): no defaults here, so there is one
-    source."""
-    features: tuple[str, ...]
-    weights: tuple[float, ...]
-    bias: float
-    lexical_saturation: float
-    classifier_c: float
-    answer_confidence: float
-    ambiguity_margin: float
-    report_similarity: float
-    report_similarity_with_keyword: float
-    # Whether the best clause answers the question, not only whether it is near it
-    # (chosen on tests/eval/real_dev.jsonl by scripts/tune_decision.py): a question is
-    # answered when every word it turns on is spoken to by the clause (coverage_similarity)
-    # and the score reaches answer_confidence, or when the score reaches sure_confidence with
-    # at most uncovered_words words the clause does not speak to (and no more than it speaks
-    # to), or when the question is as close as alternate_similarity to one of the entry's
-    # curated alternate questions (a question of that kind, which the clause answers).
-    # Otherwise the clause is shown as related when the score reaches related_confidence or
-    # the question is close to the clause's own text (related_similarity); else no answer.
-    # An answer below sure_confidence is shown with an "I'm not sure" note.
-    sure_confidence: float
-    uncovered_words: int
-    coverage_similarity: float
-    alternate_similarity: float
-    related_confidence: float
-    related_similarity: float
-
-    @classmethod
-    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
-        data = json.loads(path.read_text())
-        return cls(**{**data, "features": tuple(data["features"]),
-                      "weights": tuple(data["weights"])})
 
 
 @dataclass(frozen=True)
@@ -140,43 +91,6 @@ class Outcome:
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"unknown outcome status {self.status!r}")
-
-
-class EntryClassifier:
-    """Which entry (or none of them: the last class) a question belongs to: a logistic
-    regression over the embeddings of every alternate question, clause text and title,
-    plus the out-of-scope examples. Trained once per content (scikit-learn) and cached
-    beside the embeddings; prediction is a softmax over two small arrays."""
-
-    _memo: dict[str, np.ndarray] = {}  # trained once per process, stored in every database
-
-    def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray):
-        self.coef, self.intercept, self.classes = coef, intercept, classes
-
-    @classmethod
-    def trained(cls, storage: Storage | None, model: str, vectors: np.ndarray,
-                labels: np.ndarray, c: float) -> EntryClassifier:
-        digest = hashlib.sha256(vectors.tobytes() + labels.tobytes() + repr(c).encode())
-        key = f"classifier:{model}:{digest.hexdigest()}"
-        packed = load_cached(storage, key)
-        if packed is None:
-            packed = cls._memo.get(key)
-            if packed is None:
-                from sklearn.linear_model import LogisticRegression
-
-                clf = LogisticRegression(C=c, max_iter=2000).fit(vectors, labels)
-                packed = np.hstack([clf.coef_, clf.intercept_[:, None],
-                                    clf.classes_[:, None]]).astype(np.float32)
-            store_cached(storage, key, model, packed)
-        cls._memo[key] = packed
-        return cls(packed[:, :-2], packed[:, -2], packed[:, -1].astype(int))
-
-    def proba(self, vectors: np.ndarray, n_classes: int) -> np.ndarray:
-        z = vectors @ self.coef.T + self.intercept
-        z = np.exp(z - z.max(axis=1, keepdims=True))
-        out = np.zeros((len(vectors), n_classes), dtype=np.float32)
-        out[:, self.classes] = z / z.sum(axis=1, keepdims=True)
-        return out
 
 
 def is_spanish(text: str) -> bool:

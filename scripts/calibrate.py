@@ -4,7 +4,7 @@ Positives: each entry's own alternate questions, held out 5 folds at a time (the
 is rebuilt without the held-out fold, so a question never finds itself). Negatives:
 knowledge/calibration_negatives.yaml (which also trains the out-of-scope class of the
 run-time entry classifier). A logistic regression over the per-entry evidence
-(knowledge.answer.FEATURES) gives both the ranking score and the confidence.
+(knowledge.calibration.FEATURES) gives both the ranking score and the confidence.
 tests/test_no_leak.py keeps evaluation questions out of both sources.
 
 Usage: .venv/bin/python scripts/calibrate.py [--write]
@@ -23,7 +23,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
-from knowledge.answer import CALIBRATION_FILE, FEATURES, Calibration, Retriever  # noqa: E402
+from knowledge.answer import Retriever  # noqa: E402
+from knowledge.calibration import CALIBRATION_FILE, FEATURES, Calibration  # noqa: E402
 from knowledge.index import MemoEncoder, ModelEncoder  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402
 

@@ -2,7 +2,7 @@
 split, never on the test split.
 
 The thresholds decide whether the best clause is given as the answer, shown as related, or
-whether there is no answer (see knowledge.answer.Calibration). A grid of them is tried on
+whether there is no answer (see knowledge.calibration.Calibration). A grid of them is tried on
 tests/eval/real_dev.jsonl, scored right / hedged / wrong as ../shared/eval/REAL-QUESTIONS.md
 defines; a choice is kept only if the shared dev set (../shared/eval/dev_questions.jsonl)
 stays at 100% (every question answered with its clause, refused or sent to the report flow as
@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
-from knowledge.answer import CALIBRATION_FILE, Calibration, Retriever  # noqa: E402
+from knowledge.answer import Retriever  # noqa: E402
+from knowledge.calibration import CALIBRATION_FILE, Calibration  # noqa: E402
 from knowledge.evaluate import read_questions, verdict, without_alternates  # noqa: E402
 from knowledge.index import MemoEncoder, ModelEncoder  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 import pytest
 
-from knowledge.answer import CALIBRATION_FILE, Calibration
+from knowledge.calibration import CALIBRATION_FILE, Calibration
 from policybot.cli import main
 
 REPO = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ from bot.config import DEFAULT_KNOWLEDGE_DIR
 from bot.models import Incoming
 from infra.db import Storage
 from infra.errors import KnowledgeError, StorageError
-from knowledge.answer import EntryClassifier
+from knowledge.classifier import EntryClassifier
 from knowledge.index import load_cached
 
 USER = "slack:U0REPORTER42"
