@@ -340,7 +340,7 @@ class CaseStore(CaseReporters, CaseEdits):
                              [number]))
 
     def for_announcement(self, number: str) -> dict[str, Any]:
-        """The case for `bot.case_view.CaseDesk.announcement`, which masks it for a shared
+        """The case for `bot.case_desk.CaseDesk.announcement`, which masks it for a shared
         admin channel (so no actor and no audit entry)."""
         return self._row_to_case(self._fetch(self.storage.db, number))
 

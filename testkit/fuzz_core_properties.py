@@ -1,7 +1,7 @@
 """The core's fuzz properties (hypothesis strategies and checks), run by
 tests/test_fuzz_core.py with FUZZ_EXAMPLES each and by scripts/fuzz_core.py with many more.
 
-(a) report_flow.advance over random answer sequences never raises, always answers
+(a) report_machine.advance over random answer sequences never raises, always answers
     (or finishes / cancels), and its state survives JSON;
 (b) Bot.handle on arbitrary messages always returns at least one reply with text,
     and never the "something went wrong" of an unhandled exception;
