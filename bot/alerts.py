@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
@@ -43,6 +42,7 @@ from bot.alert_transport import DeliveryError, post_webhook, send_email, webhook
 from bot.config import Settings
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
 from infra.db import Storage
+from infra.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,7 @@ class Alerts:
         self.smtp = parse_smtp_url(settings.smtp_url) if settings.smtp_url else None
         self.channels = tuple(c for c, on in (("email", self.smtp),
                                               ("webhook", settings.alert_webhook_url)) if on)
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread: Periodic | None = None  # the server's sending loop, once started
         if self.channels:
             events.subscribe(self.on_event, consumer=CONSUMER)
 
@@ -97,7 +95,7 @@ class Alerts:
             if row is not None and row["urgency"] == "urgent":
                 self.enqueue(f"urgent:{event.number}",
                              {"kind": "urgent", "case": AlertCase.of(row).to_dict()})
-                self._wake.set()
+                self.wake()
         elif isinstance(event, ReporterAsked) and self.smtp is not None:
             self.notify_reporter(event.number)
 
@@ -112,7 +110,7 @@ class Alerts:
                            "direction = 'question'", [number]).fetchone()[0]
         self.enqueue(f"asked:{number}:{asked}", {"kind": "question", "number": number},
                      channels=("email",))
-        self._wake.set()
+        self.wake()
 
     def enqueue(self, key: str, payload: dict[str, Any], status: str = "pending",
                 channels: tuple[str, ...] | None = None) -> None:
@@ -235,25 +233,15 @@ class Alerts:
     def start(self) -> None:
         if self._thread is not None or not self.channels:
             return
-        self._stop.clear()
+        self._thread = Periodic("alerts", POLL_EVERY, self.run_once,
+                                lambda e: log.warning("alerts: %s", e)).start()
 
-        def run() -> None:
-            while True:
-                self._wake.wait(POLL_EVERY)  # an urgent case wakes it at once
-                self._wake.clear()
-                if self._stop.is_set():
-                    return
-                try:
-                    self.run_once()
-                except Exception as e:  # noqa: BLE001 - keep sending through a storage fault
-                    log.warning("alerts: %s", e)
-
-        self._thread = threading.Thread(target=run, name="alerts", daemon=True)
-        self._thread.start()
+    def wake(self) -> None:
+        """An urgent case or a question is sent at once, not at the next poll."""
+        if self._thread is not None:
+            self._thread.wake()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
         if self._thread is not None:
-            self._thread.join(5)
+            self._thread.stop()
             self._thread = None

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -31,6 +30,7 @@ from sqlite_utils import Database
 from infra.clock import now_iso
 from infra.db import Storage
 from infra.errors import StorageError
+from infra.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +70,7 @@ class EventBus:
     def __init__(self, storage: Storage | None = None) -> None:
         self.storage = storage
         self._listeners: list[tuple[str | None, Callable[[Event], None]]] = []
-        self._stop = threading.Event()
-        self._poller: threading.Thread | None = None
+        self._poller: Periodic | None = None
         self._next_prune = 0.0
 
     def subscribe(self, listener: Callable[[Event], None], consumer: str | None = None) -> None:
@@ -151,20 +150,10 @@ class EventBus:
         """A daemon thread running deliver_pending every `interval` seconds (the server)."""
         if self._poller is not None or self.storage is None:
             return
-        self._stop.clear()
-
-        def run() -> None:
-            while not self._stop.wait(interval):
-                try:
-                    self.deliver_pending()
-                except Exception as e:  # noqa: BLE001 - keep polling through a storage fault
-                    log.warning("outbox delivery failed: %s", e)
-
-        self._poller = threading.Thread(target=run, name="outbox-poller", daemon=True)
-        self._poller.start()
+        self._poller = Periodic("outbox-poller", interval, self.deliver_pending,
+                                lambda e: log.warning("outbox delivery failed: %s", e)).start()
 
     def stop_polling(self) -> None:
-        self._stop.set()
         if self._poller is not None:
-            self._poller.join(5)
+            self._poller.stop()
             self._poller = None

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from infra.errors import KnowledgeError
+from infra.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,7 @@ class KnowledgeWatcher:
         self.stamp = folder_stamp(bot.settings.knowledge_dir)
         self.reloads = 0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread: Periodic | None = None
 
     def check(self) -> bool:
         """Reload if the folder changed since the last look; True when it reloaded."""
@@ -65,20 +65,10 @@ class KnowledgeWatcher:
     def start(self) -> None:
         if self._thread is not None:
             return
-        self._stop.clear()
-
-        def run() -> None:
-            while not self._stop.wait(self.interval):
-                try:
-                    self.check()
-                except Exception:  # noqa: BLE001 - keep watching through a storage fault
-                    log.exception("knowledge reload failed")
-
-        self._thread = threading.Thread(target=run, name="knowledge-watcher", daemon=True)
-        self._thread.start()
+        self._thread = Periodic("knowledge-watcher", self.interval, self.check,
+                                lambda e: log.exception("knowledge reload failed")).start()
 
     def stop(self) -> None:
-        self._stop.set()
         if self._thread is not None:
-            self._thread.join(10)
+            self._thread.stop(timeout=10)
             self._thread = None
