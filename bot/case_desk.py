@@ -8,6 +8,7 @@ refusals) and returns an `Outcome` with the text to show; views are built by
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,44 @@ from infra.errors import (
     InvalidTransitionError,
     NotPermittedError,
 )
+
+
+def _status(desk: CaseDesk, number: str, actor: str, value: str) -> dict[str, Any]:
+    status, _, reason = value.partition(" ")
+    return desk.cases.set_status(number, status, actor, reason=reason or None)
+
+
+def _number_only(result: Any, value: str) -> dict[str, Any]:
+    return {}
+
+
+# Every action besides view and reveal: action -> (the store call, which checks permission:
+# (desk, number, actor, value) -> its result; what its "done.<action>" text fills in besides
+# the number: (result, value) -> words).
+ACTIONS: dict[str, tuple[Callable[..., Any], Callable[[Any, str], dict[str, Any]]]] = {
+    "claim": (lambda desk, number, actor, _: desk.cases.assign(number, actor, actor), _number_only),
+    "assign": (lambda desk, number, actor, value: desk.cases.assign(number, value, actor),
+               lambda case, _: {"assignee": case["assignee"]}),
+    "status": (_status, lambda case, _: {"status": status_text(case["status"],
+                                                                case["dismiss_reason"])}),
+    "close": (lambda desk, number, actor, value: desk.cases.close(number, value, actor),
+              _number_only),
+    "reopen": (lambda desk, number, actor, value: desk.cases.reopen(number, value, actor),
+               lambda case, _: {"status": case["status"]}),
+    "category": (lambda desk, number, actor, value: desk.cases.set_category(number, value, actor),
+                 lambda case, _: {"value": field_label("category", case["category"])}),
+    "urgency": (lambda desk, number, actor, value: desk.cases.set_urgency(number, value, actor),
+                lambda case, _: {"value": field_label("urgency", case["urgency"])}),
+    "note": (lambda desk, number, actor, value: desk.cases.add_note(number, value, actor),
+             _number_only),
+    "ask": (lambda desk, number, actor, value: desk.cases.ask_reporter(number, value, actor),
+            lambda delivery, _: {"delivery": delivery}),
+    "duplicate": (lambda desk, number, actor, value: desk.duplicates.link(
+                      number, normalize_number(value) or value, actor),
+                  lambda _, value: {"original": normalize_number(value) or value}),
+    "unlink": (lambda desk, number, actor, _: desk.duplicates.unlink(number, actor),
+               lambda original, _: {"original": original}),
+}
 
 
 @dataclass(frozen=True)
@@ -88,43 +127,12 @@ class CaseDesk:
             if action in ("view", "reveal"):
                 view = self._view(number, actor, action == "reveal")
                 return Outcome(True, view.text(), view)
-            if action == "claim":
-                self.cases.assign(number, actor, actor)
-                text = say("done.claim", number=number)
-            elif action == "assign":
-                case = self.cases.assign(number, value, actor)
-                text = say("done.assign", number=number, assignee=case["assignee"])
-            elif action == "status":
-                status, _, reason = value.partition(" ")
-                case = self.cases.set_status(number, status, actor, reason=reason or None)
-                text = say("done.status", number=number,
-                           status=status_text(case["status"], case["dismiss_reason"]))
-            elif action == "close":
-                self.cases.close(number, value, actor)
-                text = say("done.close", number=number)
-            elif action == "reopen":
-                case = self.cases.reopen(number, value, actor)
-                text = say("done.reopen", number=number, status=case["status"])
-            elif action in ("category", "urgency"):
-                case = getattr(self.cases, f"set_{action}")(number, value, actor)
-                text = say(f"done.{action}", number=number,
-                           value=field_label(action, case[action]))
-            elif action == "note":
-                self.cases.add_note(number, value, actor)
-                text = say("done.note", number=number)
-            elif action == "ask":
-                delivery = self.cases.ask_reporter(number, value, actor)
-                text = say("done.ask", number=number, delivery=delivery)
-            elif action == "duplicate":
-                original = normalize_number(value) or value
-                self.duplicates.link(number, original, actor)
-                text = say("done.duplicate", number=number, original=original)
-            elif action == "unlink":
-                text = say("done.unlink", number=number,
-                           original=self.duplicates.unlink(number, actor))
-            else:
+            if action not in ACTIONS:
                 return Outcome(False, say("error.unknown_action", action=action),
                                problem="invalid")
+            call, words = ACTIONS[action]
+            result = call(self, number, actor, value)
+            text = say(f"done.{action}", number=number, **words(result, value))
         except NotPermittedError:
             return Outcome(False, say("error.not_permitted"), problem="not_permitted")
         except CaseNotFoundError as e:
