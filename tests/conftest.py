@@ -56,6 +56,36 @@ def bot(settings, fake_encoder):
     return build_bot(settings, encoder=fake_encoder)
 
 
+@pytest.fixture
+def server(bot, settings):
+    """`bot` served live on loopback for the browser tests, with the admin account
+    (browser.helpers.ADMIN_NAME) added; `server.url` is its address."""
+    from browser.helpers import LiveServer, add_admin
+
+    add_admin(bot)
+    with LiveServer(bot, settings) as live:
+        yield live
+
+
+@pytest.fixture
+def browser():
+    """The system Chromium driven by Playwright (skipped only when it is missing)."""
+    from browser.helpers import chromium_browser
+
+    with chromium_browser() as b:
+        yield b
+
+
+@pytest.fixture
+def page(server, browser):
+    """The browser chat, opened in a fresh context."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url + "/")
+    yield page
+    context.close()
+
+
 @pytest.fixture(scope="session")
 def real_bot(tmp_path_factory, real_encoder):
     from bot.app import build_bot

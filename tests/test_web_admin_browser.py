@@ -11,27 +11,20 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from browser.helpers import LiveServer, add_admin, chromium_browser, file_report, sign_in_page
+from browser.helpers import file_report, sign_in_page
 
 pytestmark = pytest.mark.browser
 STUDENT = "Student Jane Doe is named in the post."
 
 
 @pytest.fixture
-def server(bot, settings):
-    add_admin(bot)
-    with LiveServer(bot, settings) as live:
-        yield live
-
-
-@pytest.fixture
-def page(server):
-    with chromium_browser() as browser:
-        context = browser.new_context(accept_downloads=True)
-        page = context.new_page()
-        sign_in_page(page, server.url)
-        yield page
-        context.close()
+def page(server, browser):
+    """The console, signed in (instead of the chat page of conftest.py)."""
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    sign_in_page(page, server.url)
+    yield page
+    context.close()
 
 
 def trail(bot, number, action):

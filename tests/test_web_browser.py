@@ -7,14 +7,7 @@ Skipped only when /usr/bin/chromium is missing. The server runs the real model (
 import re
 
 import pytest
-from browser.helpers import (
-    ADMIN_NAME,
-    ADMIN_PASSWORD,
-    LiveServer,
-    add_admin,
-    chromium_browser,
-    file_report,
-)
+from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, file_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
@@ -24,19 +17,6 @@ XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 def bot(model_bot):
     """The browser tests show what users get: the real model answers."""
     return model_bot
-
-
-@pytest.fixture
-def server(bot, settings):
-    add_admin(bot)
-    with LiveServer(bot, settings) as live:
-        yield live
-
-
-@pytest.fixture
-def browser():
-    with chromium_browser() as b:
-        yield b
 
 
 def ask(page, text):

@@ -9,14 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser.helpers import (
-    ADMIN_NAME,
-    ADMIN_PASSWORD,
-    LiveServer,
-    add_admin,
-    chromium_browser,
-    file_report,
-)
+from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, add_admin, file_report
 
 pytestmark = pytest.mark.browser
 LINK = "https://www.Instagram.com/p/abc123/"
@@ -29,17 +22,9 @@ def settings(settings):
 
 
 @pytest.fixture
-def server(bot, settings):
-    add_admin(bot)
-    add_admin(bot, "second", ADMIN_PASSWORD)
-    with LiveServer(bot, settings) as live:
-        yield live
-
-
-@pytest.fixture
-def browser():
-    with chromium_browser() as b:
-        yield b
+def bot(bot):
+    add_admin(bot, "second", ADMIN_PASSWORD)  # besides the `server` fixture's ADMIN_NAME
+    return bot
 
 
 def sign_in(browser, server, name=ADMIN_NAME, **context):

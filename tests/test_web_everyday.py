@@ -5,25 +5,9 @@ which policy clause answers."""
 from __future__ import annotations
 
 import pytest
-from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, LiveServer, add_admin, chromium_browser
+from browser.helpers import sign_in_page
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def server(bot, settings):
-    with LiveServer(bot, settings) as live:
-        yield live
-
-
-@pytest.fixture
-def page(server):
-    with chromium_browser() as browser:
-        context = browser.new_context()
-        page = context.new_page()
-        page.goto(server.url + "/")
-        yield page
-        context.close()
 
 
 def turns(page):
@@ -150,25 +134,24 @@ def test_a_named_report_asks_name_and_email_and_a_question_waits_as_a_notice(pag
     assert "Do you have a screenshot?" in turn.inner_text()
 
 
-def test_on_a_phone_enter_is_a_new_line_in_the_description_and_send_sends(server):
-    with chromium_browser() as browser:
-        context = browser.new_context(has_touch=True, is_mobile=True,
-                                      viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        page.goto(server.url + "/")
-        to_description(page)
-        assert "Shift+Enter" not in page.get_attribute("#text", "placeholder")
-        before = turns(page)
-        page.click("#text")
-        page.keyboard.type("First line.")
-        page.keyboard.press("Enter")
-        page.keyboard.type("Second line.")
-        assert turns(page) == before and page.input_value("#text") == "First line.\nSecond line."
-        page.click("#send")
-        page.locator(".turn").nth(before).wait_for()
-        assert page.locator(".turn").last.get_attribute("class") == "turn"
-        assert "Step 8 of 10" in page.locator(".turn").last.inner_text()
-        context.close()
+def test_on_a_phone_enter_is_a_new_line_in_the_description_and_send_sends(server, browser):
+    context = browser.new_context(has_touch=True, is_mobile=True,
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(server.url + "/")
+    to_description(page)
+    assert "Shift+Enter" not in page.get_attribute("#text", "placeholder")
+    before = turns(page)
+    page.click("#text")
+    page.keyboard.type("First line.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("Second line.")
+    assert turns(page) == before and page.input_value("#text") == "First line.\nSecond line."
+    page.click("#send")
+    page.locator(".turn").nth(before).wait_for()
+    assert page.locator(".turn").last.get_attribute("class") == "turn"
+    assert "Step 8 of 10" in page.locator(".turn").last.inner_text()
+    context.close()
 
 
 def test_the_date_step_offers_a_date_picker(page):
@@ -193,13 +176,8 @@ def test_the_admin_console_shows_a_web_reporters_contact_on_reveal_and_how_quest
     send(page, "Maria Lopez, maria.lopez@lausd.net")
     press(page, "Submit")
     number = bot.cases.list_cases("web:admin")[0]["number"]
-    add_admin(bot)
-    admin = page.context.new_page()
-    admin.goto(server.url + "/admin/login")
-    admin.fill("input[name=name]", ADMIN_NAME)
-    admin.fill("input[name=password]", ADMIN_PASSWORD)
-    admin.click("button[type=submit]")
-    admin.wait_for_url(server.url + "/admin")
+    admin = page.context.new_page()  # the `server` fixture added the admin account
+    sign_in_page(admin, server.url)
     admin.goto(server.url + f"/admin/cases/{number}")
     assert "maria.lopez@lausd.net" not in admin.inner_text("#facts")  # masked until revealed
     admin.click("#do-reveal")

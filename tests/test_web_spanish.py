@@ -5,20 +5,9 @@ page in the conversation's language. The fake encoder is enough."""
 from __future__ import annotations
 
 import pytest
-from browser.helpers import LiveServer, chromium_browser
 
 pytestmark = pytest.mark.browser
 PHOTOS = "¿Puedo publicar fotos de mis estudiantes en Instagram?"
-
-
-@pytest.fixture
-def page(bot, settings):
-    with LiveServer(bot, settings) as live, chromium_browser() as browser:
-        context = browser.new_context()
-        page = context.new_page()
-        page.goto(live.url + "/")
-        yield page
-        context.close()
 
 
 def send(page, text):
