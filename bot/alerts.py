@@ -238,8 +238,9 @@ class Alerts:
 
     def wake(self) -> None:
         """An urgent case or a question is sent at once, not at the next poll."""
-        if self._thread is not None:
-            self._thread.wake()
+        loop = self._thread  # read once: stop() may clear it meanwhile
+        if loop is not None:
+            loop.wake()
 
     def stop(self) -> None:
         if self._thread is not None:
