@@ -52,6 +52,8 @@ def learned_texts(folder: Path = KNOWLEDGE) -> list[tuple[str, str]]:
         raw = path.read_text(encoding="utf-8")
         if path.suffix == ".jsonl":
             data = [json.loads(line) for line in raw.splitlines() if line.strip()]
+            # a question set (knowledge/training): its questions, not its labels or pages
+            data = [row["q"] if isinstance(row, dict) and "q" in row else row for row in data]
         else:
             data = yaml.safe_load(raw)  # YAML is a superset of JSON
         if path.parent.name == "bulletins":
@@ -95,7 +97,7 @@ def test_the_evaluation_sets_and_learned_files_are_found():
     assert "own_questions.jsonl" in names
     learned = {name for name, _ in learned_texts()}
     assert {"knowledge/calibration_negatives.yaml", "knowledge/intents.yaml",
-            "knowledge/bulletins/BUL-5688.0.yaml"} <= learned
+            "knowledge/bulletins/BUL-5688.0.yaml", "knowledge/training/real_train.jsonl"} <= learned
 
 
 def test_no_evaluation_question_is_in_what_the_bot_learns_from():
@@ -117,6 +119,8 @@ def test_a_planted_question_is_caught(tmp_path, learned):
     assert leaks(questions, learned_texts(tmp_path))
     (tmp_path / "bulletins" / "X.yaml").unlink()
     (tmp_path / "new_training.jsonl").write_text(json.dumps({"text": learned}))
+    assert leaks(questions, learned_texts(tmp_path))
+    (tmp_path / "new_training.jsonl").write_text(json.dumps({"q": learned, "label": "report"}))
     assert leaks(questions, learned_texts(tmp_path))
 
 
