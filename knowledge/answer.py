@@ -24,7 +24,7 @@ import yaml
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SPANISH
 
 from infra.db import Storage
-from knowledge import focus
+from knowledge import focus, judge
 from knowledge.calibration import NEGATIVES_FILE, Calibration
 from knowledge.classifier import EntryClassifier
 from knowledge.index import (
@@ -93,6 +93,21 @@ class Outcome:
             raise ValueError(f"unknown outcome status {self.status!r}")
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What Retriever.decide reads about one question (Retriever.evidence)."""
+    ranked: list[Candidate]
+    query_vectors: np.ndarray
+    words: tuple[tuple[str, str], ...]  # focus words (word, stem)
+    coverage: np.ndarray  # per focus word, how well the closest clause speaks to it
+    parts: list[str]  # a long message's question sentences ([] when short)
+    spanish: bool
+    out_of_scope: float  # the entry classifier's probability of "none of them"
+    top_share: float  # the entry classifier's probability of the closest entry
+    asked_similarity: float  # a story's last question sentence to the closest clause's text
+    report_features: np.ndarray  # knowledge/judge.py report_features
+
+
 def is_spanish(text: str) -> bool:
     return len(_SPANISH_HINTS.findall(text)) >= 2 or "¿" in text
 
@@ -102,8 +117,12 @@ class Retriever:
 
     def __init__(self, kb: KnowledgeBase, encoder: Encoder, storage: Storage | None = None,
                  calibration: Calibration | None = None, rebuild: bool = False,
-                 progress=None, negatives: list[str] | None = None):
+                 progress=None, negatives: list[str] | None = None,
+                 judgement: judge.Judge | None = None):
         self.kb = kb
+        self.judge = judgement or judge.Judge.load()
+        if self.judge.model != encoder.name:
+            self.judge = None  # fitted on another model's numbers: the rules decide alone
         self.encoder = encoder
         self.cal = calibration or Calibration.load()
         self.items = items_for(kb)
@@ -284,35 +303,70 @@ class Retriever:
         return np.stack(rows) if rows else np.zeros((0, self.item_vectors.shape[1]),
                                                      dtype=np.float32)
 
-    def decide(self, question: str) -> Outcome:
-        """One outcome. A clause is given as the answer only when it speaks to what was
-        asked: near the question is not enough (see Calibration). A message that tells a
-        story before it asks is never answered outright: its closest clause is shown as
-        related. Wanting something done about someone else's post offers the report flow."""
+    def evidence(self, question: str) -> Evidence:
+        """Everything the decision reads about a question (the model and index work): the
+        ranking, the focus words and how well the closest clause speaks to them, the
+        message's shape. `outcome` turns it into a decision without another model call."""
         words = self.focus_words(question)
         ranked, qv = self.rank(question)
-        spanish = is_spanish(question)
         parts = focus.question_parts(question)
+        spanish = is_spanish(question)
+        top = ranked[0]
+        coverage = self.coverage(words, self.word_vectors(words),
+                                 self.kb.entries.index(top.entry))
+        n = len(self.kb.entries)
+        proba = self.classifier.proba(qv, n + 1).max(axis=0)
+        index = self.kb.entries.index(top.entry)
+        asked = top.clause_similarity
+        if parts:
+            mine = self.clause_items & (self.item_entry == index)
+            asked = float((self.encoder.encode([parts[-1]]) @ self.item_vectors[mine].T).max())
+        return Evidence(ranked, qv, words, coverage, parts, spanish, float(proba[n]),
+                        float(proba[index]), asked, judge.report_features(question, qv[0]))
+
+    def answer_features(self, question: str, ev: Evidence) -> np.ndarray:
+        """The answers judge's view of the closest clause (knowledge/judge.py)."""
+        top = ev.ranked[0]
+        return judge.answer_features(
+            score=top.score, second_score=ev.ranked[1].score if len(ev.ranked) > 1 else 0.0,
+            clause_similarity=top.clause_similarity,
+            alternate_similarity=top.alternate_similarity, coverage=ev.coverage,
+            coverage_similarity=self.cal.coverage_similarity, text=question,
+            parts=len(ev.parts), spanish=ev.spanish, out_of_scope=ev.out_of_scope,
+            top_share=ev.top_share, asked_similarity=ev.asked_similarity)
+
+    def decide(self, question: str) -> Outcome:
+        return self.outcome(question, self.evidence(question))
+
+    def outcome(self, question: str, ev: Evidence) -> Outcome:
+        """One outcome. A clause is given as the answer only when it speaks to what was
+        asked: near the question is not enough (see Calibration and knowledge/judge.py).
+        Wanting something done about someone else's post offers the report flow."""
+        ranked, words, coverage, parts, spanish = (ev.ranked, ev.words, ev.coverage, ev.parts,
+                                                   ev.spanish)
+        cal = self.cal
         story = bool(parts)
-        offers = focus.wants_report(question)
+        offers = focus.wants_report(question) or (
+            self.judge is not None
+            and self.judge.report.probability(ev.report_features) >= cal.judge_report)
         top = ranked[0]
         conf = round(top.score, 3)
         every = tuple(ranked)
         category = top.entry.report_category if offers else None
-        if not story and self.is_report(question, qv):
+        if not story and self.is_report(question, ev.query_vectors):
             return Outcome("report", (top,), conf, spanish, every, offers_report=True,
                            report_category=category)
-        cal = self.cal
-        coverage = self.coverage(words, self.word_vectors(words),
-                                 self.kb.entries.index(top.entry))
         uncovered = [w for (w, _), c in zip(words, coverage, strict=True)
                      if c < cal.coverage_similarity]
-        answers = ((top.score >= cal.answer_confidence
-                    and (not uncovered or top.alternate_similarity >= cal.alternate_similarity))
-                   or (top.score >= cal.sure_confidence
-                       and len(uncovered) <= min(cal.uncovered_words,
-                                                 len(words) - len(uncovered))))
-        if answers and not story:
+        ruled = not story and (
+            (top.score >= cal.answer_confidence
+             and (not uncovered or top.alternate_similarity >= cal.alternate_similarity))
+            or (top.score >= cal.sure_confidence
+                and len(uncovered) <= min(cal.uncovered_words, len(words) - len(uncovered))))
+        judged = (None if self.judge is None
+                  else self.judge.answers.probability(self.answer_features(question, ev)))
+        if ruled and (judged is None or judged >= cal.judge_veto) or (
+                judged is not None and judged >= cal.judge_answer):
             close = [c for c in ranked[1:3]
                      if top.score - c.score < cal.ambiguity_margin
                      and c.entry.id not in top.entry.related

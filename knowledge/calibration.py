@@ -49,6 +49,14 @@ class Calibration:
     alternate_similarity: float
     related_confidence: float
     related_similarity: float
+    # The learned judges (knowledge/judge.py): a clause is also given as the answer when the
+    # answers judge reaches judge_answer (stories included), and a clause the rules above
+    # would give is shown as related instead when the judge is below judge_veto; the report
+    # flow is offered when the report judge reaches judge_report (or the report-wish reader
+    # of knowledge/focus.py finds the wish). Chosen on real_dev by scripts/tune_decision.py.
+    judge_answer: float
+    judge_veto: float
+    judge_report: float
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:

@@ -150,6 +150,7 @@ class EvalResult:
     refusals_correct: int = 0
     report: int = 0
     report_correct: int = 0
+    unasked_offers: int = 0  # the report flow offered where the label is not `report`
     answered: int = 0
     answered_right: int = 0
     rows: list[dict] = field(default_factory=list)  # one per question, in order
@@ -171,6 +172,10 @@ class EvalResult:
             "no_answer_precision": rate(self.refusals_correct, self.refusals),
             "no_answer_recall": rate(self.oos_refused, self.oos),
             "report_intent": rate(self.report_correct, self.report),
+            # share of questions that are not report wishes offered the report flow anyway
+            # (the right/hedged/wrong scoring does not see it)
+            "unasked_report_offers": rate(self.unasked_offers, self.total - self.report)
+            if self.total > self.report else 0.0,
         }
 
     def to_dict(self) -> dict:
@@ -216,7 +221,9 @@ def evaluate(questions: Iterable[Question], decide: Callable[[str], Outcome]) ->
         elif kind == "report":
             r.report += 1
             r.report_correct += v == "right"
-        else:
+        if kind != "report":
+            r.unasked_offers += out.offers_report or out.status == "report"
+        if kind not in ("clause", "report"):
             r.oos += 1
             r.oos_refused += out.status in REFUSALS
         r.rows.append({"q": question.q, "label": question.label, "also": list(question.also),
@@ -261,6 +268,8 @@ def format_result(res: EvalResult) -> str:
              f"({res.refusals_correct}/{res.refusals})",
              f"no-answer recall (oos):      {rates['no_answer_recall']:.1%}  ({res.oos_refused}/{res.oos})",
              f"report intent accuracy:      {rates['report_intent']:.1%}  ({res.report_correct}/{res.report})",
+             f"report offered, not asked:   {rates['unasked_report_offers']:.1%}  "
+             f"({res.unasked_offers}/{res.total - res.report})",
              "per label kind:"]
     lines += [_line(k, c) for k, c in sorted(res.per_label.items())]
     lines.append("per source:")

@@ -153,14 +153,24 @@ def question_parts(text: str) -> list[str]:
     return parts[:4]
 
 
+def report_signals(text: str) -> dict[str, bool]:
+    """What the report-wish reader sees in a message, one flag per pattern (also features of
+    the learned report judge, knowledge/judge.py)."""
+    return {"wish": bool(_REPORT_WISH.search(text)), "about_me": bool(_ABOUT_ME.search(text)),
+            "action_ask": bool(_ACTION_ASK.search(text)),
+            "others_conduct": bool(_OTHERS_CONDUCT.search(text)),
+            "harm": bool(_HARM.search(text)),
+            "third_party_acts": bool(_THIRD_PARTY_ACTS.search(text)),
+            "story": bool(question_parts(text))}
+
+
 def wants_report(text: str) -> bool:
     """The person wants something done about someone else's post or online conduct: they
     say so, or they tell of it (something posted, sent or recorded that harms or troubles
     them, or that someone else did) and ask what to do."""
-    if _REPORT_WISH.search(text) or _ABOUT_ME.search(text):
-        return True
-    return bool(_ACTION_ASK.search(text) and _OTHERS_CONDUCT.search(text)
-                and (_HARM.search(text) or _THIRD_PARTY_ACTS.search(text)))
+    s = report_signals(text)
+    return s["wish"] or s["about_me"] or (s["action_ask"] and s["others_conduct"]
+                                          and (s["harm"] or s["third_party_acts"]))
 
 
 def focus_words(question: str, known: frozenset[str] = frozenset()

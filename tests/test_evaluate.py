@@ -127,3 +127,16 @@ def test_answered_precision_is_not_a_number_when_nothing_was_answered(kb):
     res = evaluate([Question("q", G1)], lambda q: out(kb, "no_answer"))
     assert res.rates()["answered_precision"] is None
     assert "answered precision:          n/a  (0/0)" in format_result(res)
+
+
+def test_a_report_flow_nobody_asked_for_is_counted(kb):
+    """The verdicts cannot see a report offer on a clause or related question; this figure
+    does (a tuning that offered the report flow everywhere would look free otherwise)."""
+    questions = [Question("a", G1), Question("b", f"related:{G3}"), Question("c", "report"),
+                 Question("d", "no_answer")]
+    replies = {"a": out(kb, "answered", G1, offers=True), "b": out(kb, "related", G3),
+               "c": out(kb, "related", G6, offers=True), "d": out(kb, "report", G6)}
+    res = evaluate(questions, replies.__getitem__)
+    assert res.verdicts["right"] == 3  # the offer on "a" does not change its verdict
+    assert res.rates()["unasked_report_offers"] == round(2 / 3, 4)
+    assert "report offered, not asked:   66.7%  (2/3)" in format_result(res)
