@@ -104,7 +104,6 @@ class Evidence:
     spanish: bool
     out_of_scope: float  # the entry classifier's probability of "none of them"
     top_share: float  # the entry classifier's probability of the closest entry
-    asked_similarity: float  # a story's last question sentence to the closest clause's text
     report_features: np.ndarray  # knowledge/judge.py report_features
 
 
@@ -316,24 +315,25 @@ class Retriever:
                                  self.kb.entries.index(top.entry))
         n = len(self.kb.entries)
         proba = self.classifier.proba(qv, n + 1).max(axis=0)
-        index = self.kb.entries.index(top.entry)
-        asked = top.clause_similarity
-        if parts:
-            mine = self.clause_items & (self.item_entry == index)
-            asked = float((self.encoder.encode([parts[-1]]) @ self.item_vectors[mine].T).max())
         return Evidence(ranked, qv, words, coverage, parts, spanish, float(proba[n]),
-                        float(proba[index]), asked, judge.report_features(question, qv[0]))
+                        float(proba[self.kb.entries.index(top.entry)]),
+                        judge.report_features(question, qv[0]))
 
     def answer_features(self, question: str, ev: Evidence) -> np.ndarray:
-        """The answers judge's view of the closest clause (knowledge/judge.py)."""
+        """The answers judge's view of the closest clause (knowledge/judge.py). A story's
+        last question sentence is encoded here, only when the judge is consulted."""
         top = ev.ranked[0]
+        asked = top.clause_similarity
+        if ev.parts:
+            mine = self.clause_items & (self.item_entry == self.kb.entries.index(top.entry))
+            asked = float((self.encoder.encode([ev.parts[-1]]) @ self.item_vectors[mine].T).max())
         return judge.answer_features(
             score=top.score, second_score=ev.ranked[1].score if len(ev.ranked) > 1 else 0.0,
             clause_similarity=top.clause_similarity,
             alternate_similarity=top.alternate_similarity, coverage=ev.coverage,
             coverage_similarity=self.cal.coverage_similarity, text=question,
             parts=len(ev.parts), spanish=ev.spanish, out_of_scope=ev.out_of_scope,
-            top_share=ev.top_share, asked_similarity=ev.asked_similarity)
+            top_share=ev.top_share, asked_similarity=asked)
 
     def decide(self, question: str) -> Outcome:
         return self.outcome(question, self.evidence(question))
@@ -363,8 +363,10 @@ class Retriever:
              and (not uncovered or top.alternate_similarity >= cal.alternate_similarity))
             or (top.score >= cal.sure_confidence
                 and len(uncovered) <= min(cal.uncovered_words, len(words) - len(uncovered))))
-        judged = (None if self.judge is None
-                  else self.judge.answers.probability(self.answer_features(question, ev)))
+        consulted = self.judge is not None and (cal.judge_answer <= 1.0 or (
+            ruled and cal.judge_veto > 0.0))
+        judged = (self.judge.answers.probability(self.answer_features(question, ev))
+                  if consulted else None)
         if ruled and (judged is None or judged >= cal.judge_veto) or (
                 judged is not None and judged >= cal.judge_answer):
             close = [c for c in ranked[1:3]
