@@ -7,7 +7,7 @@ Skipped only when /usr/bin/chromium is missing. The server runs the real model (
 import re
 
 import pytest
-from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, file_report
+from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, file_report, send_chat
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
@@ -17,15 +17,6 @@ XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
 def bot(model_bot):
     """The browser tests show what users get: the real model answers."""
     return model_bot
-
-
-def ask(page, text):
-    """Type into the chat, send, and wait for the bot's answer to arrive."""
-    before = page.locator(".turn").count()
-    page.fill("#text", text)
-    page.press("#text", "Enter")
-    page.locator(".turn").nth(before).wait_for()
-    return page.locator(".turn").last
 
 
 def press(page, label):
@@ -49,7 +40,7 @@ def test_chat_answers_with_citation_and_completes_an_anonymous_report(server, br
     page = browser.new_page()
     page.goto(server.url + "/")
     assert "policybot" in page.title()
-    turn = ask(page, "can I friend a parent?")
+    turn = send_chat(page, "can I friend a parent?")
     assert turn.locator("a.citation").first.inner_text() == "BUL-5688.0#1"
     assert turn.locator("blockquote").count() >= 1
     assert "strongly discouraged" in turn.inner_text()
@@ -57,11 +48,11 @@ def test_chat_answers_with_citation_and_completes_an_anonymous_report(server, br
     turn = press(page, "Helpful")
     assert "Thank" in turn.inner_text() or "thank" in turn.inner_text()
 
-    turn = ask(page, "report")
+    turn = send_chat(page, "report")
     for label in ("Harassing", "No", "Instagram", "Skip", "Skip", "An employee"):
         turn = press(page, label)
     assert page.get_attribute("#text", "placeholder").startswith("Describe")
-    turn = ask(page, "A post mocks a colleague's accent.")
+    turn = send_chat(page, "A post mocks a colleague's accent.")
     turn = press(page, "Anonymous")
     assert "Please review your report" in turn.inner_text()
     turn = press(page, "Submit")
@@ -70,7 +61,7 @@ def test_chat_answers_with_citation_and_completes_an_anonymous_report(server, br
     key = page.inner_text(".case-key")
     assert re.fullmatch(r"([0-9A-Z]{5}-){5}[0-9A-Z]{5}", key) and key in text
     page.click("button.key-saved")  # the composer waits until the key is saved
-    turn = ask(page, f"status {key}")
+    turn = send_chat(page, f"status {key}")
     assert re.search(r"Case \d{4}-\d{4}", turn.inner_text())
     assert "new" in turn.inner_text()
     # Old flow buttons are retired so they cannot be pressed out of order.
@@ -109,10 +100,10 @@ def test_admin_signs_in_filters_opens_reveals_and_changes_status(server, browser
 def test_stored_script_never_runs_in_the_chat_or_the_console(server, browser, bot):
     page = browser.new_page()
     page.goto(server.url + "/")
-    ask(page, "report")
+    send_chat(page, "report")
     for label in ("Harassing", "No", "Facebook", "Skip", "Skip", "An employee"):
         press(page, label)
-    ask(page, XSS)
+    send_chat(page, XSS)
     turn = press(page, "Anonymous")  # the review echoes the description
     assert "window.__pwned=1" in turn.inner_text()
     press(page, "Submit")

@@ -5,21 +5,13 @@ which policy clause answers."""
 from __future__ import annotations
 
 import pytest
-from browser.helpers import sign_in_page
+from browser.helpers import send_chat, sign_in_page
 
 pytestmark = pytest.mark.browser
 
 
 def turns(page):
     return page.locator(".turn").count()
-
-
-def send(page, text):
-    before = turns(page)
-    page.fill("#text", text)
-    page.press("#text", "Enter")
-    page.locator(".turn").nth(before).wait_for()
-    return page.locator(".turn").last
 
 
 def press(page, label):
@@ -33,8 +25,8 @@ def to_description(page):
     press(page, "Report a post")
     for label in ("Harassing", "Yes", "Instagram"):
         press(page, label)
-    send(page, "instagram.com/p/abc")
-    send(page, "last tuesday")
+    send_chat(page, "instagram.com/p/abc")
+    send_chat(page, "last tuesday")
     return press(page, "An employee")
 
 
@@ -50,7 +42,7 @@ def test_a_reload_keeps_the_conversation_and_the_step_and_sends_nothing(page, bo
     assert page.get_attribute("#text", "placeholder").startswith("Describe")
     assert page.locator("#log .msg.user").count() == said == 7
     assert after.count("What happened?") == 1  # the open step is not shown twice
-    turn = send(page, "A real description.")
+    turn = send_chat(page, "A real description.")
     assert "Step 8 of 10" in turn.inner_text()
     review = press(page, "Anonymous").inner_text()  # nothing else became the description
     assert "A real description." in review and "help" not in review.lower().split()
@@ -88,7 +80,7 @@ def test_shift_enter_makes_a_new_line_in_the_description(page):
 
 def test_the_case_key_is_monospace_copyable_and_must_be_saved_before_going_on(page, server):
     to_description(page)
-    send(page, "A post.")
+    send_chat(page, "A post.")
     press(page, "Anonymous")
     press(page, "Submit")
     key_box = page.locator(".key-box")
@@ -110,16 +102,16 @@ def test_the_case_key_is_monospace_copyable_and_must_be_saved_before_going_on(pa
     page.reload()
     page.wait_for_selector("#log .kind-receipt")
     assert key not in page.content()
-    turn = send(page, f"status {key.lower()}")
+    turn = send_chat(page, f"status {key.lower()}")
     assert "new" in turn.inner_text()
 
 
 def test_a_named_report_asks_name_and_email_and_a_question_waits_as_a_notice(page, bot):
     to_description(page)
-    send(page, "A threatening post.")
+    send_chat(page, "A threatening post.")
     turn = press(page, "Named")
     assert "Step 9 of 10" in turn.inner_text() and "e-mail" in turn.inner_text()
-    send(page, "Maria Lopez, maria.lopez@lausd.net")
+    send_chat(page, "Maria Lopez, maria.lopez@lausd.net")
     receipt = press(page, "Submit").inner_text()
     assert "maria.lopez@lausd.net" in receipt
     number = bot.cases.list_cases("web:admin")[0]["number"]
@@ -171,9 +163,9 @@ def test_the_date_step_offers_a_date_picker(page):
 def test_the_admin_console_shows_a_web_reporters_contact_on_reveal_and_how_questions_reach_them(
         page, server, bot):
     to_description(page)
-    send(page, "A threatening post.")
+    send_chat(page, "A threatening post.")
     press(page, "Named")
-    send(page, "Maria Lopez, maria.lopez@lausd.net")
+    send_chat(page, "Maria Lopez, maria.lopez@lausd.net")
     press(page, "Submit")
     number = bot.cases.list_cases("web:admin")[0]["number"]
     admin = page.context.new_page()  # the `server` fixture added the admin account

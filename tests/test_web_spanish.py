@@ -5,17 +5,10 @@ page in the conversation's language. The fake encoder is enough."""
 from __future__ import annotations
 
 import pytest
+from browser.helpers import send_chat
 
 pytestmark = pytest.mark.browser
 PHOTOS = "¿Puedo publicar fotos de mis estudiantes en Instagram?"
-
-
-def send(page, text):
-    before = page.locator(".turn").count()
-    page.fill("#text", text)
-    page.press("#text", "Enter")
-    page.locator(".turn").nth(before).wait_for()
-    return page.locator(".turn").last
 
 
 def lang(page) -> str:
@@ -24,7 +17,7 @@ def lang(page) -> str:
 
 def test_the_page_language_follows_the_reply(page):
     assert lang(page) == "en"
-    answer = send(page, PHOTOS)
+    answer = send_chat(page, PHOTOS)
     assert lang(page) == "es"
     assert answer.locator(".msg").get_attribute("lang") == "es"
     assert answer.locator(".sources").inner_text().startswith("Fuente:")
@@ -32,5 +25,5 @@ def test_the_page_language_follows_the_reply(page):
     page.reload()
     assert lang(page) == "es"  # the conversation's language, kept with its state
     assert page.locator("#send").inner_text() == "Enviar"
-    send(page, "Can I post photos of my students on Instagram?")
+    send_chat(page, "Can I post photos of my students on Instagram?")
     assert lang(page) == "en"

@@ -142,6 +142,15 @@ def csrf_from(html: str) -> str:
     return match.group(1)
 
 
+def send_chat(page, text: str):
+    """Type into the chat page, send, and wait for the bot's reply; returns the last turn."""
+    before = page.locator(".turn").count()
+    page.fill("#text", text)
+    page.press("#text", "Enter")
+    page.locator(".turn").nth(before).wait_for()
+    return page.locator(".turn").last
+
+
 def sign_in_page(page, url: str, name: str = ADMIN_NAME,
                  password: str = ADMIN_PASSWORD) -> None:
     """Sign in to the admin console in a Playwright page (`url`: the server's)."""
