@@ -104,6 +104,7 @@ class Evidence:
     spanish: bool
     out_of_scope: float  # the entry classifier's probability of "none of them"
     top_share: float  # the entry classifier's probability of the closest entry
+    signals: dict[str, bool]  # the report-wish reader's (focus.report_signals)
     report_features: np.ndarray  # knowledge/judge.py report_features
 
 
@@ -227,8 +228,10 @@ class Retriever:
             lexical = f"{corrected} {gloss}"
         return texts, lexical
 
-    def features(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-entry evidence matrix (entries x FEATURES), raw lexical scores, query vectors."""
+    def features(self, question: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-entry evidence matrix (entries x FEATURES), raw lexical scores, query vectors,
+        and the entry classifier's probabilities (entries, then "none of them")."""
         texts, lexical_text = self.query_texts(question)
         qv = self.encoder.encode(texts)
         item_sims = (qv @ self.item_vectors.T).max(axis=0)
@@ -252,11 +255,15 @@ class Retriever:
                    "sem_margin": sem_max - best_other, "knn_vote": knn_vote,
                    "lex_rel": lex_rel, "lex_sat": lex_sat}
         feats = np.stack([columns[f] for f in self.cal.features], axis=1).astype(np.float32)
-        return feats, lexical, qv
+        return feats, lexical, qv, proba
 
     def rank(self, question: str) -> tuple[list[Candidate], np.ndarray]:
         """All entries scored for `question`, best first; also the query vectors."""
-        feats, lexical, qv = self.features(question)
+        cands, qv, _ = self._ranked(question)
+        return cands, qv
+
+    def _ranked(self, question: str) -> tuple[list[Candidate], np.ndarray, np.ndarray]:
+        feats, lexical, qv, proba = self.features(question)
         z = feats @ np.array(self.cal.weights, dtype=np.float32) + self.cal.bias
         prob = 1.0 / (1.0 + np.exp(-z))
         order = np.argsort(-prob)
@@ -268,7 +275,7 @@ class Retriever:
         cands = [Candidate(self.kb.entries[i], float(prob[i]), float(feats[i, 0]),
                            float(lexical[i]), float(clause[i]), float(alternate[i]))
                  for i in order]
-        return cands, qv
+        return cands, qv, proba
 
     def is_report(self, question: str, query_vectors: np.ndarray) -> bool:
         """Wants to report a post: close to a report phrase, with a reporting word, or very
@@ -307,17 +314,14 @@ class Retriever:
         ranking, the focus words and how well the closest clause speaks to them, the
         message's shape. `outcome` turns it into a decision without another model call."""
         words = self.focus_words(question)
-        ranked, qv = self.rank(question)
+        ranked, qv, proba = self._ranked(question)
         parts = focus.question_parts(question)
-        spanish = is_spanish(question)
-        top = ranked[0]
-        coverage = self.coverage(words, self.word_vectors(words),
-                                 self.kb.entries.index(top.entry))
-        n = len(self.kb.entries)
-        proba = self.classifier.proba(qv, n + 1).max(axis=0)
-        return Evidence(ranked, qv, words, coverage, parts, spanish, float(proba[n]),
-                        float(proba[self.kb.entries.index(top.entry)]),
-                        judge.report_features(question, qv[0]))
+        top = self.kb.entries.index(ranked[0].entry)
+        signals = focus.report_signals(question)
+        return Evidence(ranked, qv, words, self.coverage(words, self.word_vectors(words), top),
+                        parts, is_spanish(question), float(proba[len(self.kb.entries)]),
+                        float(proba[top]), signals,
+                        judge.report_features(signals, bool(parts), qv[0]))
 
     def answer_features(self, question: str, ev: Evidence) -> np.ndarray:
         """The answers judge's view of the closest clause (knowledge/judge.py). A story's
@@ -346,7 +350,7 @@ class Retriever:
                                                    ev.spanish)
         cal = self.cal
         story = bool(parts)
-        offers = focus.wants_report(question) or (
+        offers = focus.wish_in(ev.signals) or (
             self.judge is not None
             and self.judge.report.probability(ev.report_features) >= cal.judge_report)
         top = ranked[0]

@@ -122,6 +122,12 @@ def verdict(question: Question, out: Outcome) -> str:
     return "wrong"
 
 
+def unasked_offer(question: Question, out: Outcome) -> bool:
+    """The report flow offered (or started) where the question is not a report wish: the
+    verdicts do not see it, so evaluation and tuning count it on its own."""
+    return question.label_kind != "report" and (out.offers_report or out.status == "report")
+
+
 def _counts() -> Counter:
     return Counter(dict.fromkeys(VERDICTS, 0))
 
@@ -221,8 +227,7 @@ def evaluate(questions: Iterable[Question], decide: Callable[[str], Outcome]) ->
         elif kind == "report":
             r.report += 1
             r.report_correct += v == "right"
-        if kind != "report":
-            r.unasked_offers += out.offers_report or out.status == "report"
+        r.unasked_offers += unasked_offer(question, out)
         if kind not in ("clause", "report"):
             r.oos += 1
             r.oos_refused += out.status in REFUSALS

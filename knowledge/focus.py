@@ -160,17 +160,20 @@ def report_signals(text: str) -> dict[str, bool]:
             "action_ask": bool(_ACTION_ASK.search(text)),
             "others_conduct": bool(_OTHERS_CONDUCT.search(text)),
             "harm": bool(_HARM.search(text)),
-            "third_party_acts": bool(_THIRD_PARTY_ACTS.search(text)),
-            "story": bool(question_parts(text))}
+            "third_party_acts": bool(_THIRD_PARTY_ACTS.search(text))}
+
+
+def wish_in(s: dict[str, bool]) -> bool:
+    """The reader's verdict from its signals (report_signals)."""
+    return s["wish"] or s["about_me"] or (s["action_ask"] and s["others_conduct"]
+                                          and (s["harm"] or s["third_party_acts"]))
 
 
 def wants_report(text: str) -> bool:
     """The person wants something done about someone else's post or online conduct: they
     say so, or they tell of it (something posted, sent or recorded that harms or troubles
     them, or that someone else did) and ask what to do."""
-    s = report_signals(text)
-    return s["wish"] or s["about_me"] or (s["action_ask"] and s["others_conduct"]
-                                          and (s["harm"] or s["third_party_acts"]))
+    return wish_in(report_signals(text))
 
 
 def focus_words(question: str, known: frozenset[str] = frozenset()

@@ -19,8 +19,6 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge import focus
-
 HERE = Path(__file__).resolve().parent
 JUDGE_FILE = HERE / "judge.json"
 TRAINING_FILE = HERE / "training" / "real_train.jsonl"
@@ -89,8 +87,8 @@ def answer_features(*, score: float, second_score: float, clause_similarity: flo
         float(spanish), out_of_scope, top_share, asked_similarity], dtype=np.float64)
 
 
-def report_features(text: str, vector: np.ndarray) -> np.ndarray:
-    """The message's embedding and the report-wish reader's signals (knowledge/focus.py)."""
-    signals = focus.report_signals(text)
+def report_features(signals: dict[str, bool], story: bool, vector: np.ndarray) -> np.ndarray:
+    """The message's embedding, the report-wish reader's signals (focus.report_signals) and
+    whether the message tells a story before it asks."""
     return np.concatenate([np.asarray(vector, dtype=np.float64),
-                           np.array([float(v) for v in signals.values()])])
+                           np.array([float(v) for v in signals.values()] + [float(story)])])

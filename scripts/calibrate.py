@@ -54,7 +54,7 @@ def collect(kb, encoder, negatives, features):
                       calibration=dataclasses.replace(Calibration.load(), features=features,
                                                       weights=(0.0,) * len(features)))
         for q, eid in held + [(q, None) for q in held_neg]:
-            feats, _, _ = r.features(q)
+            feats, _, _, _ = r.features(q)
             for i, e in enumerate(fkb.entries):
                 X.append(feats[i])
                 y.append(1.0 if e.id == eid else 0.0)

@@ -30,7 +30,12 @@ sys.path.insert(0, str(ROOT))
 from bot.config import DEFAULT_KNOWLEDGE_DIR  # noqa: E402
 from knowledge.answer import Retriever  # noqa: E402
 from knowledge.calibration import CALIBRATION_FILE, Calibration  # noqa: E402
-from knowledge.evaluate import read_questions, verdict, without_alternates  # noqa: E402
+from knowledge.evaluate import (  # noqa: E402
+    read_questions,
+    unasked_offer,
+    verdict,
+    without_alternates,
+)
 from knowledge.index import MemoEncoder, ModelEncoder  # noqa: E402
 from knowledge.loader import load_knowledge  # noqa: E402
 
@@ -59,7 +64,7 @@ GRID = {
 
 
 def strict_dev_ok(question, out) -> bool:
-    if question.label_kind != "report" and out.offers_report:
+    if unasked_offer(question, out):
         return False
     if question.label_kind == "no_answer":
         return out.status == "no_answer"
@@ -102,7 +107,7 @@ def main() -> None:
                 v = verdict(q, out)
                 c[v] += 1
                 c["wrong answer"] += v == "wrong" and out.status == "answered"
-                c["report nobody asked for"] += out.offers_report and q.label_kind != "report"
+                c["report nobody asked for"] += unasked_offer(q, out)
             counts.append(c)
         score = sum(c["right"] - 2 * c["wrong"] - 2 * c["wrong answer"]
                     - 2 * c["report nobody asked for"] for c in counts)
