@@ -103,7 +103,7 @@ def test_times_are_in_the_district_zone_with_age_and_overdue_is_highlighted(bot,
     # resolving it: a closed case is never overdue
     bot.cases.set_status(late, "triaged", "web:admin")
     bot.cases.set_status(late, "investigating", "web:admin")
-    bot.cases.set_status(late, "resolved", "web:admin")
+    bot.cases.close(late, "Post removed.", "web:admin")
     page.goto(server.url + "/admin")
     assert "overdue" not in row(page, late).inner_text()
 
@@ -131,8 +131,9 @@ def test_a_reporters_answer_is_unread_for_each_admin_until_they_open_it(bot, ser
 
 def test_bulk_status_change_acts_per_case_and_lists_refusals(bot, server, browser):
     a, b, c = (file_report(bot, f"Report {i}") for i in range(3))
-    for status in ("triaged", "investigating", "resolved"):
-        bot.cases.set_status(c, status, "web:admin")  # closed: it cannot be triaged
+    for status in ("triaged", "investigating"):
+        bot.cases.set_status(c, status, "web:admin")
+    bot.cases.close(c, "Post removed.", "web:admin")  # closed: it cannot be triaged
     page = sign_in(browser, server)
     for number in (a, b, c):
         row(page, number).locator("input[name=number]").check()
