@@ -149,6 +149,39 @@ def test_dismiss_needs_a_known_reason(store):
     assert case["status"] == "dismissed" and case["dismiss_reason"] == "out_of_scope"
 
 
+def investigating(store):
+    number = open_named(store)["number"]
+    for status in ("triaged", "investigating"):
+        store.set_status(number, status, ADMIN)
+    return number
+
+
+def test_resolving_without_a_reason_is_refused_and_changes_nothing(store, published):
+    number = investigating(store)
+    trail, told = store.events(number, ADMIN), list(published)
+    for reason in (None, "", "   "):
+        with pytest.raises(InvalidTransitionError,
+                           match=f"needs a reason.*`close {number} REASON`"):
+            store.set_status(number, "resolved", ADMIN, reason=reason)
+    assert store.get(number, ADMIN)["status"] == "investigating"
+    assert [e for e in store.events(number, ADMIN) if e["action"] != "viewed"] == trail
+    assert published == told
+
+
+def test_resolving_with_a_reason_is_closing(store):
+    by_status, by_close = investigating(store), investigating(store)
+    case = store.set_status(by_status, "RESOLVED", ADMIN, reason="  Post removed; HR told. ")
+    closed = store.close(by_close, "Post removed; HR told.", ADMIN)
+    assert case["status"] == closed["status"] == "resolved" and case["dismiss_reason"] is None
+
+    def last(number):
+        event = store.events(number, ADMIN)[-1]
+        return event["action"], event["actor"], event["detail"]
+    assert last(by_status) == last(by_close) == (
+        "status_changed", ADMIN,
+        {"from": "investigating", "to": "resolved", "reason": "Post removed; HR told."})
+
+
 def test_every_admin_action_is_audited_with_actor(store):
     number = open_named(store)["number"]
     store.get(number, ADMIN)
