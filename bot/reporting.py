@@ -183,9 +183,11 @@ class ReportDesk:
             elif clear_state:
                 self._save(incoming.conversation_id, None)
 
+        # current(): the report's language (the chat flow's, or the form's), kept for a
+        # named reporter so later messages about the case are in it
         case, key = self.cases.open_case(
             draft, None if anonymous else incoming.user_id, anonymous, matched,
-            in_transaction=clear)
+            in_transaction=clear, lang=current())
         if anonymous and clear_state:
             # The draft was kept under this conversation: make sure no older copy of it
             # survives in the write-ahead log.

@@ -81,6 +81,22 @@ def test_anonymous_case_keeps_only_a_key_hash(store, db_path):
     assert canonical(key) not in db_path.read_bytes().decode("latin-1")
 
 
+def test_the_reporters_language_is_kept_for_a_named_report_never_for_an_anonymous_one(
+        store, db_path):
+    """A named reporter is later written to in the language they reported in; an anonymous
+    report keeps no language (the caller may pass one: it is dropped, and the schema
+    refuses one on a case without a reporter)."""
+    named, _ = store.open_case(DRAFT, REPORTER, False, [], lang="es")
+    anonymous, _ = store.open_case(DRAFT, None, True, [], lang="es")
+    older, _ = store.open_case(DRAFT, REPORTER, False, [])  # no language known: NULL
+    db = sqlite3.connect(db_path)
+    assert dict(db.execute("SELECT number, reporter_lang FROM cases")) == {
+        named["number"]: "es", anonymous["number"]: None, older["number"]: None}
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"), db:
+        db.execute("UPDATE cases SET reporter_lang = 'es' WHERE number = ?",
+                   [anonymous["number"]])
+    assert "reporter_lang" not in named  # not part of the case administrators see
+
 def test_status_via_key_records_key_used_and_wrong_key_is_denied(store):
     case, key = store.open_case(DRAFT, None, True, [])
     view = store.status_for_key(key)
