@@ -111,8 +111,9 @@ class ReportDesk:
 
     def on_return(self, incoming: Incoming) -> list[Reply]:
         """What a person coming back to a conversation should see, without any input from
-        them: a notice per named report with an unanswered administrator question, then the
-        report in progress (its current step), if any. Changes nothing."""
+        them: a notice per named report with an unanswered administrator question (in the
+        current language: the front end sets the conversation's), then the report in
+        progress (its current step, in the report's language), if any. Changes nothing."""
         replies = []
         for number, asked_at in pending_questions(self.cases.reports_by(incoming.user_id or "")):
             replies.append(Reply(
