@@ -316,6 +316,23 @@ def test_a_spanish_teams_reporter_gets_the_administrators_question_in_spanish(se
     run_teams(settings, bot, scenario)
 
 
+def test_the_slack_home_tab_lists_the_reports_in_the_language_of_the_persons_messages(
+        settings, bot):
+    async def scenario(s: Slack) -> None:
+        submission = view_submission(FORM)
+        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
+        await s.interact(submission)
+        await s.event(event_payload("message_im", text=PHOTOS))  # the DM is in Spanish
+        await s.settled()
+        await s.event(event_payload("app_home_opened"))
+        [home] = await s.fake.wait_for("views.publish")
+        text = all_text(home.args["view"]["blocks"])
+        assert "*Sus denuncias*" in text and "Mis denuncias" in text
+        assert f"*{only_case(bot)}* Acoso, presentado el " in text and ": *nuevo*" in text
+        assert "Your reports" not in text and ", filed " not in text
+
+    drive(settings, bot, scenario)
+
 async def web_say(client, text: str) -> dict:
     response = await client.post("/chat/api", json={"text": text})
     assert response.status == 200, await response.text()
