@@ -5,7 +5,8 @@
 ADMIN`, `set-status N STATUS [REASON]`, `close N REASON`, `reopen N REASON`,
 `set-category N CATEGORY`, `set-urgency N URGENCY`, `note N TEXT`, `ask N TEXT`,
 `link-duplicate N ORIGINAL`, `unlink-duplicate N`: each is one `CaseDesk.act` (which
-checks permission and records refusals). `case N` shows the masked case; `reveal N`
+checks permission and records refusals). `set-status N resolved` needs a REASON and is
+then `close N REASON`; without one it is refused, pointing to `close`. `case N` shows the masked case; `reveal N`
 shows it all, recorded.
 Every reply is private.
 """

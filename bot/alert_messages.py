@@ -5,6 +5,9 @@ what the console masks (description, link, reporter, the reporter's answers) nor
 anything about who reported: the case's number, category, urgency, the hour it was
 opened and a link to the admin console. `AlertCase.of(case)` is the one way from a case
 to an alert; adding a field here is adding it to every e-mail and webhook.
+
+Alerts go to the administrators' addresses and are in English; the one message here for a
+reporter (`question_email`) is in the language they reported in (bot/i18n.py).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from bot.i18n import language
+from bot.i18n import _, language
 from bot.report_flow import label_for
 from bot.times import Times
 
@@ -97,15 +100,23 @@ def _email(subject: str, body: list[str], sender: str,
     return message
 
 
-def question_email(number: str, reporter: str, sender: str,
-                   public_url: str | None) -> EmailMessage:
-    """To a named reporter: there is a question (the question itself stays in the chat)."""
-    chat = f"the policybot chat ({public_url}/)" if public_url else "the policybot chat"
-    return _email(f"[policybot] A question about your report {number}", [
-        f"An administrator has a question about the report you made (case {number}).", "",
-        f"To read and answer it, open {chat} in the browser you reported from; it is shown "
-        "there, and `my reports` lists your reports.", "",
-        "The question is not in this e-mail, so that only you read it."], sender, (reporter,))
+def question_email(number: str, reporter: str, sender: str, public_url: str | None,
+                   lang: str | None = None) -> EmailMessage:
+    """To a named reporter, in `lang` (the one they reported in): there is a question (the
+    question itself stays in the chat)."""
+    with language(lang) as lang:
+        chat = (_("the policybot chat ({url})").format(url=f"{public_url}/") if public_url
+                else _("the policybot chat"))
+        message = _email(_("[policybot] A question about your report {number}").format(
+            number=number), [
+            _("An administrator has a question about the report you made (case "
+              "{number}).").format(number=number), "",
+            _("To read and answer it, open {chat} in the browser you reported from; it is "
+              "shown there, and `my reports` lists your reports.").format(chat=chat), "",
+            _("The question is not in this e-mail, so that only you read it.")],
+            sender, (reporter,))
+    message["Content-Language"] = lang
+    return message
 
 
 def trial_email(sender: str, recipients: tuple[str, ...]) -> EmailMessage:

@@ -41,6 +41,7 @@ from bot.alert_messages import (
 from bot.alert_transport import DeliveryError, post_webhook, send_email, webhook_key
 from bot.config import Settings
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
+from bot.follow_up import reporter_language
 from infra.db import Storage
 from infra.periodic import Periodic
 
@@ -101,7 +102,8 @@ class Alerts:
 
     def notify_reporter(self, number: str) -> None:
         """A named reporter who gave an e-mail address (the browser chat) hears that an
-        administrator asked a question; the question stays in the chat."""
+        administrator asked a question, in the language they reported in; the question
+        stays in the chat."""
         db = self.storage.db
         row = db.execute("SELECT reporter_email FROM cases WHERE number = ?", [number]).fetchone()
         if not row or not row[0]:
@@ -216,7 +218,8 @@ class Alerts:
                                           [payload["number"]]).fetchone()
             if not row or not row[0]:
                 raise DeliveryError(f"case {payload['number']} has no reporter address now")
-            return question_email(payload["number"], row[0], s.alert_from, s.public_url)
+            return question_email(payload["number"], row[0], s.alert_from, s.public_url,
+                                  reporter_language(self.storage.db, payload["number"]))
         return trial_email(s.alert_from, s.alert_emails)
 
     def json(self, payload: dict[str, Any]) -> dict[str, Any]:

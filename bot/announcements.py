@@ -3,9 +3,10 @@
 Each front end that announces (Slack, Teams) hands the service a small `Port`. The
 service consumes the outbox under the port's name (each event once per front end),
 decides what to say (the masked case view for a new case, the same view updated after a
-claim or a status change, an administrator's question to a named reporter) and calls the
-port. Where a case was posted is kept in one generic table, `case_posts` (case number,
-platform, the platform's reference as JSON), so a post can be updated later.
+claim or a status change, an administrator's question to a named reporter, in the
+language they reported in) and calls the port. Where a case was posted is kept in one
+generic table, `case_posts` (case number, platform, the platform's reference as JSON), so
+a post can be updated later.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from bot.case_desk import CaseDesk
 from bot.case_text import say
 from bot.case_view import CaseView
 from bot.events import CaseOpened, CaseUpdated, EventBus, ReporterAsked
+from bot.follow_up import reporter_language
+from bot.i18n import language
 from bot.models import Reply
 from infra.clock import hour_iso
 from infra.db import Storage
@@ -45,12 +48,14 @@ class Port(Protocol):
     async def direct_message(self, user_id: str, reply: Reply) -> None: ...
 
 
-def reporter_question(number: str, text: str) -> Reply:
-    """An administrator's question to a named reporter; `data["answer"]` is the chat
+def reporter_question(number: str, text: str, lang: str | None = None) -> Reply:
+    """An administrator's question to a named reporter, in `lang` (the one they reported
+    in; the administrator's own words are quoted as written); `data["answer"]` is the chat
     command their answer completes."""
     quoted = "\n".join("> " + line for line in text.splitlines())
-    return Reply(kind="status", private=True, data={"answer": f"reply {number}"},
-                 text=say("announce.question", number=number, quoted=quoted))
+    with language(lang):
+        return Reply(kind="status", private=True, data={"answer": f"reply {number}"},
+                     text=say("announce.question", number=number, quoted=quoted))
 
 
 class Announcements:
@@ -78,10 +83,14 @@ class Announcements:
                     await port.update(reference, view)
             elif isinstance(event, ReporterAsked) and \
                     (event.reporter_id or "").startswith(port.name + ":"):
+                lang = await asyncio.to_thread(self.reporter_language, event.number)
                 await port.direct_message(event.reporter_id,
-                                          reporter_question(event.number, event.text))
+                                          reporter_question(event.number, event.text, lang))
         except Exception:  # noqa: BLE001 - one failed announcement must not stop the rest
             log.exception("%s: announcing %s failed", port.name, type(event).__name__)
+
+    def reporter_language(self, number: str) -> str | None:
+        return reporter_language(self.storage.db, number)
 
     def remember(self, number: str, platform: str, reference: dict[str, Any]) -> None:
         with self.storage.write() as db:

@@ -3,8 +3,8 @@ do afterwards (an anonymous key finds its case, the status and messages a report
 see, a named reporter's own reports, the reporter's answer to an administrator's question).
 
 `CaseReporters` is a part of `bot.cases.CaseStore` (which holds the storage, the audit
-trail and the events); anonymous means anonymous: no reporter id is stored, only the hash
-of the case key, and the audit actor is "anonymous".
+trail and the events); anonymous means anonymous: no reporter id is stored (nor contact
+details or language), only the hash of the case key, and the audit actor is "anonymous".
 """
 
 from __future__ import annotations
@@ -34,10 +34,12 @@ class CaseReporters:
     def open_case(self, draft: dict[str, Any], reporter_id: str | None, anonymous: bool,
                   matched_policy_ids: list[str],
                   in_transaction: Callable[[Database], None] | None = None,
-                  ) -> tuple[dict[str, Any], str | None]:
+                  lang: str | None = None) -> tuple[dict[str, Any], str | None]:
         """Store a validated report (see `report_flow.validate_form`). Returns (case, key):
         `key` is the anonymous reporter's secret, shown once and never stored.
-        `in_transaction(db)` runs in the same write transaction (e.g. clearing flow state)."""
+        `in_transaction(db)` runs in the same write transaction (e.g. clearing flow state).
+        `lang`: the language the report was made in, kept for a named reporter only (what
+        policybot sends them later is in it, bot/follow_up.py); never for an anonymous one."""
         if not anonymous and not reporter_id:
             raise ValueError("a named report needs the reporter's id")
         description = self._check_length(draft.get("description") or "", "description")
@@ -54,13 +56,13 @@ class CaseReporters:
             db.execute(
                 "INSERT INTO cases (number, year, seq, category, urgency, platform, link, "
                 "seen_on, target, description, matched_policy_ids, status, reporter, key_hash, "
-                "reporter_name, reporter_email, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?,?,?,?)",
+                "reporter_name, reporter_email, reporter_lang, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,'new',?,?,?,?,?,?,?)",
                 [number, year, seq, draft["category"], urgency, draft["platform"],
                  draft.get("link"), draft.get("when"), draft["target"], description,
                  json.dumps(list(matched_policy_ids)), None if anonymous else reporter_id,
                  hash_new_key(key) if key else None, contact.get("name"),
-                 contact.get("email"), now, now])
+                 contact.get("email"), None if anonymous else lang, now, now])
             actor = ANONYMOUS if anonymous else reporter_id
             self._event(db, number, "opened", actor, {"urgency": urgency}, at=now)
             if in_transaction is not None:

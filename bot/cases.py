@@ -24,7 +24,7 @@ from typing import IO, Any
 from sqlite_utils import Database
 
 from bot.administrators import Administrators
-from bot.case_edits import CaseEdits
+from bot.case_edits import RESOLVED, CaseEdits
 from bot.case_reporters import CaseReporters
 from bot.config import Settings
 from bot.events import CaseUpdated, EventBus, ReporterAsked
@@ -44,8 +44,9 @@ log = logging.getLogger(__name__)
 STATUSES = ("new", "triaged", "investigating", "resolved", "dismissed")
 DISMISS_REASONS = ("duplicate", "unfounded", "out_of_scope", "referred")
 # Dismissal is allowed from any open status: duplicates are usually spotted at triage.
-# Resolving is closing with a reason (`CaseEdits.close`) where this table allows it; a
-# closed case is reopened (`CaseEdits.reopen`) to the status it was closed from.
+# Resolving is closing with a reason (`CaseEdits.close`) where this table allows it, also
+# when asked as a status change (`set_status` hands it to `close`; without a reason it
+# refuses); a closed case is reopened (`CaseEdits.reopen`) to the status it was closed from.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("triaged", "dismissed"),
     "triaged": ("investigating", "dismissed"),
@@ -266,8 +267,12 @@ class CaseStore(CaseReporters, CaseEdits):
 
     def set_status(self, number: str, status: str, actor: str,
                    reason: str | None = None) -> dict[str, Any]:
+        """Move the case along TRANSITIONS. Dismissing needs one of DISMISS_REASONS;
+        resolving needs a reason in words and is closing (`close`: the same audit entry)."""
         self._require_admin(actor, "set_status", number)
         status = (status or "").strip().lower()
+        if status == RESOLVED and reason and reason.strip():
+            return self.close(number, reason, actor)
         reason = normalize_reason(reason)
         if status not in STATUSES:
             raise InvalidTransitionError(f"Unknown status {status!r}; statuses are "
@@ -279,11 +284,16 @@ class CaseStore(CaseReporters, CaseEdits):
                 nxt = " or ".join(allowed) if allowed else "nothing (it is closed)"
                 raise InvalidTransitionError(f"Case {number} is {current}; it cannot become "
                                              f"{status}. From {current} it can go to {nxt}.")
+            if status == RESOLVED:  # with a reason it went to `close` above
+                raise InvalidTransitionError(
+                    f"Resolving case {number} needs a reason, kept in the audit trail: use "
+                    f"`close {number} REASON`. Nothing was changed.")
             if status == "dismissed" and reason not in DISMISS_REASONS:
                 raise InvalidTransitionError("Dismissing needs a reason: "
                                              f"{', '.join(DISMISS_REASONS)}.")
             if status != "dismissed" and reason is not None:
-                raise InvalidTransitionError("A reason is only given when dismissing.")
+                raise InvalidTransitionError("A reason is only given when dismissing or "
+                                             "resolving.")
             db.execute("UPDATE cases SET status = ?, dismiss_reason = ?, updated_at = ? "
                        "WHERE number = ?", [status, reason, now_iso(), number])
             self._event(db, number, "status_changed", actor,

@@ -1,9 +1,12 @@
 """How an administrator's question reaches a reporter, said honestly to the administrator,
-and the notice a returning browser reporter sees."""
+the notice a returning browser reporter sees, and the language of what a named reporter is
+sent about their report."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from sqlite_utils import Database
 
 from bot.i18n import _
 
@@ -40,3 +43,11 @@ def pending_questions(views: list[dict[str, Any]]) -> list[tuple[str, str]]:
     question."""
     return [(v["number"], v["messages"][-1]["created_at"]) for v in views
             if v["messages"] and v["messages"][-1]["direction"] == "question"]
+
+
+def reporter_language(db: Database, number: str) -> str | None:
+    """The language the named reporter of case `number` filed it in ("en", "es"), for what
+    policybot sends them about it (inside `bot.i18n.language`); None when not known (an
+    anonymous report, a case filed before it was kept), which is English."""
+    row = db.execute("SELECT reporter_lang FROM cases WHERE number = ?", [number]).fetchone()
+    return row[0] if row else None

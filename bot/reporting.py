@@ -111,8 +111,9 @@ class ReportDesk:
 
     def on_return(self, incoming: Incoming) -> list[Reply]:
         """What a person coming back to a conversation should see, without any input from
-        them: a notice per named report with an unanswered administrator question, then the
-        report in progress (its current step), if any. Changes nothing."""
+        them: a notice per named report with an unanswered administrator question (in the
+        current language: the front end sets the conversation's), then the report in
+        progress (its current step, in the report's language), if any. Changes nothing."""
         replies = []
         for number, asked_at in pending_questions(self.cases.reports_by(incoming.user_id or "")):
             replies.append(Reply(
@@ -183,9 +184,11 @@ class ReportDesk:
             elif clear_state:
                 self._save(incoming.conversation_id, None)
 
+        # current(): the report's language (the chat flow's, or the form's), kept for a
+        # named reporter so later messages about the case are in it
         case, key = self.cases.open_case(
             draft, None if anonymous else incoming.user_id, anonymous, matched,
-            in_transaction=clear)
+            in_transaction=clear, lang=current())
         if anonymous and clear_state:
             # The draft was kept under this conversation: make sure no older copy of it
             # survives in the write-ahead log.

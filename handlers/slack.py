@@ -232,18 +232,21 @@ class SlackFrontEnd(SlackCases, SlackReports):
         user = event["user"]
         actor = f"slack:{user}"
         bot = self.bot
+        dm = event.get("channel") or user
 
-        def gather() -> tuple[list, list | None]:
+        def gather() -> tuple[str, list, list | None]:
+            # in the language of the person's direct messages with policybot
+            lang = bot.language_for(Incoming("", conversation_id(dm), actor, platform="slack"))
             reports = bot.cases.reports_by(actor)
             if not bot.cases.is_admin(actor):
-                return reports, None
-            return reports, bot.case_desk.listed(
+                return lang, reports, None
+            return lang, reports, bot.case_desk.listed(
                 actor, bot.cases.list_cases(actor, status=OPEN, limit=200))
 
-        reports, cases = await self.call_core(gather)
-        dm = event.get("channel") or user
-        view = views.home_view(user, conversation_id(dm), reports, cases,
-                               bot.case_desk.times())
+        lang, reports, cases = await self.call_core(gather)
+        with language(lang):
+            view = views.home_view(user, conversation_id(dm), reports, cases,
+                                   bot.case_desk.times())
         await self.api("views.publish", user_id=user, view=view)
 
     async def on_other_event(self, body: dict) -> None:

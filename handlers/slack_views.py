@@ -19,6 +19,7 @@ from bot.case_text import say, status_text
 from bot.case_view import Action, CaseView
 from bot.i18n import _, language
 from bot.models import Button, Reply
+from bot.report_flow import label_for
 from bot.times import Times
 
 BUTTON_ACTION = "pb_btn"  # prefix; matched with the regex ^pb_btn
@@ -291,7 +292,7 @@ def home_view(user_id: str, conversation_id: str, reports: Sequence[dict[str, An
         for r in list(reports)[:20]:
             status = status_text(r["status"], r.get("dismiss_reason"))
             blocks.append(section(_("*{number}* {category}, filed {date}: *{status}*").format(
-                number=r["number"], category=escape(r["category_label"]),
+                number=r["number"], category=escape(label_for("category", r["category"])),
                 date=times.when(r["created_at"]), status=status)))
     else:
         blocks.append(context(_("You have no named reports. Anonymous reports are checked "

@@ -82,7 +82,8 @@ def add_routes(app: web.Application, ref: BotRef, settings: Settings) -> None:
 
         def opening() -> tuple[str, list[Reply]]:
             remembered = ref.bot.language_for(incoming)
-            return remembered, ref.bot.reports.on_return(incoming)
+            with language(remembered):  # the notices in the conversation's language
+                return remembered, ref.bot.reports.on_return(incoming)
 
         remembered, returning = await asyncio.to_thread(opening)
         # The tab's copy of the conversation is filed under the person's public id.

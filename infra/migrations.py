@@ -336,3 +336,13 @@ def m0015_case_duplicates_and_reads(db: Database) -> None:
             seen_message_id INTEGER NOT NULL DEFAULT 0,
             seen_at TEXT NOT NULL,
             PRIMARY KEY (case_number, actor))""")
+
+
+@migrations(name="0016_reporter_language")
+def m0016_reporter_language(db: Database) -> None:
+    # The language a named reporter filed in ("en", "es"; bot/i18n.py), so what policybot
+    # sends them later about the report (an administrator's question by Slack or Teams
+    # message, the e-mail notice) is in it. NULL for cases filed before, and for anonymous
+    # reports always: the CHECK refuses a language on a case without a reporter.
+    db.execute("ALTER TABLE cases ADD COLUMN reporter_lang TEXT "
+               "CHECK (reporter_lang IS NULL OR reporter IS NOT NULL)")

@@ -154,10 +154,13 @@ def admins() -> None:
 @click.argument("number")
 @click.argument("status")
 @click.option("--reason", default="", help="Required for dismissed: duplicate, unfounded, "
-                                           "out_of_scope, referred.")
+                                           "out_of_scope, referred. Required for resolved: "
+                                           "why, in words (the same as `close`).")
 @_friendly
 def status(number: str, status: str, reason: str) -> None:
-    """Move a case along new -> triaged -> investigating -> resolved | dismissed."""
+    """Move a case along new -> triaged -> investigating -> resolved | dismissed.
+
+    Resolving needs a reason: use `policybot cases close N REASON` (or --reason)."""
     click.echo(_act(number, "status", f"{status} {reason}").text.replace("*", ""))
 
 

@@ -83,6 +83,20 @@ def test_illegal_transition_and_unknown_case_are_error_replies(desk, number):
     assert run(desk, "case 2026-9999")[0].kind == "error"
 
 
+def test_set_status_resolved_needs_a_reason_and_then_closes(desk, number):
+    run(desk, f"set-status {number} triaged")
+    run(desk, f"set-status {number} investigating")
+    trail = desk.cases.events(number, ADMIN)
+    reply = run(desk, f"set-status {number} resolved")[0]
+    assert reply.kind == "error" and reply.private
+    assert f"needs a reason, kept in the audit trail: use `close {number} REASON`" in reply.text
+    assert desk.cases.events(number, ADMIN) == trail  # nothing changed, nothing recorded
+    reply = run(desk, f"set-status {number} resolved Post taken down by the poster")[0]
+    assert reply.kind == "admin" and f"Case *{number}* is now resolved." in reply.text
+    assert desk.cases.events(number, ADMIN)[-1]["detail"] == {
+        "from": "investigating", "to": "resolved", "reason": "Post taken down by the poster"}
+
+
 def test_non_admin_gets_not_permitted_and_attempt_recorded(desk, number):
     reply = run(desk, f"claim {number}", user="slack:UINTRUDER")[0]
     assert reply.kind == "error" and "not permitted" in reply.text.lower() and reply.private

@@ -30,6 +30,7 @@ from alert_harness import (
     report,
 )
 from click.testing import CliRunner
+from test_spanish import NAMED_WEB_REPORT
 
 from bot.alerts import Alerts
 from bot.app import build_bot
@@ -311,11 +312,38 @@ def test_a_named_browser_reporter_is_told_by_email_that_a_question_waits(tmp_pat
     recipients, mail = inbox.messages[0]
     assert recipients == ["maria.lopez@lausd.net"]  # not the administrators' list
     assert mail["Subject"] == f"[policybot] A question about your report {named}"
+    assert mail["Content-Language"] == "en"
     body = mail.get_content()
     assert f"{PUBLIC}/" in body and "Which account" not in body and DESCRIPTION not in body
     assert {r["key"] for r in bot.storage.db["alert_queue"].rows} == {
         f"asked:{named}:1", f"asked:{named}:2"}
 
+
+def test_a_spanish_browser_reporter_gets_the_question_notice_in_spanish(tmp_path,
+                                                                       fake_encoder):
+    """The notice is in the language the reporter reported in (the administrator who asks
+    works in English); an English reporter's stays English (the test above)."""
+    port = free_port()
+    with SmtpServer(port) as inbox:
+        bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder)
+        for text in NAMED_WEB_REPORT:
+            replies = bot.handle(Incoming(text=text, conversation_id="web-chat:es",
+                                          user_id="web-chat:es", platform="web"))
+        number = replies[-1].data["case_number"]
+        bot.handle(Incoming(text=f"ask {number} Which account posted it?",
+                            conversation_id="slack:D0ADMIN:", user_id="slack:UADMIN",
+                            platform="slack"))
+        assert bot.alerts.run_once() == 1
+    [(recipients, mail)] = inbox.messages
+    assert recipients == ["ana.perez@lausd.net"]
+    assert mail["Subject"] == f"[policybot] Una pregunta sobre su denuncia {number}"
+    assert mail["Content-Language"] == "es"
+    body = mail.get_content()
+    assert body.startswith("Un administrador tiene una pregunta sobre la denuncia que usted "
+                           f"hizo (caso {number}).")
+    assert f"abra el chat de policybot ({PUBLIC}/) en el navegador" in body
+    assert "`mis denuncias`" in body and "para que solo usted la lea" in body
+    assert "Which account" not in body and "administrator" not in body
 
 def test_the_webhook_gets_the_digest_too(tmp_path, fake_encoder):
     clock = Clock()

@@ -21,7 +21,13 @@ def test_a_near_clause_that_does_not_answer_is_related(real_bot, question, silen
     out = real_bot.retriever.decide(question)
     assert out.status == "related", (out.status, [c.entry.id for c in out.candidates])
     assert len(out.candidates) == 1
-    assert silent_on in (out.topic or "")
+    if out.offers_report:
+        # Someone else's conduct (a parent's nasty comments) may read as a report wish, near
+        # the report judge's threshold: then the reply offers "Report it" instead of naming
+        # what the clause is silent on.
+        assert out.topic is None
+    else:
+        assert silent_on in (out.topic or "")
 
 
 @pytest.mark.parametrize(("question", "entry"), [

@@ -81,6 +81,22 @@ def test_anonymous_case_keeps_only_a_key_hash(store, db_path):
     assert canonical(key) not in db_path.read_bytes().decode("latin-1")
 
 
+def test_the_reporters_language_is_kept_for_a_named_report_never_for_an_anonymous_one(
+        store, db_path):
+    """A named reporter is later written to in the language they reported in; an anonymous
+    report keeps no language (the caller may pass one: it is dropped, and the schema
+    refuses one on a case without a reporter)."""
+    named, _ = store.open_case(DRAFT, REPORTER, False, [], lang="es")
+    anonymous, _ = store.open_case(DRAFT, None, True, [], lang="es")
+    older, _ = store.open_case(DRAFT, REPORTER, False, [])  # no language known: NULL
+    db = sqlite3.connect(db_path)
+    assert dict(db.execute("SELECT number, reporter_lang FROM cases")) == {
+        named["number"]: "es", anonymous["number"]: None, older["number"]: None}
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"), db:
+        db.execute("UPDATE cases SET reporter_lang = 'es' WHERE number = ?",
+                   [anonymous["number"]])
+    assert "reporter_lang" not in named  # not part of the case administrators see
+
 def test_status_via_key_records_key_used_and_wrong_key_is_denied(store):
     case, key = store.open_case(DRAFT, None, True, [])
     view = store.status_for_key(key)
@@ -126,8 +142,9 @@ def test_status_workflow_and_illegal_transitions(store, published):
         store.set_status(number, "resolved", ADMIN)
     with pytest.raises(InvalidTransitionError, match="Unknown status"):
         store.set_status(number, "closed", ADMIN)
-    for status in ("triaged", "investigating", "resolved"):
+    for status in ("triaged", "investigating"):
         assert store.set_status(number, status, ADMIN)["status"] == status
+    assert store.close(number, "Post removed.", ADMIN)["status"] == "resolved"
     with pytest.raises(InvalidTransitionError, match="closed"):
         store.set_status(number, "investigating", ADMIN)
     changes = [e["detail"] for e in store.events(number, ADMIN) if e["action"] == "status_changed"]
@@ -146,6 +163,39 @@ def test_dismiss_needs_a_known_reason(store):
         store.set_status(number, "triaged", ADMIN, reason="duplicate")
     case = store.set_status(number, "dismissed", ADMIN, reason="out of scope")
     assert case["status"] == "dismissed" and case["dismiss_reason"] == "out_of_scope"
+
+
+def investigating(store):
+    number = open_named(store)["number"]
+    for status in ("triaged", "investigating"):
+        store.set_status(number, status, ADMIN)
+    return number
+
+
+def test_resolving_without_a_reason_is_refused_and_changes_nothing(store, published):
+    number = investigating(store)
+    trail, told = store.events(number, ADMIN), list(published)
+    for reason in (None, "", "   "):
+        with pytest.raises(InvalidTransitionError,
+                           match=f"needs a reason.*`close {number} REASON`"):
+            store.set_status(number, "resolved", ADMIN, reason=reason)
+    assert store.get(number, ADMIN)["status"] == "investigating"
+    assert [e for e in store.events(number, ADMIN) if e["action"] != "viewed"] == trail
+    assert published == told
+
+
+def test_resolving_with_a_reason_is_closing(store):
+    by_status, by_close = investigating(store), investigating(store)
+    case = store.set_status(by_status, "RESOLVED", ADMIN, reason="  Post removed; HR told. ")
+    closed = store.close(by_close, "Post removed; HR told.", ADMIN)
+    assert case["status"] == closed["status"] == "resolved" and case["dismiss_reason"] is None
+
+    def last(number):
+        event = store.events(number, ADMIN)[-1]
+        return event["action"], event["actor"], event["detail"]
+    assert last(by_status) == last(by_close) == (
+        "status_changed", ADMIN,
+        {"from": "investigating", "to": "resolved", "reason": "Post removed; HR told."})
 
 
 def test_every_admin_action_is_audited_with_actor(store):

@@ -138,6 +138,18 @@ def test_admins_lists_the_assignees_and_mine_lists_my_cases(number):
     assert invoke("list", "--mine", "--assignee", "slack:U9").exit_code == 2
 
 
+def test_status_resolved_needs_a_reason_and_then_closes(number):
+    invoke("status", number, "triaged")
+    invoke("status", number, "investigating")
+    result = invoke("status", number, "resolved")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"use `close {number} REASON`" in result.output
+    assert "→ resolved" not in invoke("show", number).output
+    result = invoke("status", number, "resolved", "--reason", "Removed by the poster.")
+    assert result.exit_code == 0 and f"Case {number} is now resolved." in result.output
+    assert "investigating → resolved: Removed by the poster." in invoke("show", number).output
+
+
 def test_category_urgency_close_and_reopen_from_the_terminal(number):
     assert "category Bullying" in invoke("category", number, "bullying").output
     assert "now Normal" in invoke("urgency", number, "normal").output

@@ -41,7 +41,10 @@ def open_case(store, **changes) -> str:
 def close(store, number, status="resolved"):
     for step in ("triaged", "investigating"):
         store.set_status(number, step, ADMIN)
-    store.set_status(number, status, ADMIN, reason="unfounded" if status == "dismissed" else None)
+    if status == "resolved":
+        store.close(number, "Post removed.", ADMIN)
+    else:
+        store.set_status(number, status, ADMIN, reason="unfounded")
 
 
 def age(store, number, when=OLD):

@@ -1,14 +1,19 @@
 """A person who writes Spanish gets the whole reply in Spanish, through Bot.handle and the
 real-shaped Slack and Teams payloads: the answer's framing and labels, its buttons, the
-uncertainty wording, "related", the refusal, every step of a report and its receipt.
-The bulletin's clause is quoted verbatim in English, and the reply says so in Spanish."""
+uncertainty wording, "related", the refusal, every step of a report and its receipt, and
+what a named reporter is sent later about the report (an administrator's question by
+Slack or Teams message, the notice on coming back to the browser chat; the e-mail notice
+is in test_alerts.py). The bulletin's clause is quoted verbatim in English, and the reply
+says so in Spanish."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import date
 
+from browser.helpers import run as run_web
 from slack_harness import FORM, Slack, all_text, buttons, drive, event_payload
 from teams_harness import payload
 from teams_harness import run as run_teams
@@ -17,6 +22,7 @@ from test_outcomes import decided, outcome
 from bot import i18n
 from bot.models import Incoming
 from bot.report_flow import validate
+from handlers.teams_cards import LANG_FIELD
 from testkit.slack_payloads import view_submission
 
 PHOTOS = "¿Puedo publicar fotos de mis estudiantes en Instagram?"
@@ -252,6 +258,104 @@ def test_the_slack_form_keeps_its_language_for_the_receipt(settings, bot):
         assert "Gracias. Su denuncia es el caso" in dms[1].args["text"]
 
     drive(settings, bot, scenario)
+
+
+# ------------------------------------------------------------------ after the report
+# An administrator's question reaches a named reporter in the language they reported in,
+# whatever language the administrator works in; the administrator's words are quoted as
+# they were written.
+
+ASKED_ES = "Un administrador tiene una pregunta sobre su denuncia, caso *{number}*:"
+# A named report in the browser chat in Spanish, every step to the receipt.
+NAMED_WEB_REPORT = ("denunciar", "1", "no", "1", "omitir", "omitir", "2",
+                    "Una madre publicó la dirección de una maestra.", "con mi nombre",
+                    "Ana Pérez, ana.perez@lausd.net", "enviar")
+
+
+def only_case(bot) -> str:
+    return bot.storage.db.execute("SELECT number FROM cases").fetchone()[0]
+
+
+def test_a_spanish_slack_reporter_gets_the_administrators_question_in_spanish(settings, bot):
+    async def scenario(s: Slack) -> None:
+        submission = view_submission(FORM)  # a named report, from a form opened in Spanish
+        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
+        await s.interact(submission)
+        to_reporter = lambda c: c.args["channel"] == "UTEACHER1"  # noqa: E731
+        await s.fake.wait_for("chat.postMessage", where=to_reporter)  # the receipt
+        number = only_case(bot)
+        await asyncio.to_thread(bot.cases.ask_reporter, number, "Which account posted it?",
+                                "slack:UADMIN")
+        dm = (await s.fake.wait_for("chat.postMessage", 2, where=to_reporter))[1]
+        text = dm.args["text"]
+        assert text.startswith(ASKED_ES.format(number=number)), text
+        assert "> Which account posted it?" in text
+        assert f"Responda aquí con `responder {number} su respuesta`." in text
+        assert "An administrator" not in all_text(dm.args["blocks"])
+
+    drive(settings, bot, scenario)
+
+
+def test_a_spanish_teams_reporter_gets_the_administrators_question_in_spanish(settings, bot):
+    async def scenario(env):
+        submitted = payload("report_form_submit")  # named, from a form in Spanish
+        submitted["value"] = {**submitted["value"], LANG_FIELD: "es"}
+        await env.post(submitted)
+        number = only_case(bot)
+        before = len(env.connector.sent)
+        await asyncio.to_thread(bot.cases.ask_reporter, number, "Which school is it?",
+                                "teams:admin-1")
+        await asyncio.sleep(0)
+        await env.front.drain()
+        [sent] = env.connector.sent[before:]
+        card = json.dumps(sent.cards[0], ensure_ascii=False)
+        assert ASKED_ES.format(number=number) in card and "Which school is it?" in card
+        assert "Su respuesta" in card  # the card's own answer box, in Spanish too
+        assert "An administrator" not in card and "Your answer" not in card
+
+    run_teams(settings, bot, scenario)
+
+
+def test_the_slack_home_tab_lists_the_reports_in_the_language_of_the_persons_messages(
+        settings, bot):
+    async def scenario(s: Slack) -> None:
+        submission = view_submission(FORM)
+        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
+        await s.interact(submission)
+        await s.event(event_payload("message_im", text=PHOTOS))  # the DM is in Spanish
+        await s.settled()
+        await s.event(event_payload("app_home_opened"))
+        [home] = await s.fake.wait_for("views.publish")
+        text = all_text(home.args["view"]["blocks"])
+        assert "*Sus denuncias*" in text and "Mis denuncias" in text
+        assert f"*{only_case(bot)}* Acoso, presentado el " in text and ": *nuevo*" in text
+        assert "Your reports" not in text and ", filed " not in text
+
+    drive(settings, bot, scenario)
+
+async def web_say(client, text: str) -> dict:
+    response = await client.post("/chat/api", json={"text": text})
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+def test_a_spanish_browser_reporter_coming_back_reads_the_question_notice_in_spanish(
+        settings, bot):
+    async def scenario(client):
+        await client.get("/")
+        for text in NAMED_WEB_REPORT:
+            data = await web_say(client, text)
+        receipt = data["replies"][-1]
+        assert receipt["kind"] == "receipt" and receipt["lang"] == "es"
+        number = receipt["data"]["case_number"]
+        await asyncio.to_thread(bot.cases.ask_reporter, number, "Do you have a screenshot?",
+                                "web:admin")
+        html = await (await client.get("/")).text()
+        assert "Un administrador le ha hecho una pregunta sobre su denuncia" in html
+        assert "Leerla y responder" in html and '<html lang="es"' in html
+        assert "asked you a question" not in html and "Read and answer it" not in html
+
+    run_web(bot, settings, scenario)
 
 
 def test_a_refused_message_leaves_no_trace_not_even_its_language(bot):

@@ -7,7 +7,7 @@ Skipped only when /usr/bin/chromium is missing. The server runs the real model (
 import re
 
 import pytest
-from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, file_report, send_chat
+from browser.helpers import file_report, send_chat, sign_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">'
@@ -24,15 +24,6 @@ def press(page, label):
     page.locator(".turn, #log").last.get_by_role("button", name=label, exact=True).last.click()
     page.locator(".turn").nth(before).wait_for()
     return page.locator(".turn").last
-
-
-def sign_in(page, server):
-    page.goto(server.url + "/admin")
-    assert "/admin/login" in page.url
-    page.fill("input[name=name]", ADMIN_NAME)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(server.url + "/admin")
 
 
 def test_chat_answers_with_citation_and_completes_an_anonymous_report(server, browser,
@@ -75,7 +66,7 @@ def test_admin_signs_in_filters_opens_reveals_and_changes_status(server, browser
     page = browser.new_page()
     page.goto(server.url + f"/admin/cases/{target}")
     assert "/admin/login" in page.url  # no session: sent to sign in
-    sign_in(page, server)
+    sign_in_page(page, server.url)
     page.select_option("select[name=category]", "student_identified")
     page.click("#filters button[type=submit]")
     page.wait_for_url(re.compile(r".*category=student_identified.*"))
@@ -112,7 +103,7 @@ def test_stored_script_never_runs_in_the_chat_or_the_console(server, browser, bo
     number = bot.cases.list_cases("web:admin")[0]["number"]
     bot.cases.add_note(number, XSS, "web:admin")
     admin = browser.new_page()
-    sign_in(admin, server)
+    sign_in_page(admin, server.url)
     admin.goto(server.url + f"/admin/cases/{number}")
     admin.click("#do-reveal")
     admin.wait_for_selector("#description")
@@ -133,7 +124,7 @@ def test_admin_pages_redirect_to_sign_in_in_the_browser(server, browser):
 def test_admin_assigns_from_the_picker_and_finds_it_under_my_cases(server, browser, bot):
     number = file_report(bot, "A post mocks a colleague.", category="bullying")
     page = browser.new_page()
-    sign_in(page, server)
+    sign_in_page(page, server.url)
     page.goto(server.url + f"/admin/cases/{number}")
     picker = page.locator("#assign-value")
     assert picker.evaluate("e => e.tagName") == "SELECT"  # a choice, never free text

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser.helpers import ADMIN_NAME, ADMIN_PASSWORD, add_admin, file_report
+from browser.helpers import ADMIN_PASSWORD, add_admin, file_report, sign_in_page
 
 pytestmark = pytest.mark.browser
 LINK = "https://www.Instagram.com/p/abc123/"
@@ -25,16 +25,6 @@ def settings(settings):
 def bot(bot):
     add_admin(bot, "second", ADMIN_PASSWORD)  # besides the `server` fixture's ADMIN_NAME
     return bot
-
-
-def sign_in(browser, server, name=ADMIN_NAME, **context):
-    page = browser.new_context(**context).new_page()
-    page.goto(server.url + "/admin")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(server.url + "/admin")
-    return page
 
 
 def reported_ago(bot, number, hours):
@@ -66,7 +56,7 @@ def test_the_case_list_fits_a_390px_phone_as_cards(bot, server, browser, tmp_pat
         number = file_report(bot, f"Report {i}", danger="yes" if i == 0 else "no",
                              link=f"https://facebook.com/a-rather-long-path/{i}" * 3)
         bot.cases.assign(number, "web:someone-with-a-very-long-account-name", "web:admin")
-    page = sign_in(browser, server, viewport={"width": 390, "height": 844})
+    page = sign_in_page(browser.new_page(viewport={"width": 390, "height": 844}), server.url)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     first = row(page, "2026-0001")
     assert first.bounding_box()["width"] <= 390
@@ -88,7 +78,7 @@ def test_times_are_in_the_district_zone_with_age_and_overdue_is_highlighted(bot,
     stamp = reported_ago(bot, late, 6)
     reported_ago(bot, fresh, 1)
     reported_ago(bot, waiting, 49)
-    page = sign_in(browser, server)
+    page = sign_in_page(browser.new_page(), server.url)
     assert "overdue" in row(page, late).locator("td.age").inner_text()
     assert "6 hours" in row(page, late).locator("td.age").inner_text()
     assert "overdue" not in row(page, fresh).inner_text()
@@ -103,7 +93,7 @@ def test_times_are_in_the_district_zone_with_age_and_overdue_is_highlighted(bot,
     # resolving it: a closed case is never overdue
     bot.cases.set_status(late, "triaged", "web:admin")
     bot.cases.set_status(late, "investigating", "web:admin")
-    bot.cases.set_status(late, "resolved", "web:admin")
+    bot.cases.close(late, "Post removed.", "web:admin")
     page.goto(server.url + "/admin")
     assert "overdue" not in row(page, late).inner_text()
 
@@ -113,7 +103,7 @@ def test_a_reporters_answer_is_unread_for_each_admin_until_they_open_it(bot, ser
     number = file_report(bot, "Named report", identity="named", user="slack:UREPORTER")
     other = file_report(bot, "Nobody answered here")
     bot.cases.ask_reporter(number, "Which school?", "web:admin")
-    page = sign_in(browser, server)
+    page = sign_in_page(browser.new_page(), server.url)
     assert row(page, number).locator(".badge.unread").count() == 0  # nothing answered yet
     bot.cases.answer_as_reporter("slack:UREPORTER", number, "Roosevelt High.")
     page.reload()
@@ -122,7 +112,8 @@ def test_a_reporters_answer_is_unread_for_each_admin_until_they_open_it(bot, ser
     page.click(f"a[href='/admin/cases/{number}']")
     page.click("a[href='/admin']")
     assert row(page, number).locator(".badge.unread").count() == 0
-    second = sign_in(browser, server, "second")  # per administrator: still unread for them
+    # per administrator: still unread for them
+    second = sign_in_page(browser.new_page(), server.url, "second")
     assert row(second, number).locator(".badge.unread").count() == 1
     bot.cases.answer_as_reporter("slack:UREPORTER", number, "And it was on Friday.")
     page.reload()
@@ -131,9 +122,10 @@ def test_a_reporters_answer_is_unread_for_each_admin_until_they_open_it(bot, ser
 
 def test_bulk_status_change_acts_per_case_and_lists_refusals(bot, server, browser):
     a, b, c = (file_report(bot, f"Report {i}") for i in range(3))
-    for status in ("triaged", "investigating", "resolved"):
-        bot.cases.set_status(c, status, "web:admin")  # closed: it cannot be triaged
-    page = sign_in(browser, server)
+    for status in ("triaged", "investigating"):
+        bot.cases.set_status(c, status, "web:admin")
+    bot.cases.close(c, "Post removed.", "web:admin")  # closed: it cannot be triaged
+    page = sign_in_page(browser.new_page(), server.url)
     for number in (a, b, c):
         row(page, number).locator("input[name=number]").check()
     page.select_option("#bulk-value", "triaged")
@@ -167,7 +159,7 @@ def test_the_same_link_shows_a_possible_duplicate_and_can_be_linked(bot, server,
     first = file_report(bot, "The first report", link=LINK)
     file_report(bot, "Another post", link="https://instagram.com/p/other")
     second = file_report(bot, "The same post again", link="instagram.com/p/abc123")
-    page = sign_in(browser, server)
+    page = sign_in_page(browser.new_page(), server.url)
     assert "abc123" not in page.content()  # the list never shows the masked link
     page.goto(f"{server.url}/admin/cases/{second}")
     facts = page.inner_text("#facts")

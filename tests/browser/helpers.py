@@ -151,11 +151,15 @@ def send_chat(page, text: str):
     return page.locator(".turn").last
 
 
-def sign_in_page(page, url: str, name: str = ADMIN_NAME,
-                 password: str = ADMIN_PASSWORD) -> None:
-    """Sign in to the admin console in a Playwright page (`url`: the server's)."""
-    page.goto(url + "/admin/login")
+def sign_in_page(page, url: str, name: str = ADMIN_NAME, password: str = ADMIN_PASSWORD):
+    """Sign in to the admin console in a Playwright page (`url`: the server's) the way a
+    signed-out administrator does: /admin sends them to the sign-in form, which brings
+    them back to /admin. Returns the page (`sign_in_page(browser.new_page(), url)` for a
+    page of its own, with its own cookies)."""
+    page.goto(url + "/admin")
+    assert "/admin/login" in page.url, "signed out, /admin should ask to sign in"
     page.fill("input[name=name]", name)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(url + "/admin")
+    return page
