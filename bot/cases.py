@@ -287,7 +287,8 @@ class CaseStore(CaseReporters, CaseEdits):
             if status == RESOLVED:  # with a reason it went to `close` above
                 raise InvalidTransitionError(
                     f"Resolving case {number} needs a reason, kept in the audit trail: use "
-                    f"`close {number} REASON`. Nothing was changed.")
+                    f"`close {number} REASON` (in a terminal: `policybot cases close {number} "
+                    f"REASON`). Nothing was changed.")
             if status == "dismissed" and reason not in DISMISS_REASONS:
                 raise InvalidTransitionError("Dismissing needs a reason: "
                                              f"{', '.join(DISMISS_REASONS)}.")

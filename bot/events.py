@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from bot import i18n
 from infra.clock import now_iso
 from infra.db import Storage
 from infra.errors import StorageError
@@ -94,8 +95,14 @@ class EventBus:
 
     @staticmethod
     def _hand(listener: Callable[[Event], None], event: Event) -> None:
+        # Listeners tell administrators (the admin channel's post, alerts) and run in the
+        # publishing request's context: outside the reporter's language, so what they build
+        # (and tasks they schedule, which copy the context) is English whoever reported,
+        # and an anonymous reporter's language reaches no one. A message to a named reporter
+        # sets the case's reporter_lang itself.
         try:
-            listener(event)
+            with i18n.language(None):
+                listener(event)
         except Exception:  # noqa: BLE001 - a front end's failure must not undo core work
             log.exception("event listener failed for %s", type(event).__name__)
 

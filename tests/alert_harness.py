@@ -9,6 +9,7 @@ import socket
 import threading
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiosmtpd.controller import Controller
@@ -123,6 +124,14 @@ def self_signed_certificate(folder) -> tuple[str, str]:
                                            serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return str(cert_file), str(key_file)
+
+
+def quiet_digest_time() -> str:
+    """A POLICYBOT_DIGEST_TIME 13 hours ago in Los Angeles: the last digest is past
+    alerts.LATE_DIGEST (never planned) and the next is 11 hours away, so a test that moves its
+    clock a few hours plans no digest, whatever the time of day it runs at."""
+    local = datetime.now(ZoneInfo("America/Los_Angeles")) - timedelta(hours=13)
+    return local.strftime("%H:%M")
 
 
 def alert_settings(tmp_path, smtp_port: int | None = None, webhook: str | None = None,

@@ -27,6 +27,7 @@ from alert_harness import (
     alerting_bot,
     free_port,
     hidden_from_alerts,
+    quiet_digest_time,
     report,
 )
 from click.testing import CliRunner
@@ -142,7 +143,8 @@ def test_smtp_down_then_up_delivers_the_alert_once(tmp_path, fake_encoder, caplo
                                                    monkeypatch):
     port = free_port()  # nothing listens here yet
     clock = Clock()
-    bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder, clock)
+    settings = alert_settings(tmp_path, port, POLICYBOT_DIGEST_TIME=quiet_digest_time())
+    bot = alerting_bot(settings, fake_encoder, clock)
     number = report(bot, urgent=True)
     with caplog.at_level(logging.WARNING, logger="bot.alerts"):
         assert bot.alerts.run_once() == 0
@@ -183,7 +185,8 @@ def test_an_alert_is_given_up_after_the_last_attempt_with_an_error_logged(
         tmp_path, fake_encoder, caplog, monkeypatch):
     monkeypatch.setattr("bot.alerts.MAX_ATTEMPTS", 3)
     clock = Clock()
-    bot = alerting_bot(alert_settings(tmp_path, free_port()), fake_encoder, clock)
+    settings = alert_settings(tmp_path, free_port(), POLICYBOT_DIGEST_TIME=quiet_digest_time())
+    bot = alerting_bot(settings, fake_encoder, clock)
     number = report(bot, urgent=True)
     with caplog.at_level(logging.WARNING, logger="bot.alerts"):
         for _ in range(5):
@@ -380,3 +383,25 @@ def test_a_case_raised_to_urgent_later_is_alerted_once(tmp_path, fake_encoder):
     raw = mail.as_string()
     for secret in hidden_from_alerts(bot, number):
         assert secret not in raw, secret
+
+
+def test_an_anonymous_spanish_report_alerts_the_administrators_in_english(tmp_path,
+                                                                         fake_encoder):
+    # The language an anonymous reporter wrote in is not passed on: administrators' alerts
+    # are English whoever reported, so nothing in them says who might have.
+    port = free_port()
+    with SmtpServer(port) as inbox:
+        bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder)
+        for text in ("denunciar", "1", "sí", "1", "omitir", "omitir", "2",
+                     "Una madre publicó la dirección de una maestra.", "anónima", "enviar"):
+            replies = bot.handle(Incoming(text=text, conversation_id="web-chat:anon-es",
+                                          user_id="web-chat:anon-es", platform="web"))
+        receipt = replies[-1]
+        assert receipt.kind == "receipt" and receipt.lang == "es"
+        number = receipt.data["case_number"]
+        [row] = [r for r in bot.storage.db["alert_queue"].rows if r["key"] == f"urgent:{number}"]
+        assert json.loads(row["payload"])["case"]["category_label"] == "Threatening"
+        assert bot.alerts.run_once() == 1
+    [(_, mail)] = inbox.messages
+    assert mail["Subject"] == f"[policybot] Urgent case {number}: Threatening"
+    assert "Content-Language" not in mail or mail["Content-Language"] == "en"

@@ -144,6 +144,7 @@ def test_status_resolved_needs_a_reason_and_then_closes(number):
     result = invoke("status", number, "resolved")
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"use `close {number} REASON`" in result.output
+    assert f"`policybot cases close {number} REASON`" in result.output  # the terminal's own
     assert "→ resolved" not in invoke("show", number).output
     result = invoke("status", number, "resolved", "--reason", "Removed by the poster.")
     assert result.exit_code == 0 and f"Case {number} is now resolved." in result.output

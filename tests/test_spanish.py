@@ -14,7 +14,7 @@ import re
 from datetime import date
 
 from browser.helpers import run as run_web
-from slack_harness import FORM, Slack, all_text, buttons, drive, event_payload
+from slack_harness import ADMIN_CHANNEL, FORM, Slack, all_text, buttons, drive, event_payload
 from teams_harness import payload
 from teams_harness import run as run_teams
 from test_outcomes import decided, outcome
@@ -292,6 +292,22 @@ def test_a_spanish_slack_reporter_gets_the_administrators_question_in_spanish(se
         assert "> Which account posted it?" in text
         assert f"Responda aquí con `responder {number} su respuesta`." in text
         assert "An administrator" not in all_text(dm.args["blocks"])
+
+    drive(settings, bot, scenario)
+
+
+def test_an_anonymous_spanish_report_reaches_the_admin_channel_in_english(settings, bot):
+    # The admin channel's post is for administrators: English, whoever reported, so it
+    # does not tell them what language an anonymous reporter wrote in.
+    async def scenario(s: Slack) -> None:
+        submission = view_submission({**FORM, "identity": "anonymous"})
+        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
+        await s.interact(submission)
+        [admin] = await s.fake.wait_for("chat.postMessage",
+                                        where=lambda c: c.args["channel"] == ADMIN_CHANNEL)
+        posted = json.dumps(admin.args, ensure_ascii=False)
+        assert "Harassing" in posted and "anonymous" in posted.lower(), posted
+        assert "Acoso" not in posted and "Nuevo caso" not in posted and "anónimo" not in posted
 
     drive(settings, bot, scenario)
 
