@@ -93,9 +93,12 @@ class CaseEdits:
 
         def decide(db: Database, row: dict[str, Any]) -> tuple[dict, dict]:
             current = row["status"]
-            if RESOLVED not in self.TRANSITIONS[current]:
+            allowed = self.TRANSITIONS[current]
+            if RESOLVED not in allowed:
+                nxt = " or ".join(allowed) if allowed else "nothing (it is closed)"
                 raise InvalidTransitionError(f"Case {number} is {current}; it cannot be "
-                                             "closed from there.")
+                                             f"closed from there. From {current} it can go "
+                                             f"to {nxt}.")
             return {"status": RESOLVED}, {"from": current, "to": RESOLVED, "reason": reason}
         return self._change(number, actor, "status_changed", decide)
 

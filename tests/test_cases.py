@@ -184,6 +184,19 @@ def test_resolving_without_a_reason_is_refused_and_changes_nothing(store, publis
     assert published == told
 
 
+def test_closing_a_case_too_early_says_where_it_can_go(store):
+    # The same answer whether the admin wrote `close N REASON` or `set-status N resolved
+    # REASON` (which is closing): what is refused, and what the case can become instead.
+    number = open_named(store)["number"]
+    for attempt in (lambda: store.close(number, "Post removed.", ADMIN),
+                    lambda: store.set_status(number, "resolved", ADMIN, reason="Post removed.")):
+        with pytest.raises(InvalidTransitionError,
+                           match=f"Case {number} is new; it cannot be closed from there. "
+                                 "From new it can go to triaged or dismissed."):
+            attempt()
+    assert store.get(number, ADMIN)["status"] == "new"
+
+
 def test_resolving_with_a_reason_is_closing(store):
     by_status, by_close = investigating(store), investigating(store)
     case = store.set_status(by_status, "RESOLVED", ADMIN, reason="  Post removed; HR told. ")
