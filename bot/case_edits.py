@@ -35,7 +35,7 @@ class UnknownAssigneeError(ValueError):
 
 class CaseEdits:
     """Mixed into CaseStore: uses its `storage`, `bus`, `admins`, `_require_admin`,
-    `_fetch`, `_event`, `_row_to_case`, `_check_length` and `TRANSITIONS`."""
+    `_fetch`, `_event`, `_row_to_case`, `_check_length`, `_where_next` and `TRANSITIONS`."""
 
     def _change(self, number: str, actor: str, action: str,
                 decide: Callable[[Database, dict[str, Any]], tuple[dict, dict]],
@@ -93,12 +93,9 @@ class CaseEdits:
 
         def decide(db: Database, row: dict[str, Any]) -> tuple[dict, dict]:
             current = row["status"]
-            allowed = self.TRANSITIONS[current]
-            if RESOLVED not in allowed:
-                nxt = " or ".join(allowed) if allowed else "nothing (it is closed)"
+            if RESOLVED not in self.TRANSITIONS[current]:
                 raise InvalidTransitionError(f"Case {number} is {current}; it cannot be "
-                                             f"closed from there. From {current} it can go "
-                                             f"to {nxt}.")
+                                             f"closed from there. {self._where_next(current)}")
             return {"status": RESOLVED}, {"from": current, "to": RESOLVED, "reason": reason}
         return self._change(number, actor, "status_changed", decide)
 

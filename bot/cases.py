@@ -121,6 +121,13 @@ class CaseStore(CaseReporters, CaseEdits):
         case["anonymous"] = row.get("reporter") is None
         return case
 
+    @staticmethod
+    def _where_next(current: str) -> str:
+        """What a refused status change adds: where the case can go instead."""
+        allowed = TRANSITIONS[current]
+        return f"From {current} it can go to " + (
+            " or ".join(allowed) if allowed else "nothing (it is closed)") + "."
+
     def _fetch(self, db: Database, number: str) -> dict[str, Any]:
         rows = list(db.query("SELECT * FROM cases WHERE number = ?", [number]))
         if not rows:
@@ -279,11 +286,9 @@ class CaseStore(CaseReporters, CaseEdits):
                                          f"{', '.join(STATUSES)}.")
         with self.storage.write() as db:
             current = self._fetch(db, number)["status"]
-            allowed = TRANSITIONS[current]
-            if status not in allowed:
-                nxt = " or ".join(allowed) if allowed else "nothing (it is closed)"
+            if status not in TRANSITIONS[current]:
                 raise InvalidTransitionError(f"Case {number} is {current}; it cannot become "
-                                             f"{status}. From {current} it can go to {nxt}.")
+                                             f"{status}. {self._where_next(current)}")
             if status == RESOLVED:  # with a reason it went to `close` above
                 raise InvalidTransitionError(
                     f"Resolving case {number} needs a reason, kept in the audit trail: use "
