@@ -227,6 +227,20 @@ def test_the_teams_form_keeps_its_language_for_the_receipt(settings, bot):
     run_teams(settings, bot, scenario)
 
 
+async def submit_spanish_form(s: Slack, **answers):
+    """Submits the Slack report modal as opened in Spanish (FORM with `answers` changed)."""
+    submission = view_submission({**FORM, **answers})
+    submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
+    return await s.interact(submission)
+
+
+async def home_text(s: Slack) -> str:
+    """Opens the person's Slack Home tab; the text of the view published."""
+    await s.event(event_payload("app_home_opened"))
+    [home] = await s.fake.wait_for("views.publish")
+    return all_text(home.args["view"]["blocks"])
+
+
 def test_the_slack_report_form_opens_in_the_conversation_language(settings, bot):
     async def scenario(s: Slack) -> None:
         await s.command("command_policy", text=PHOTOS)
@@ -246,9 +260,7 @@ def test_the_slack_report_form_opens_in_the_conversation_language(settings, bot)
 
 def test_the_slack_form_keeps_its_language_for_the_receipt(settings, bot):
     async def scenario(s: Slack) -> None:
-        submission = view_submission({**FORM, "danger": "yes"})
-        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
-        body = await (await s.interact(submission)).json()
+        body = await (await submit_spanish_form(s, danger="yes")).json()
         shown = all_text(body["view"]["blocks"])
         assert "Peligro inmediato" in shown and "Gracias. Su denuncia es el caso" in shown
         assert body["view"]["title"]["text"] == "Denuncia recibida"
@@ -278,9 +290,7 @@ def only_case(bot) -> str:
 
 def test_a_spanish_slack_reporter_gets_the_administrators_question_in_spanish(settings, bot):
     async def scenario(s: Slack) -> None:
-        submission = view_submission(FORM)  # a named report, from a form opened in Spanish
-        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
-        await s.interact(submission)
+        await submit_spanish_form(s)  # a named report, from a form opened in Spanish
         to_reporter = lambda c: c.args["channel"] == "UTEACHER1"  # noqa: E731
         await s.fake.wait_for("chat.postMessage", where=to_reporter)  # the receipt
         number = only_case(bot)
@@ -300,9 +310,7 @@ def test_an_anonymous_spanish_report_reaches_the_admin_channel_in_english(settin
     # The admin channel's post is for administrators: English, whoever reported, so it
     # does not tell them what language an anonymous reporter wrote in.
     async def scenario(s: Slack) -> None:
-        submission = view_submission({**FORM, "identity": "anonymous"})
-        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
-        await s.interact(submission)
+        await submit_spanish_form(s, identity="anonymous")
         [admin] = await s.fake.wait_for("chat.postMessage",
                                         where=lambda c: c.args["channel"] == ADMIN_CHANNEL)
         posted = json.dumps(admin.args, ensure_ascii=False)
@@ -335,19 +343,16 @@ def test_a_spanish_teams_reporter_gets_the_administrators_question_in_spanish(se
 def test_the_slack_home_tab_lists_the_reports_in_the_language_of_the_persons_messages(
         settings, bot):
     async def scenario(s: Slack) -> None:
-        submission = view_submission(FORM)
-        submission["view"]["private_metadata"] = json.dumps({"lang": "es"})
-        await s.interact(submission)
+        await submit_spanish_form(s)
         await s.event(event_payload("message_im", text=PHOTOS))  # the DM is in Spanish
         await s.settled()
-        await s.event(event_payload("app_home_opened"))
-        [home] = await s.fake.wait_for("views.publish")
-        text = all_text(home.args["view"]["blocks"])
+        text = await home_text(s)
         assert "*Sus denuncias*" in text and "Mis denuncias" in text
         assert f"*{only_case(bot)}* Acoso, presentado el " in text and ": *nuevo*" in text
         assert "Your reports" not in text and ", filed " not in text
 
     drive(settings, bot, scenario)
+
 
 async def web_say(client, text: str) -> dict:
     response = await client.post("/chat/api", json={"text": text})
