@@ -27,7 +27,8 @@ from slack_bolt import BoltResponse
 from bot.cases import OPEN
 from bot.config import Settings
 from bot.conversations import load_part
-from bot.i18n import _, language
+from bot.follow_up import reporter_language
+from bot.i18n import DEFAULT, _, language
 from bot.models import Incoming, Reply
 from handlers import slack_views as views
 from handlers.runtime import BotRef
@@ -235,9 +236,13 @@ class SlackFrontEnd(SlackCases, SlackReports):
         dm = event.get("channel") or user
 
         def gather() -> tuple[str, list, list | None]:
-            # in the language of the person's direct messages with policybot
+            # in the language of the person's direct messages with policybot; when those
+            # have none, of their latest named report (newest first; an anonymous report
+            # is not theirs here and keeps no language)
             lang = bot.language_for(Incoming("", conversation_id(dm), actor, platform="slack"))
             reports = bot.cases.reports_by(actor)
+            if lang == DEFAULT and reports:
+                lang = reporter_language(bot.storage.db, reports[0]["number"]) or DEFAULT
             if not bot.cases.is_admin(actor):
                 return lang, reports, None
             return lang, reports, bot.case_desk.listed(

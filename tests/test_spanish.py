@@ -354,6 +354,32 @@ def test_the_slack_home_tab_lists_the_reports_in_the_language_of_the_persons_mes
     drive(settings, bot, scenario)
 
 
+def test_the_slack_home_tab_of_a_reporter_who_never_wrote_follows_their_named_report(
+        settings, bot):
+    # Reported through the Spanish modal opened from a channel, never a word in the DM:
+    # the DM has no language, so the Home tab takes the latest named report's.
+    async def scenario(s: Slack) -> None:
+        await submit_spanish_form(s)
+        await s.settled()
+        text = await home_text(s)
+        assert "*Sus denuncias*" in text and f"*{only_case(bot)}* Acoso, presentado el " in text
+        assert "Your reports" not in text and ", filed " not in text
+
+    drive(settings, bot, scenario)
+
+
+def test_the_slack_home_tab_after_an_anonymous_spanish_report_stays_english(settings, bot):
+    # An anonymous report keeps no language and is not the person's: nothing to follow.
+    async def scenario(s: Slack) -> None:
+        await submit_spanish_form(s, identity="anonymous")
+        await s.settled()
+        text = await home_text(s)
+        assert "*Your reports*" in text and "You have no named reports" in text
+        assert "Sus denuncias" not in text and only_case(bot) not in text
+
+    drive(settings, bot, scenario)
+
+
 async def web_say(client, text: str) -> dict:
     response = await client.post("/chat/api", json={"text": text})
     assert response.status == 200, await response.text()
