@@ -59,7 +59,7 @@ GRID = {
     "related_similarity": (0.25, 0.3),
     "judge_answer": (2.0, 0.9, 0.8),
     "judge_veto": (0.0, 0.2, 0.4),
-    "judge_report": (2.0, 0.95, 0.9, 0.85, 0.8),
+    "judge_report": (2.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65),
 }
 
 
