@@ -83,14 +83,12 @@ class Announcements:
                     await port.update(reference, view)
             elif isinstance(event, ReporterAsked) and \
                     (event.reporter_id or "").startswith(port.name + ":"):
-                lang = await asyncio.to_thread(self.reporter_language, event.number)
+                lang = await asyncio.to_thread(reporter_language, self.storage.db,
+                                               event.number)
                 await port.direct_message(event.reporter_id,
                                           reporter_question(event.number, event.text, lang))
         except Exception:  # noqa: BLE001 - one failed announcement must not stop the rest
             log.exception("%s: announcing %s failed", port.name, type(event).__name__)
-
-    def reporter_language(self, number: str) -> str | None:
-        return reporter_language(self.storage.db, number)
 
     def remember(self, number: str, platform: str, reference: dict[str, Any]) -> None:
         with self.storage.write() as db:

@@ -95,11 +95,12 @@ class EventBus:
 
     @staticmethod
     def _hand(listener: Callable[[Event], None], event: Event) -> None:
-        # Listeners tell administrators (the admin channel's post, alerts) and run in the
-        # publishing request's context: outside the reporter's language, so what they build
-        # (and tasks they schedule, which copy the context) is English whoever reported,
-        # and an anonymous reporter's language reaches no one. A message to a named reporter
-        # sets the case's reporter_lang itself.
+        # A listener runs in the publisher's context, which may be a reporter's request in
+        # their language. It is run in the default language instead, so what it tells
+        # administrators (the admin channel's post, alerts), and any task it schedules
+        # (which copies the context), is English whoever reported: an anonymous reporter's
+        # language reaches no one. A message to a named reporter sets its own language
+        # (the case's reporter_lang).
         try:
             with i18n.language(None):
                 listener(event)
