@@ -18,8 +18,6 @@ is the same whatever its batch holds. Linear layers of one module that read the 
 
 from __future__ import annotations
 
-import threading
-
 import torch
 
 
@@ -78,19 +76,18 @@ class SharedInputLinears(torch.nn.Module):
         for lin in linears:
             bounds.append(bounds[-1] + lin.out_features)
         self.bounds = bounds
-        # per thread: two threads running the model at once never evict each other's product
-        self._local = threading.local()
+        self._last: tuple | None = None
 
     def output(self, x: torch.Tensor, member: int) -> torch.Tensor:
         version = None if x.is_inference() else x._version  # inference tensors have none
-        last = getattr(self._local, "last", None)
+        last = self._last  # one read: another thread may replace it meanwhile
         if last is None or last[0] is not x or last[1] != version:
             out = row_int8_linear(x, self.weight_t, self.weight_scale, self.bias)
             last = (x, version, out, set())
-            self._local.last = last
+            self._last = last
         last[3].add(member)
-        if len(last[3]) == len(self.bounds) - 1:
-            self._local.last = None  # every member served: hold no batch's tensors
+        if len(last[3]) == len(self.bounds) - 1 and self._last is last:
+            self._last = None  # every member served: hold no batch's tensors between calls
         return last[2][..., self.bounds[member]:self.bounds[member + 1]]
 
 

@@ -53,7 +53,7 @@ def test_query_key_and_value_share_one_product_and_never_a_stale_one():
     for x in (torch.randn(2, 5, 16), torch.randn(2, 5, 16)):
         for name, layer in alone.items():
             assert torch.allclose(getattr(attention, name)(x), layer(x), atol=1e-6)
-        assert attention.shared_input._local.last is None  # nothing of the batch is kept
+        assert attention.shared_input._last is None  # nothing of the batch is kept
     x = torch.randn(3, 16)
     attention.query(x)
     x.add_(1.0)  # the same tensor changed in place: the cached product must not be served
