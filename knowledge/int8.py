@@ -40,9 +40,9 @@ def row_int8_linear(x: torch.Tensor, weight_t: torch.Tensor, weight_scale: torch
     rows = x.reshape(-1, x.shape[-1])
     scale = rows.abs().amax(dim=1, keepdim=True).clamp_(min=1e-12).div_(127.0)
     q = rows.div(scale).round_().to(torch.int8)  # |row / scale| <= 127 by construction
-    out = torch._int_mm(q, weight_t).to(torch.float32).mul_(scale).mul_(weight_scale)
-    if bias is not None:
-        out.add_(bias)
+    scaled = torch.mul(torch._int_mm(q, weight_t), scale)  # int32 x float32 -> float32
+    out = (torch.addcmul(bias, scaled, weight_scale) if bias is not None
+           else scaled.mul_(weight_scale))
     return out.reshape(*x.shape[:-1], weight_t.shape[1])
 
 
