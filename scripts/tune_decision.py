@@ -51,19 +51,15 @@ NAMED_WRONG = (
     "Should I block a parent who leaves nasty comments?",
 )
 GRID = {
-    "coverage_similarity": (0.5, 0.55, 0.6, 0.65, 0.7),
+    "coverage_similarity": (0.5, 0.55),
     "uncovered_words": (2, 3),
     "sure_confidence": (0.7, 0.8, 0.9),
     "alternate_similarity": (0.65, 0.7, 0.75, 0.8),
     "related_confidence": (0.05, 0.1),
-    "related_similarity": (0.25, 0.3, 0.35),
+    "related_similarity": (0.25, 0.3),
     "judge_answer": (2.0, 0.9, 0.8),
     "judge_veto": (0.0, 0.2, 0.4),
-    # Lowest first, so that a tie goes to the lower threshold: real_dev's report wishes are
-    # the wording the hand-written reader (knowledge/focus.py) was written on, so real_dev
-    # cannot see what the judge adds; out of fold on the training pages it finds about twice
-    # what the reader finds (BENCHMARKS.md). Unasked offers still cost in the objective.
-    "judge_report": (0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 2.0),
+    "judge_report": (2.0, 0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65),
 }
 
 

@@ -277,9 +277,7 @@ def test_no_answer_says_where_to_ask(settings, bot):
     drive(settings, bot, scenario)
 
 
-@pytest.mark.model
-def test_ambiguous_question_offers_a_button_per_guideline(settings, model_bot):
-    """The real model: which question is ambiguous is the fitted calibration's business."""
+def test_ambiguous_question_offers_a_button_per_guideline(settings, bot):
     async def scenario(s: Slack) -> None:
         await s.event(event_payload("message_im", "Ev0AMBIGUOUS", text="can I post"))
         [call] = await s.fake.wait_for("chat.postMessage")
@@ -287,7 +285,7 @@ def test_ambiguous_question_offers_a_button_per_guideline(settings, model_bot):
         values = [b["value"] for b in buttons(call.args["blocks"])]
         assert {"show BUL-5688.0#2", "show BUL-5688.0#3"} <= set(values), values
 
-    drive(settings, model_bot, scenario)
+    drive(settings, bot, scenario)
 
 
 # ------------------------------------------------------------------ reliability
