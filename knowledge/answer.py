@@ -293,9 +293,10 @@ class Retriever:
         return focus.focus_words(text, self._real_words)
 
     def word_vectors(self, words: tuple[tuple[str, str], ...]) -> np.ndarray:
-        """One vector per word, each encoded alone and remembered, so that a word's vector
-        never depends on the call it came in (knowledge/int8.py leaves only float noise),
-        and a word is encoded once."""
+        """One vector per word, each encoded alone and remembered: with int8 activations a
+        vector depends on what else is in the batch, so encoding words with a question, or
+        with another person's question in the batching encoder, would move a word across
+        the coverage threshold from one call to the next."""
         model = getattr(self.encoder, "inner", self.encoder)
         rows = []
         for word, _ in words:

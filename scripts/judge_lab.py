@@ -125,7 +125,8 @@ def extract(paths: list[str], out: str, named: bool) -> None:
     kb = load_knowledge(DEFAULT_KNOWLEDGE_DIR)
     encoder = MemoEncoder(ModelEncoder())
     retrievers = [Retriever(k, encoder, storage=None) for k in (kb, without_alternates(kb))]
-    # After the retrievers and past the memo: the index must be the one policybot builds.
+    # After the retrievers and past the memo: with int8 activations a text encoded alone is
+    # not the vector it gets in a batch, and the index must be the one policybot builds.
     sentence_vectors = {e.id: np.stack([encoder.inner.encode([s])[0] for s in sentences(e.text)])
                         for e in kb.entries}
     rows = []
