@@ -15,6 +15,7 @@ from alert_harness import (
     SmtpServer,
     alerting_bot,
     free_port,
+    quiet_digest_time,
     report,
     self_signed_certificate,
 )
@@ -47,7 +48,8 @@ def test_starttls_is_verified_before_the_password_is_sent(tmp_path, fake_encoder
     settings = Settings.from_env({
         "POLICYBOT_DB": str(tmp_path / "policybot.db"),
         "POLICYBOT_SMTP_URL": f"smtp://alerts%40lausd.net:p%40ss@127.0.0.1:{port}?starttls=true",
-        "POLICYBOT_ALERT_EMAILS": "safety@lausd.net"})
+        "POLICYBOT_ALERT_EMAILS": "safety@lausd.net",
+        "POLICYBOT_DIGEST_TIME": quiet_digest_time()})  # no digest queued beside the alert
     bot = alerting_bot(settings, fake_encoder, clock)
     number = report(bot, urgent=True)
     controller.start()

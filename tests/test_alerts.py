@@ -287,7 +287,9 @@ def test_a_named_browser_reporter_is_told_by_email_that_a_question_waits(tmp_pat
     (the question itself stays in the chat); anonymous reporters get nothing."""
     port = free_port()
     with SmtpServer(port) as inbox:
-        bot = alerting_bot(alert_settings(tmp_path, port), fake_encoder)
+        bot = alerting_bot(alert_settings(tmp_path, port,
+                                          POLICYBOT_DIGEST_TIME=quiet_digest_time()),
+                           fake_encoder)
 
         def web(text, session):
             return bot.handle(Incoming(text=text, conversation_id=f"web-chat:{session}",

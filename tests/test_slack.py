@@ -279,11 +279,13 @@ def test_no_answer_says_where_to_ask(settings, bot):
 
 def test_ambiguous_question_offers_a_button_per_guideline(settings, bot):
     async def scenario(s: Slack) -> None:
-        await s.event(event_payload("message_im", "Ev0AMBIGUOUS", text="can I post"))
+        # ("can I post" sat exactly on the fake encoder's answer threshold, 0.23, and read
+        # as related on some runs; this one is ambiguous with a margin)
+        await s.event(event_payload("message_im", "Ev0AMBIGUOUS", text="can I post online"))
         [call] = await s.fake.wait_for("chat.postMessage")
         assert "Did you mean" in all_text(call.args["blocks"])
         values = [b["value"] for b in buttons(call.args["blocks"])]
-        assert {"show BUL-5688.0#2", "show BUL-5688.0#3"} <= set(values), values
+        assert {"show BUL-5688.0#consequences", "show BUL-5688.0#4"} <= set(values), values
 
     drive(settings, bot, scenario)
 
